@@ -1,0 +1,122 @@
+"""RFC 9457 problem details for every error, from DRF views and from Django itself (404, 500, …).
+
+A problem has `type`, `title`, `status`, `detail`, a stable `code`, and `errors` (field → messages) for
+validation. Types without extra meaning are `about:blank` with the HTTP reason as title, as RFC 9457 §4.2.1
+advises; our own kinds of problem get a `urn:corerecovery:problem:<code>` type.
+"""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from api.renderers import dumps
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# Codes that deserve a type of their own (clients branch on them); the rest are about:blank.
+_TYPED_CODES = {"validation_error", "invalid_query", "throttled"}
+
+
+def problem_body(*, status: int, detail: str, code: str, errors: dict[str, list[str]] | None = None) -> dict:
+    body: dict[str, Any] = {
+        "type": f"urn:corerecovery:problem:{code}" if code in _TYPED_CODES else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(
+    *, status: int, detail: str, code: str, errors: dict[str, list[str]] | None = None
+) -> HttpResponse:
+    """A problem+json response outside DRF (Django error handlers, health checks)."""
+    body = problem_body(status=status, detail=detail, code=code, errors=errors)
+    return HttpResponse(dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _flatten_errors(data: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error structure as a flat map of dotted field paths to messages."""
+    if isinstance(data, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in data.items():
+            name = "body" if key == "non_field_errors" and not prefix else str(key)
+            flat.update(_flatten_errors(value, f"{prefix}.{name}" if prefix else name))
+        return flat
+    if isinstance(data, list) and data and all(isinstance(item, (str, exceptions.ErrorDetail)) for item in data):
+        return {prefix or "body": [str(item) for item in data]}
+    if isinstance(data, list):
+        flat = {}
+        for index, item in enumerate(data):
+            flat.update(_flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "body": [str(data)]}
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: turn every handled error into problem+json, keeping DRF's headers."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # unexpected: Django's handler500 answers, and the error is logged
+    if isinstance(exc, exceptions.ValidationError):
+        body = problem_body(
+            status=response.status_code,
+            detail="The request is not valid; see `errors`.",
+            code="validation_error",
+            errors=_flatten_errors(exc.detail),
+        )
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        if isinstance(exc, Http404):
+            detail, code = "No such resource.", "not_found"
+        elif isinstance(exc, PermissionDenied):
+            detail, code = "You do not have permission to perform this action.", "permission_denied"
+        body = problem_body(
+            status=response.status_code,
+            detail=str(detail),
+            code=code if isinstance(code, str) else "error",
+        )
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+# Django-level handlers (config.urls): URLs no view matched, errors outside DRF.
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return problem_response(status=400, detail="The request could not be understood.", code="bad_request")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return problem_response(
+        status=403, detail="You do not have permission to perform this action.", code="permission_denied"
+    )
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return problem_response(status=404, detail="No such resource.", code="not_found")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return problem_response(
+        status=500,
+        detail="An unexpected error occurred. It has been logged; please try again later.",
+        code="server_error",
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return problem_response(status=403, detail="CSRF verification failed.", code="csrf_failed")

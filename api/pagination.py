@@ -1,0 +1,53 @@
+"""Page-number pagination: `page`, `page_size` (1 to 100), and `count`, `next`, `previous`, `results`."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+MAX_PAGE_SIZE = 100
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        # Refuse a bad page_size instead of silently clamping it: the client learns its mistake.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size  # type: ignore[return-value]
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            raise ValidationError({"page_size": [f"Must be an integer from 1 to {MAX_PAGE_SIZE}."]})
+        return int(raw)
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list | None:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not raw.isdigit() and raw != "last":
+            raise ValidationError({"page": ["Must be a positive integer."]})
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_data(self, results: list) -> dict[str, Any]:
+        assert self.page is not None
+        return {
+            "count": self.page.paginator.count,
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+            "results": results,
+        }
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        described = super().get_paginated_response_schema(schema)
+        described["required"] = ["count", "next", "previous", "results"]
+        return described
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20}
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters

@@ -1,0 +1,321 @@
+"""Read-only representations of content. Heavy fields (body, JSON-LD) are in lists only on request."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.fields import SparseFieldsSerializer
+from content import jsonld
+from content.blocks import BLOCK_TYPES
+from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
+
+_JSONLD_SCHEMA = {"type": "object", "additionalProperties": True, "description": "schema.org JSON-LD object."}
+# The body's JSON Schema, inlined in OpenAPI 3.0 form (its $defs moved to a reusable component).
+_BODY_FIELD_SCHEMA = {
+    "type": "array",
+    "description": "Structured body: typed blocks (heading, paragraph, list, quote, call_to_action, "
+    "crisis_resources). Inline text is a list of spans `{text, bold?, italic?, href?}`.",
+    "items": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"type": "string", "enum": list(BLOCK_TYPES)}},
+        "additionalProperties": True,
+    },
+}
+
+
+@extend_schema_field(_BODY_FIELD_SCHEMA)
+class BodyField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(_JSONLD_SCHEMA)
+class JsonLdField(serializers.SerializerMethodField):
+    pass
+
+
+class SeoSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="Page title for search engines.")
+    description = serializers.CharField(help_text="Meta description.")
+    canonical_path = serializers.CharField(help_text="Path of the page on the public website.")
+
+
+def _seo(item: Any, *, title: str, description: str, default_path: str) -> dict[str, str]:
+    return {
+        "title": item.seo_title or title,
+        "description": item.seo_description or description[:160],
+        "canonical_path": item.canonical_path or default_path,
+    }
+
+
+class TherapyRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Therapy
+        fields = ["slug", "name", "abbreviation"]
+
+
+class ProgramRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Program
+        fields = ["slug", "name", "short_name"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["slug", "name"]
+
+
+class ProgramFAQSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FAQ
+        fields = ["id", "question", "answer"]
+
+
+class ScheduleSerializer(serializers.Serializer):
+    days_per_week = serializers.IntegerField(allow_null=True, help_text="Null until the center confirms it.")
+    hours_per_day = serializers.DecimalField(
+        max_digits=3, decimal_places=1, allow_null=True, coerce_to_string=False, help_text="Null until confirmed."
+    )
+
+
+class _Published(SparseFieldsSerializer):
+    published_at = serializers.DateTimeField(source="publish_at", read_only=True)
+    seo = serializers.SerializerMethodField()
+    json_ld = JsonLdField()
+
+    def _organization(self) -> str:
+        return str(self.context.get("organization_name", ""))
+
+
+class ProgramSerializer(_Published):
+    schedule = serializers.SerializerMethodField()
+    therapies = TherapyRefSerializer(many=True, read_only=True)
+    faqs = ProgramFAQSerializer(many=True, read_only=True)
+    body = BodyField(read_only=True)
+
+    class Meta:
+        model = Program
+        fields = [
+            "slug",
+            "name",
+            "short_name",
+            "level_of_care",
+            "summary",
+            "schedule",
+            "typical_length",
+            "who_it_is_for",
+            "conditions_addressed",
+            "what_to_expect",
+            "therapies",
+            "faqs",
+            "body",
+            "body_html",
+            "seo",
+            "json_ld",
+            "published_at",
+            "updated_at",
+        ]
+        list_fields = [
+            "slug",
+            "name",
+            "short_name",
+            "level_of_care",
+            "summary",
+            "schedule",
+            "typical_length",
+            "therapies",
+            "seo",
+            "published_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(ScheduleSerializer)
+    def get_schedule(self, program: Program) -> dict[str, Any]:
+        hours = program.hours_per_day
+        return {"days_per_week": program.days_per_week, "hours_per_day": float(hours) if hours is not None else None}
+
+    @extend_schema_field(SeoSerializer)
+    def get_seo(self, program: Program) -> dict[str, str]:
+        return _seo(program, title=program.name, description=program.summary, default_path=f"/programs/{program.slug}/")
+
+    def get_json_ld(self, program: Program) -> dict[str, Any]:
+        path = program.canonical_path or f"/programs/{program.slug}/"
+        return jsonld.program_jsonld(program, path=path, organization=self._organization())
+
+
+class TherapySerializer(_Published):
+    programs = ProgramRefSerializer(many=True, read_only=True, help_text="Programs that use this therapy.")
+    formats = serializers.ListField(child=serializers.ChoiceField(choices=Therapy.Format.choices), read_only=True)
+    body = BodyField(read_only=True)
+
+    class Meta:
+        model = Therapy
+        fields = [
+            "slug",
+            "name",
+            "abbreviation",
+            "summary",
+            "formats",
+            "programs",
+            "body",
+            "body_html",
+            "seo",
+            "json_ld",
+            "published_at",
+            "updated_at",
+        ]
+        list_fields = ["slug", "name", "abbreviation", "summary", "formats", "programs", "seo", "updated_at"]
+
+    @extend_schema_field(SeoSerializer)
+    def get_seo(self, therapy: Therapy) -> dict[str, str]:
+        return _seo(
+            therapy, title=therapy.name, description=therapy.summary, default_path=f"/therapies/{therapy.slug}/"
+        )
+
+    def get_json_ld(self, therapy: Therapy) -> dict[str, Any]:
+        return jsonld.therapy_jsonld(therapy, path=therapy.canonical_path or f"/therapies/{therapy.slug}/")
+
+
+class ArticleSerializer(_Published):
+    tags = TagSerializer(many=True, read_only=True)
+    related_programs = ProgramRefSerializer(many=True, read_only=True)
+    related_therapies = TherapyRefSerializer(many=True, read_only=True)
+    body = BodyField(read_only=True)
+
+    class Meta:
+        model = Article
+        fields = [
+            "slug",
+            "title",
+            "summary",
+            "author",
+            "tags",
+            "related_programs",
+            "related_therapies",
+            "reading_time_minutes",
+            "published_at",
+            "updated_at",
+            "body",
+            "body_html",
+            "seo",
+            "json_ld",
+        ]
+        list_fields = [
+            "slug",
+            "title",
+            "summary",
+            "author",
+            "tags",
+            "related_programs",
+            "related_therapies",
+            "reading_time_minutes",
+            "published_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(SeoSerializer)
+    def get_seo(self, article: Article) -> dict[str, str]:
+        return _seo(
+            article, title=article.title, description=article.summary, default_path=f"/articles/{article.slug}/"
+        )
+
+    def get_json_ld(self, article: Article) -> dict[str, Any]:
+        path = article.canonical_path or f"/articles/{article.slug}/"
+        return jsonld.article_jsonld(article, path=path, organization=self._organization())
+
+
+class FAQSerializer(SparseFieldsSerializer):
+    program: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = FAQ
+        fields = ["id", "question", "answer", "program", "order"]
+
+
+class TestimonialSerializer(SparseFieldsSerializer):
+    program: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    published_at = serializers.DateTimeField(source="publish_at", read_only=True)
+
+    class Meta:
+        model = Testimonial
+        fields = ["id", "quote", "attribution", "program", "published_at"]
+
+
+ADDRESS_FIELDS = ("street_address", "city", "region", "postal_code", "country")
+
+
+class AddressSerializer(serializers.Serializer):
+    street_address = serializers.CharField()
+    city = serializers.CharField()
+    region = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField()
+
+
+class CrisisResourceSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    phone = serializers.CharField(allow_blank=True)
+    sms = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+
+
+class OpeningHoursSerializer(serializers.Serializer):
+    days = serializers.ListField(child=serializers.CharField(), help_text="Mo, Tu, We, Th, Fr, Sa, Su")
+    opens = serializers.CharField(help_text="HH:MM, local time")
+    closes = serializers.CharField(help_text="HH:MM, local time")
+
+
+class CallToActionSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    href = serializers.CharField()
+
+
+class SiteProfileSerializer(serializers.ModelSerializer):
+    address = serializers.SerializerMethodField()
+    hours = OpeningHoursSerializer(many=True, read_only=True)
+    crisis_resources = CrisisResourceSerializer(many=True, read_only=True)
+    calls_to_action = CallToActionSerializer(many=True, read_only=True)
+    seo = serializers.SerializerMethodField()
+    json_ld = JsonLdField()
+
+    class Meta:
+        model = SiteProfile
+        fields = [
+            "name",
+            "licence_statement",
+            "phone",
+            "phone_display",
+            "email",
+            "address",
+            "hours",
+            "time_zone",
+            "crisis_resources",
+            "calls_to_action",
+            "seo",
+            "json_ld",
+            "updated_at",
+        ]
+
+    @extend_schema_field(AddressSerializer)
+    def get_address(self, profile: SiteProfile) -> dict[str, str]:
+        return {name: getattr(profile, name) for name in ADDRESS_FIELDS}
+
+    @extend_schema_field(SeoSerializer)
+    def get_seo(self, profile: SiteProfile) -> dict[str, str]:
+        return {
+            "title": profile.seo_title or profile.name,
+            "description": profile.seo_description or profile.licence_statement,
+            "canonical_path": profile.canonical_path,
+        }
+
+    @extend_schema_field(_JSONLD_SCHEMA)
+    def get_json_ld(self, profile: SiteProfile) -> dict[str, Any]:
+        return jsonld.site_jsonld(profile)

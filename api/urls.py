@@ -1,0 +1,17 @@
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from api.views import content
+
+router = SimpleRouter()
+router.register("programs", content.ProgramViewSet, basename="program")
+router.register("therapies", content.TherapyViewSet, basename="therapy")
+router.register("articles", content.ArticleViewSet, basename="article")
+router.register("faqs", content.FAQViewSet, basename="faq")
+router.register("testimonials", content.TestimonialViewSet, basename="testimonial")
+
+app_name = "v1"
+urlpatterns = [
+    path("site/", content.SiteProfileView.as_view(), name="site"),
+    path("", include(router.urls)),
+]

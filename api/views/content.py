@@ -1,0 +1,141 @@
+"""Content endpoints: read-only, public, cached under the content version (see api.caching)."""
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.db.models import QuerySet
+from django.http import HttpResponseBase
+from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from api import examples, filters
+from api.caching import content_response
+from api.fields import FIELDS_PARAM, selected_fields
+from api.renderers import dumps
+from api.schema import content_schema, site_schema
+from api.serializers import content as serializers
+from content import selectors
+
+_COMMON_PARAMS = ("page", "page_size", FIELDS_PARAM)
+
+
+class ContentListViewSet(viewsets.GenericViewSet):
+    """List live items of one kind; the selector decides what is live."""
+
+    selector: ClassVar[Callable[[], QuerySet]]
+    # Serializer fields → model columns loaded only when the field is asked for (they are large).
+    deferrable: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Columns no response shows.
+    never_loaded: ClassVar[tuple[str, ...]] = ("editor_notes",)
+
+    def get_queryset(self) -> QuerySet:
+        return type(self).selector()
+
+    def _fields(self) -> list[str]:
+        return selected_fields(self.request, self.get_serializer_class(), many=self.action == "list")
+
+    def _queryset_for(self, fields: list[str]) -> QuerySet:
+        deferred = [column for field, columns in self.deferrable.items() if field not in fields for column in columns]
+        return self.filter_queryset(self.get_queryset()).defer(*self.never_loaded, *deferred)
+
+    def _context(self, fields: list[str]) -> dict[str, Any]:
+        context = self.get_serializer_context()
+        context["fields"] = fields
+        if "json_ld" in fields:
+            context["organization_name"] = selectors.organization_name()
+        return context
+
+    def _query_params(self) -> tuple[str, ...]:
+        filterset_class = getattr(self, "filterset_class", None)
+        names = tuple(filterset_class.base_filters) if filterset_class else ()
+        return (*_COMMON_PARAMS, *names)
+
+    def _render_list(self) -> bytes:
+        fields = self._fields()
+        page = self.paginate_queryset(self._queryset_for(fields))
+        serializer_class = self.get_serializer_class()
+        data = serializer_class(page, many=True, context=self._context(fields)).data
+        return dumps(self.paginator.get_paginated_data(data))  # type: ignore[union-attr]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return content_response(request, renderer=self._render_list, query_params=self._query_params())
+
+
+class ContentViewSet(ContentListViewSet):
+    """List and retrieve (by slug) live items with a structured body."""
+
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    deferrable = {"body": ("body",), "body_html": ("body_html",)}
+    never_loaded = ("editor_notes", "body_text")
+
+    def _render_detail(self) -> bytes:
+        fields = self._fields()
+        item = self._queryset_for(fields).filter(slug=self.kwargs["slug"]).first()
+        if item is None:
+            raise NotFound()
+        return dumps(self.get_serializer_class()(item, context=self._context(fields)).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return content_response(request, renderer=self._render_detail, query_params=self._query_params())
+
+
+@content_schema(
+    "programs",
+    list_summary="List the programs (levels of care)",
+    detail_summary="Read one program",
+    example=examples.PROGRAM,
+)
+class ProgramViewSet(ContentViewSet):
+    selector = staticmethod(selectors.program_list)
+    serializer_class = serializers.ProgramSerializer
+    filterset_class = filters.ProgramFilter
+
+
+@content_schema(
+    "therapies",
+    list_summary="List the therapy modalities",
+    detail_summary="Read one therapy modality",
+    example=examples.THERAPY,
+)
+class TherapyViewSet(ContentViewSet):
+    selector = staticmethod(selectors.therapy_list)
+    serializer_class = serializers.TherapySerializer
+    filterset_class = filters.TherapyFilter
+
+
+@content_schema(
+    "articles", list_summary="List and search articles", detail_summary="Read one article", example=examples.ARTICLE
+)
+class ArticleViewSet(ContentViewSet):
+    selector = staticmethod(selectors.article_list)
+    serializer_class = serializers.ArticleSerializer
+    filterset_class = filters.ArticleFilter
+
+
+@content_schema("faqs", list_summary="List frequently asked questions", example=examples.FAQ)
+class FAQViewSet(ContentListViewSet):
+    selector = staticmethod(selectors.faq_list)
+    serializer_class = serializers.FAQSerializer
+    filterset_class = filters.FAQFilter
+
+
+@content_schema("testimonials", list_summary="List published testimonials", example=examples.TESTIMONIAL)
+class TestimonialViewSet(ContentListViewSet):
+    selector = staticmethod(selectors.testimonial_list)
+    serializer_class = serializers.TestimonialSerializer
+    filterset_class = filters.TestimonialFilter
+
+
+class SiteProfileView(APIView):
+    @site_schema
+    def get(self, request: Request) -> HttpResponseBase:
+        return content_response(request, renderer=self._render, query_params=())
+
+    def _render(self) -> bytes:
+        profile = selectors.site_profile_get()
+        if profile is None:
+            raise NotFound("The site profile has not been set up yet.")
+        return dumps(serializers.SiteProfileSerializer(profile).data)

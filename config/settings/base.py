@@ -1,0 +1,211 @@
+"""Settings shared by every environment, read from environment variables.
+
+The defaults give the embedded set-up of `make run`: SQLite, no Redis (Celery eager, local-memory cache),
+email and SMS to the console. Every variable is documented in `.env.example`.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from config.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key
+# The default is for local development only; config.settings.production refuses it.
+DEFAULT_SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "corsheaders",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
+    "content",
+    "leads",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's and the API docs' static files from gunicorn, with far-future caching.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# https://github.com/jazzband/dj-database-url — DATABASE_URL, default a SQLite file for `make run`.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# REDIS_URL unset: local-memory cache and eager Celery (the embedded default).
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "corerecovery"),
+            # A Redis outage must not hang requests: fail fast and let the view fall back.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+# Arizona keeps no daylight saving time.
+TIME_ZONE = env_str("TIME_ZONE", "America/Phoenix")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# https://whitenoise.readthedocs.io/ — without collectstatic (make run, tests) files come from the apps.
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not WHITENOISE_USE_FINDERS
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# The public website that renders this content; JSON-LD and canonical URLs are built against it.
+PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "https://www.example.org").rstrip("/")
+
+# https://github.com/adamchainz/django-cors-headers
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "POST"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Language"]
+
+# https://www.django-rest-framework.org/api-guide/settings/
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Content is public; API keys (content:read, referrals:*) arrive with the lead issue.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousIPThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("THROTTLE_ANON_RATE", "600/minute")},
+    # Number of trusted reverse proxies in front of gunicorn; the client IP is read behind them.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.problem_exception_handler",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Core Recovery API",
+    "DESCRIPTION": (
+        "Content and lead API of Core Recovery, an Arizona-licensed outpatient mental health facility in "
+        "Phoenix (Intensive Outpatient Program, Partial Hospitalization Program).\n\n"
+        "Content is public and cacheable: every content response carries `ETag`, `Last-Modified` and "
+        "`Cache-Control`, and answers `304 Not Modified` to `If-None-Match`/`If-Modified-Since`. Errors are "
+        "RFC 9457 `application/problem+json`.\n\n"
+        "**This API is not a crisis service.** In a crisis call or text 988 (Suicide & Crisis Lifeline); "
+        "in an emergency call 911."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PublicationStatusEnum": "content.models.PublicationStatus",
+    },
+    "TAGS": [
+        {"name": "site", "description": "The center's profile: contact, hours, crisis resources."},
+        {"name": "programs", "description": "Levels of care: IOP and PHP."},
+        {"name": "therapies", "description": "Therapy modalities used in the programs."},
+        {"name": "articles", "description": "Articles, searchable and filterable."},
+        {"name": "faqs", "description": "Frequently asked questions."},
+        {"name": "testimonials", "description": "Consented, anonymous-by-default testimonials."},
+        {"name": "health", "description": "Liveness and readiness probes."},
+    ],
+}
+
+# Content responses: browsers and CDNs may keep them this long, then revalidate with the ETag.
+CONTENT_CACHE_ENABLED = env_bool("CONTENT_CACHE_ENABLED", True)
+CONTENT_CACHE_TIMEOUT = env_int("CONTENT_CACHE_TIMEOUT", 3600)
+CONTENT_MAX_AGE = env_int("CONTENT_MAX_AGE", 60)
+CONTENT_STALE_WHILE_REVALIDATE = env_int("CONTENT_STALE_WHILE_REVALIDATE", 300)
+
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Request bodies may hold personal data: Django's request logger only gets the path and status.
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
+}
+CSRF_FAILURE_VIEW = "api.exceptions.csrf_failure"

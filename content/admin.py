@@ -1,0 +1,115 @@
+"""The editors' tool: filters, search, a preview of the rendered body, and publish actions."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from content import models, services
+from content.models import Publishable
+
+
+class PublishableAdmin(admin.ModelAdmin):
+    list_filter = ["status"]
+    actions = ["publish", "unpublish", "archive"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "publish_at"
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.content_save(item=obj)
+
+    def _apply(self, request: HttpRequest, queryset: QuerySet, service: Any, verb: str) -> None:
+        done = 0
+        for item in queryset:
+            try:
+                service(item=item)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{item}: not {verb}: {'; '.join(exc.messages)}", messages.ERROR)
+        self.message_user(request, f"{done} item(s) {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Publish selected items (now, or at their scheduled time)")
+    def publish(self, request: HttpRequest, queryset: QuerySet[Publishable]) -> None:
+        self._apply(request, queryset, services.content_publish, "published")
+
+    @admin.action(description="Unpublish selected items (back to draft)")
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Publishable]) -> None:
+        self._apply(request, queryset, services.content_unpublish, "unpublished")
+
+    @admin.action(description="Archive selected items")
+    def archive(self, request: HttpRequest, queryset: QuerySet[Publishable]) -> None:
+        self._apply(request, queryset, services.content_archive, "archived")
+
+
+class WithBodyAdmin(PublishableAdmin):
+    readonly_fields = ["body_preview", "created_at", "updated_at"]
+
+    @admin.display(description="Preview of the rendered body")
+    def body_preview(self, obj: Any) -> SafeString:
+        if not obj.body_html:
+            return format_html("<em>{}</em>", "Saved bodies are previewed here.")
+        # body_html was rendered from validated blocks and sanitised by nh3 (content.blocks).
+        return format_html('<div style="max-width:48em">{}</div>', mark_safe(obj.body_html))  # noqa: S308
+
+
+@admin.register(models.Program)
+class ProgramAdmin(WithBodyAdmin):
+    list_display = ["name", "short_name", "level_of_care", "status", "publish_at", "updated_at"]
+    list_filter = ["status", "level_of_care"]
+    search_fields = ["name", "short_name", "summary"]
+    prepopulated_fields = {"slug": ["short_name"]}
+    filter_horizontal = ["therapies"]
+
+
+@admin.register(models.Therapy)
+class TherapyAdmin(WithBodyAdmin):
+    list_display = ["name", "abbreviation", "status", "publish_at", "updated_at"]
+    search_fields = ["name", "abbreviation", "summary"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(models.Article)
+class ArticleAdmin(WithBodyAdmin):
+    list_display = ["title", "author", "status", "publish_at", "reading_time_minutes", "updated_at"]
+    list_filter = ["status", "tags", "related_programs"]
+    search_fields = ["title", "summary", "body_text"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["tags", "related_programs", "related_therapies"]
+    readonly_fields = ["body_preview", "reading_time_minutes", "created_at", "updated_at"]
+
+
+@admin.register(models.FAQ)
+class FAQAdmin(PublishableAdmin):
+    list_display = ["question", "program", "order", "status", "publish_at"]
+    list_filter = ["status", "program"]
+    search_fields = ["question", "answer"]
+    list_editable = ["order"]
+
+
+@admin.register(models.Testimonial)
+class TestimonialAdmin(PublishableAdmin):
+    list_display = ["attribution", "program", "consent_on_file", "is_sample", "status", "publish_at"]
+    list_filter = ["status", "program", "consent_on_file", "is_sample"]
+    search_fields = ["quote", "attribution"]
+
+
+@admin.register(models.Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(models.SiteProfile)
+class SiteProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "phone_display", "city", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not models.SiteProfile.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,243 @@
+"""Program and therapy content: what the website and partner sites pull.
+
+Publishing rule (one place, `Publishable.objects.live()`): an item is live when its status is `published`
+and its `publish_at` has come. A scheduled item therefore appears by itself, with nobody running a command.
+"""
+
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from content.blocks import InvalidBody, validate_body
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class PublishableQuerySet(models.QuerySet):
+    def live(self, *, at: Any = None) -> "PublishableQuerySet":
+        return self.filter(status=PublicationStatus.PUBLISHED, publish_at__lte=at or timezone.now())
+
+
+def validate_blocks(value: Any) -> None:
+    try:
+        validate_body(value)
+    except InvalidBody as exc:
+        raise ValidationError(exc.messages) from exc
+
+
+def _empty_list() -> list[Any]:
+    return []
+
+
+class Publishable(models.Model):
+    """Fields every editable resource shares: publication state, timestamps and SEO."""
+
+    status = models.CharField(max_length=16, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT)
+    publish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the item goes live. Set in the future to schedule; set to now by publishing.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    seo_title = models.CharField(max_length=70, blank=True, help_text="Defaults to the title.")
+    seo_description = models.CharField(max_length=160, blank=True, help_text="Defaults to the summary.")
+    canonical_path = models.CharField(
+        max_length=200, blank=True, help_text="Path on the public website, e.g. /programs/iop/."
+    )
+    editor_notes = models.TextField(
+        blank=True, help_text="Internal: facts to confirm before publishing. Never shown by the API."
+    )
+
+    objects: ClassVar[PublishableQuerySet] = PublishableQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def publish_constraint(cls, name: str) -> models.CheckConstraint:
+        # A published item always has its go-live time, so "live" is one indexed comparison.
+        return models.CheckConstraint(
+            condition=~Q(status=PublicationStatus.PUBLISHED) | Q(publish_at__isnull=False), name=name
+        )
+
+
+class WithBody(models.Model):
+    """A structured body (blocks) and what is derived from it when it is saved."""
+
+    body = models.JSONField(default=_empty_list, blank=True, validators=[validate_blocks])
+    body_html = models.TextField(blank=True, editable=False)
+    body_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Therapy(Publishable, WithBody):
+    class Format(models.TextChoices):
+        INDIVIDUAL = "individual", "Individual"
+        GROUP = "group", "Group"
+        FAMILY = "family", "Family"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    abbreviation = models.CharField(max_length=16, blank=True)
+    summary = models.TextField(max_length=1000, blank=True)
+    formats = models.JSONField(default=_empty_list, blank=True, help_text='Any of "individual", "group", "family".')
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "therapies"
+        constraints = [Publishable.publish_constraint("therapy_published_has_publish_at")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        allowed = set(self.Format.values)
+        if not isinstance(self.formats, list) or not set(self.formats) <= allowed:
+            raise ValidationError({"formats": f"Use a list of: {', '.join(sorted(allowed))}."})
+
+
+class Program(Publishable, WithBody):
+    class LevelOfCare(models.TextChoices):
+        PARTIAL_HOSPITALIZATION = "partial_hospitalization", "Partial hospitalization (PHP)"
+        INTENSIVE_OUTPATIENT = "intensive_outpatient", "Intensive outpatient (IOP)"
+        OUTPATIENT = "outpatient", "Outpatient"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    short_name = models.CharField(max_length=16, blank=True)
+    level_of_care = models.CharField(max_length=32, choices=LevelOfCare.choices)
+    summary = models.TextField(max_length=1000, blank=True)
+    days_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
+    )
+    hours_per_day = models.DecimalField(
+        max_digits=3, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(24)]
+    )
+    typical_length = models.CharField(max_length=120, blank=True, help_text="e.g. 6 to 8 weeks")
+    who_it_is_for = models.TextField(blank=True)
+    conditions_addressed = models.JSONField(default=_empty_list, blank=True, help_text="A list of conditions.")
+    what_to_expect = models.TextField(blank=True)
+    therapies = models.ManyToManyField(Therapy, blank=True, related_name="programs")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [Publishable.publish_constraint("program_published_has_publish_at")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(Publishable, WithBody):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.TextField(max_length=1000, blank=True)
+    author = models.CharField(max_length=120, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    related_programs = models.ManyToManyField(Program, blank=True, related_name="articles")
+    related_therapies = models.ManyToManyField(Therapy, blank=True, related_name="articles")
+    reading_time_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-publish_at", "title"]
+        constraints = [Publishable.publish_constraint("article_published_has_publish_at")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FAQ(Publishable):
+    question = models.CharField(max_length=300)
+    answer = models.TextField(max_length=5000)
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="faqs")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = "FAQ"
+        verbose_name_plural = "FAQs"
+        constraints = [Publishable.publish_constraint("faq_published_has_publish_at")]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class Testimonial(Publishable):
+    quote = models.TextField(max_length=2000)
+    attribution = models.CharField(
+        max_length=120, default="Anonymous", help_text="Anonymous unless the person agreed in writing to more."
+    )
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="testimonials")
+    consent_on_file = models.BooleanField(default=False, help_text="Written consent to publish is on file.")
+    is_sample = models.BooleanField(default=False, help_text="Placeholder text; never published.")
+
+    class Meta:
+        ordering = ["-publish_at", "id"]
+        constraints = [
+            Publishable.publish_constraint("testimonial_published_has_publish_at"),
+            # Advertising rules: a testimonial is published only with consent, and a sample never.
+            models.CheckConstraint(
+                condition=~Q(status=PublicationStatus.PUBLISHED) | Q(consent_on_file=True, is_sample=False),
+                name="testimonial_published_needs_consent_and_not_sample",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribution}: {self.quote[:40]}"
+
+
+class SiteProfile(models.Model):
+    """The center itself: exactly one row (id 1)."""
+
+    name = models.CharField(max_length=120)
+    licence_statement = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=20, help_text="E.164, e.g. +16029267729")
+    phone_display = models.CharField(max_length=30, blank=True, help_text="e.g. 602-926-7729")
+    email = models.EmailField(blank=True)
+    street_address = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=2, blank=True, help_text="Two-letter state code")
+    postal_code = models.CharField(max_length=10, blank=True)
+    country = models.CharField(max_length=2, default="US")
+    hours = models.JSONField(
+        default=_empty_list,
+        blank=True,
+        help_text='Opening hours: [{"days": ["Mo", "Tu"], "opens": "08:00", "closes": "17:00"}]',
+    )
+    time_zone = models.CharField(max_length=64, default="America/Phoenix")
+    crisis_resources = models.JSONField(default=_empty_list, blank=True)
+    calls_to_action = models.JSONField(default=_empty_list, blank=True)
+    seo_title = models.CharField(max_length=70, blank=True)
+    seo_description = models.CharField(max_length=160, blank=True)
+    canonical_path = models.CharField(max_length=200, default="/")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="site_profile_single_row")]
+
+    def __str__(self) -> str:
+        return self.name

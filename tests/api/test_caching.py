@@ -1,0 +1,119 @@
+"""Conditional GET, Cache-Control, and the Redis response cache under the content version."""
+
+import time
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.http import http_date
+
+from content import services
+from tests.factories import ArticleFactory, ProgramFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_content_responses_carry_validators_and_cache_control(api_client):
+    ArticleFactory()
+
+    response = api_client.get("/api/v1/articles/")
+
+    assert response.status_code == 200
+    assert response["ETag"].startswith('"')
+    assert response["ETag"].endswith('"')
+    assert response["Last-Modified"].endswith("GMT")
+    assert response["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
+
+
+def test_if_none_match_with_the_current_etag_answers_304_without_a_body(api_client):
+    ArticleFactory(slug="a")
+    etag = api_client.get("/api/v1/articles/a/")["ETag"]
+
+    response = api_client.get("/api/v1/articles/a/", HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+def test_if_modified_since_answers_304_until_content_changes(api_client, django_capture_on_commit_callbacks):
+    article = ArticleFactory(slug="a")
+    last_modified = api_client.get("/api/v1/articles/")["Last-Modified"]
+
+    assert api_client.get("/api/v1/articles/", HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.content_unpublish(item=article)
+    # A removal leaves no item with a newer updated_at; Last-Modified still moves on.
+    stale_since = http_date(int(time.time()) - 1)
+    response = api_client.get("/api/v1/articles/", HTTP_IF_MODIFIED_SINCE=stale_since)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+def test_an_edit_is_visible_at_once_and_changes_the_etag(api_client, django_capture_on_commit_callbacks):
+    article = ArticleFactory(slug="a", title="Before")
+    first = api_client.get("/api/v1/articles/a/")
+    assert api_client.get("/api/v1/articles/a/").json()["title"] == "Before"  # now served from the cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "After"
+        services.content_save(item=article)
+    response = api_client.get("/api/v1/articles/a/", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert response.status_code == 200
+    assert response.json()["title"] == "After"
+    assert response["ETag"] != first["ETag"]
+
+
+def test_a_change_to_a_related_item_refreshes_the_pages_that_show_it(api_client, django_capture_on_commit_callbacks):
+    program = ProgramFactory(slug="iop", name="Old name")
+    ArticleFactory(slug="a").related_programs.add(program)
+    assert api_client.get("/api/v1/articles/a/").json()["related_programs"][0]["name"] == "Old name"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        program.name = "New name"
+        services.content_save(item=program)
+
+    assert api_client.get("/api/v1/articles/a/").json()["related_programs"][0]["name"] == "New name"
+
+
+def test_a_warm_request_runs_no_sql_query(api_client):
+    ArticleFactory.create_batch(3)
+    url = "/api/v1/articles/?fields=slug,title,body,body_html"
+    cold = api_client.get(url)
+
+    with CaptureQueriesContext(connection) as queries:
+        warm = api_client.get(url)
+
+    assert len(queries) == 0, [query["sql"] for query in queries]
+    assert warm.content == cold.content
+    assert warm["ETag"] == cold["ETag"]
+
+
+def test_responses_differ_by_query_and_ignore_unknown_parameters(api_client):
+    ArticleFactory.create_batch(2)
+
+    full = api_client.get("/api/v1/articles/")
+    with CaptureQueriesContext(connection) as queries:
+        tracked = api_client.get("/api/v1/articles/?utm_source=newsletter")
+    small = api_client.get("/api/v1/articles/?page_size=1")
+
+    assert len(queries) == 0  # the same response, served from the cache
+    assert tracked.content == full.content
+    assert len(small.json()["results"]) == 1
+
+
+def test_with_the_cache_disabled_every_request_renders_from_the_database(api_client, settings):
+    settings.CONTENT_CACHE_ENABLED = False
+    ArticleFactory()
+    api_client.get("/api/v1/articles/")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get("/api/v1/articles/")
+
+    assert response.status_code == 200
+    assert len(queries) > 0
+    assert "ETag" in response
+    assert "Last-Modified" not in response
