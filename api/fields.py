@@ -1,5 +1,6 @@
 """Sparse fieldsets: `?fields=slug,title,body` returns only those fields."""
 
+import functools
 from typing import Any
 
 from rest_framework import serializers
@@ -24,8 +25,14 @@ class SparseFieldsSerializer(serializers.ModelSerializer):
                 self.fields.pop(name)
 
 
+@functools.cache
+def _field_names(serializer_class: type[serializers.BaseSerializer]) -> tuple[str, ...]:
+    return tuple(serializer_class().fields)  # type: ignore[attr-defined]
+
+
 def field_names(serializer_class: type[serializers.BaseSerializer]) -> list[str]:
-    return list(serializer_class().fields)  # type: ignore[attr-defined]
+    # Building a serializer's fields is not free; their names never change while the process runs.
+    return list(_field_names(serializer_class))  # type: ignore[arg-type]
 
 
 def list_field_names(serializer_class: type[serializers.BaseSerializer]) -> list[str] | None:

@@ -75,6 +75,9 @@ class WithBody(models.Model):
     """A structured body (blocks) and what is derived from it when it is saved."""
 
     body = models.JSONField(default=_empty_list, blank=True, validators=[validate_blocks])
+    # Derived on save: the body as compact JSON text (the API embeds it without decoding and re-encoding
+    # thousands of small objects per page), as sanitised HTML, and as plain words for search.
+    body_json = models.TextField(blank=True, default="[]", editable=False)
     body_html = models.TextField(blank=True, editable=False)
     body_text = models.TextField(blank=True, editable=False)
 

@@ -1,10 +1,19 @@
-"""Reads of live content, with their related rows already fetched (a constant number of queries)."""
+"""Reads of live content, with their related rows already fetched (a constant number of queries).
+
+List selectors take `relations`: the related sets the caller will show. Only those are prefetched, so a
+sparse fieldset that leaves them out costs no query for them. Each set lands in a plain list attribute,
+`prefetched_<relation>`: Django then skips building a queryset per row, which cost more than the query.
+"""
+
+from collections.abc import Collection
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from content.models import FAQ, Article, Program, SiteProfile, Testimonial, Therapy
+from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
+
+ALL = None  # `relations=ALL`: prefetch every related set
 
 
 def site_profile_get() -> SiteProfile | None:
@@ -15,25 +24,41 @@ def organization_name() -> str:
     return SiteProfile.objects.filter(id=1).values_list("name", flat=True).first() or ""
 
 
-def program_list() -> QuerySet[Program]:
-    return Program.objects.live().prefetch_related(
-        Prefetch("therapies", queryset=Therapy.objects.live().only("slug", "name", "abbreviation")),
-        Prefetch("faqs", queryset=FAQ.objects.live().only("id", "question", "answer", "order", "program_id")),
+def _live_therapies() -> QuerySet[Therapy]:
+    return Therapy.objects.live().only("slug", "name", "abbreviation")
+
+
+def _live_programs() -> QuerySet[Program]:
+    return Program.objects.live().only("slug", "name", "short_name")
+
+
+def _prefetch(queryset: QuerySet, available: dict[str, QuerySet], relations: Collection[str] | None) -> QuerySet:
+    wanted = available if relations is None else [name for name in available if name in relations]
+    return queryset.prefetch_related(
+        *(Prefetch(name, queryset=available[name], to_attr=f"prefetched_{name}") for name in wanted)
     )
 
 
-def therapy_list() -> QuerySet[Therapy]:
-    return Therapy.objects.live().prefetch_related(
-        Prefetch("programs", queryset=Program.objects.live().only("slug", "name", "short_name"))
-    )
+def program_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Program]:
+    available = {
+        "therapies": _live_therapies(),
+        "faqs": FAQ.objects.live().only("id", "question", "answer", "order", "program_id"),
+    }
+    return _prefetch(Program.objects.live(), available, relations)
 
 
-def article_list() -> QuerySet[Article]:
-    return Article.objects.live().prefetch_related(
-        "tags",
-        Prefetch("related_programs", queryset=Program.objects.live().only("slug", "name", "short_name")),
-        Prefetch("related_therapies", queryset=Therapy.objects.live().only("slug", "name", "abbreviation")),
-    )
+def therapy_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Therapy]:
+    available = {"programs": _live_programs()}
+    return _prefetch(Therapy.objects.live(), available, relations)
+
+
+def article_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Article]:
+    available = {
+        "tags": Tag.objects.only("slug", "name"),
+        "related_programs": _live_programs(),
+        "related_therapies": _live_therapies(),
+    }
+    return _prefetch(Article.objects.live(), available, relations)
 
 
 def article_search(*, articles: QuerySet[Article], text: str) -> QuerySet[Article]:
@@ -53,10 +78,10 @@ def article_search(*, articles: QuerySet[Article], text: str) -> QuerySet[Articl
     return articles.filter(Q(title__icontains=text) | Q(summary__icontains=text) | Q(body_text__icontains=text))
 
 
-def faq_list() -> QuerySet[FAQ]:
+def faq_list(*, relations: Collection[str] | None = ALL) -> QuerySet[FAQ]:
     return FAQ.objects.live().select_related("program")
 
 
-def testimonial_list() -> QuerySet[Testimonial]:
+def testimonial_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Testimonial]:  # noqa: PT028
     # The check constraint already keeps samples and unconsented quotes unpublished; this says it twice.
     return Testimonial.objects.live().filter(consent_on_file=True, is_sample=False).select_related("program")

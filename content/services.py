@@ -4,6 +4,7 @@ import math
 from datetime import datetime
 from typing import TypeVar
 
+import orjson
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,9 +21,10 @@ def _derive_body_fields(item: Publishable) -> list[str]:
     """Fill the fields derived from the body; returns their names for `update_fields`."""
     if not isinstance(item, WithBody):
         return []
+    item.body_json = orjson.dumps(item.body).decode()
     item.body_html = render_html(item.body)
     item.body_text = plain_text(item.body)
-    derived = ["body_html", "body_text"]
+    derived = ["body_json", "body_html", "body_text"]
     if isinstance(item, Article):
         words = len(item.body_text.split()) + len(item.summary.split())
         item.reading_time_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))

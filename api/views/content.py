@@ -16,6 +16,7 @@ from api.fields import FIELDS_PARAM, selected_fields
 from api.renderers import dumps
 from api.schema import content_schema, site_schema
 from api.serializers import content as serializers
+from api.throttling import ContentReadThrottle
 from content import selectors
 
 _COMMON_PARAMS = ("page", "page_size", FIELDS_PARAM)
@@ -24,7 +25,9 @@ _COMMON_PARAMS = ("page", "page_size", FIELDS_PARAM)
 class ContentListViewSet(viewsets.GenericViewSet):
     """List live items of one kind; the selector decides what is live."""
 
-    selector: ClassVar[Callable[[], QuerySet]]
+    throttle_classes = [ContentReadThrottle]
+    # Called with `relations=`: the selected fields, so only the related sets shown are prefetched.
+    selector: ClassVar[Callable[..., QuerySet]]
     # Serializer fields → model columns loaded only when the field is asked for (they are large).
     deferrable: ClassVar[dict[str, tuple[str, ...]]] = {}
     # Columns no response shows.
@@ -33,12 +36,13 @@ class ContentListViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet:
         return type(self).selector()
 
-    def _fields(self) -> list[str]:
-        return selected_fields(self.request, self.get_serializer_class(), many=self.action == "list")
-
     def _queryset_for(self, fields: list[str]) -> QuerySet:
         deferred = [column for field, columns in self.deferrable.items() if field not in fields for column in columns]
-        return self.filter_queryset(self.get_queryset()).defer(*self.never_loaded, *deferred)
+        queryset = type(self).selector(relations=fields)
+        return self.filter_queryset(queryset).defer(*self.never_loaded, *deferred)
+
+    def _fields(self) -> list[str]:
+        return selected_fields(self.request, self.get_serializer_class(), many=self.action == "list")
 
     def _context(self, fields: list[str]) -> dict[str, Any]:
         context = self.get_serializer_context()
@@ -68,8 +72,9 @@ class ContentViewSet(ContentListViewSet):
 
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
-    deferrable = {"body": ("body",), "body_html": ("body_html",)}
-    never_loaded = ("editor_notes", "body_text")
+    deferrable = {"body": ("body_json",), "body_html": ("body_html",)}
+    # `body` (jsonb) is for editors; the API embeds the same blocks from `body_json`.
+    never_loaded = ("editor_notes", "body", "body_text")
 
     def _render_detail(self) -> bytes:
         fields = self._fields()
@@ -130,6 +135,8 @@ class TestimonialViewSet(ContentListViewSet):
 
 
 class SiteProfileView(APIView):
+    throttle_classes = [ContentReadThrottle]
+
     @site_schema
     def get(self, request: Request) -> HttpResponseBase:
         return content_response(request, renderer=self._render, query_params=())

@@ -84,7 +84,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "corerecovery"),
             # A Redis outage must not hang requests: fail fast and let the view fall back.
@@ -185,6 +185,8 @@ SPECTACULAR_SETTINGS = {
 # Content responses: browsers and CDNs may keep them this long, then revalidate with the ETag.
 CONTENT_CACHE_ENABLED = env_bool("CONTENT_CACHE_ENABLED", True)
 CONTENT_CACHE_TIMEOUT = env_int("CONTENT_CACHE_TIMEOUT", 3600)
+# Each process also keeps recent responses in memory, checked against the version in Redis on every request.
+CONTENT_LOCAL_CACHE_BYTES = env_int("CONTENT_LOCAL_CACHE_BYTES", 32 * 1024 * 1024)
 CONTENT_MAX_AGE = env_int("CONTENT_MAX_AGE", 60)
 CONTENT_STALE_WHILE_REVALIDATE = env_int("CONTENT_STALE_WHILE_REVALIDATE", 300)
 

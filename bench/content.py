@@ -1,0 +1,1044 @@
+"""Benchmark of the content API: what a list of full articles costs, cold and warm, against two references.
+
+    .venv/bin/python bench/content.py [--duration 10] [--concurrency 16] [--rounds 2]
+
+What it does, every run:
+
+1. Drops and recreates the database `corerecovery_bench`, migrates it and writes a deterministic corpus
+   through `content.services.content_publish`: 60 published articles of about 1,600 words (headings,
+   paragraphs with bold text and links, a list), tags, a few programs and therapies, the site profile.
+2. Starts two gunicorn servers (sync workers, `-w 2`) on free ports of 127.0.0.1 with `bench.settings`
+   (the project's settings plus `bench/floor_urls.py`): one with CONTENT_CACHE_ENABLED=false (cold), one
+   with it on (warm), both on a flushed, dedicated Redis database.
+3. Loads them with an asyncio HTTP/1.1 client (keep-alive when the server offers it; gunicorn's sync
+   workers close every connection) from N concurrent clients, for a bounded time per scenario, checking
+   every status. Scenarios run round-robin (`--rounds`), so a noisy neighbour hurts them all alike.
+4. Prints a table (req/s, p50/p99 latency, errors, and the gunicorn workers' CPU per request, which is
+   less sensitive to a noisy machine than throughput) and the two ratios the README quotes, and writes
+   everything to bench/results/content-<timestamp>.json.
+5. Stops the servers it started, then (unless --no-profile) profiles cold requests in-process with cProfile.
+
+The anonymous throttle stays on, as in production, at a rate that never trips. Each request carries its own
+X-Forwarded-For address (NUM_PROXIES=1), so the throttle does what it does for a typical visitor: one small
+history read and write. With a single client address its history would hold every request of the window
+and grow with the benchmark's own throughput (`--throttle-ips single` shows that).
+"""
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this file's directory is sys.path[0], where `content` would be this module: use the root.
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
+    sys.path[0] = str(ROOT)
+
+HOST = "127.0.0.1"
+VENV_BIN = ROOT / ".venv" / "bin"
+RESULTS_DIR = ROOT / "bench" / "results"
+
+DB_NAME = "corerecovery_bench"
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+ARTICLES = 60
+WORDS_PER_ARTICLE = 1600
+LIST_PATH = "/api/v1/articles/?page_size=20&fields=slug,title,summary,tags,published_at,body,body_html"
+FLOOR_PATH = "/bench/floor/"
+BASELINE_PATH = "/bench/drf-baseline/"
+
+# Targets the README states.
+WARM_VS_FLOOR_TARGET = 1.5
+COLD_VS_BASELINE_TARGET = 2.0
+
+REQUEST_TIMEOUT = 30.0
+STARTUP_TIMEOUT = 60.0
+
+
+# --------------------------------------------------------------------------------------------------------
+# Environment, database and corpus
+# --------------------------------------------------------------------------------------------------------
+
+
+def server_env(*, cache_enabled: bool, floor_file: str | None, throttle_ips: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+            "REDIS_URL": REDIS_URL,
+            "CACHE_KEY_PREFIX": "corerecovery-bench",
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": HOST,
+            "THROTTLE_ANON_RATE": "100000000/minute",
+            "NUM_PROXIES": "1" if throttle_ips == "unique" else "0",
+            "CONTENT_CACHE_ENABLED": "true" if cache_enabled else "false",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    if floor_file:
+        env["BENCH_FLOOR_FILE"] = floor_file
+    else:
+        env.pop("BENCH_FLOOR_FILE", None)
+    return env
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def flush_redis() -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def setup_django(throttle_ips: str) -> None:
+    # This process writes the corpus and profiles with the same settings the servers use.
+    os.environ.update(server_env(cache_enabled=False, floor_file=None, throttle_ips=throttle_ips))
+    os.environ["ALLOWED_HOSTS"] = f"{HOST},testserver"
+    import django
+
+    django.setup()
+
+
+_WORD_TEXT = """
+recovery support care plan skills group family therapy session week day time change growth patient
+people life health mind body stress sleep routine habit goal progress step path team clinician program
+hope trust balance strength practice learn notice build share listen return daily gentle steady clear
+honest small quiet simple useful careful thoughtful structured flexible open safe calm warm practical
+the a of and to in for with on as at by from about through during after before between within without
+is are was be can may will often helps brings offers gives makes keeps supports guides shapes
+feeling thought pattern trigger craving coping boundary connection relationship community meaning
+morning evening moment season lesson question answer reason choice effort attention energy purpose
+lorem ipsum dolor sit amet consectetur adipiscing elit sed eiusmod tempor incididunt labore dolore magna
+"""
+WORDS = _WORD_TEXT.split()
+
+
+class CorpusWriter:
+    """Deterministic lorem-like English, shaped like a real article body."""
+
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+
+    def words(self, low: int, high: int) -> list[str]:
+        return [self.random.choice(WORDS) for _ in range(self.random.randint(low, high))]
+
+    def sentence(self) -> str:
+        words = self.words(8, 18)
+        return " ".join(words).capitalize() + "."
+
+    def title(self, low: int = 3, high: int = 7) -> str:
+        return " ".join(self.words(low, high)).capitalize()
+
+    def paragraph(self) -> dict[str, Any]:
+        text = " ".join(self.sentence() for _ in range(self.random.randint(4, 7)))
+        words = text.split(" ")
+        spans: list[dict[str, Any]] = []
+        start = 0
+        # Some paragraphs carry a bold phrase and a link, like an editor's writing.
+        cuts = sorted(self.random.sample(range(1, len(words) - 4), 2)) if self.random.random() < 0.6 else []
+        for index, cut in enumerate(cuts):
+            if cut <= start:
+                continue
+            spans.append({"text": " ".join(words[start:cut]) + " "})
+            length = self.random.randint(2, 4)
+            phrase = " ".join(words[cut : cut + length])
+            if index == 0:
+                spans.append({"text": phrase, "bold": True})
+            else:
+                href = self.random.choice(["/programs/iop/", "/therapies/cbt/", "https://988lifeline.org"])
+                spans.append({"text": phrase, "href": href})
+            start = cut + length
+            if start < len(words):
+                spans[-1]["text"] += " "
+        if start < len(words):
+            spans.append({"text": " ".join(words[start:])})
+        return {"type": "paragraph", "children": spans}
+
+    def bullet_list(self) -> dict[str, Any]:
+        items = [
+            [{"text": f"{self.title(1, 3)}:", "bold": True}, {"text": " " + self.sentence()}]
+            for _ in range(self.random.randint(4, 6))
+        ]
+        return {"type": "list", "style": "bulleted", "items": items}
+
+    def body(self, target_words: int) -> list[dict[str, Any]]:
+        """Sections (an h2, paragraphs, every other one an h3 sub-section, the second a list) until the
+        body reaches `target_words`."""
+        from content.blocks import plain_text
+
+        blocks: list[dict[str, Any]] = []
+        section = 0
+        while True:
+            section += 1
+            planned: list[dict[str, Any]] = [] if section == 1 else [self.heading(2)]
+            planned.extend(self.paragraph() for _ in range(self.random.randint(2, 3)))
+            if section % 2 == 0:
+                planned.extend([self.heading(3), self.paragraph()])
+            if section == 2:
+                planned.append(self.bullet_list())
+            for block in planned:
+                blocks.append(block)
+                if len(plain_text(blocks).split()) >= target_words:
+                    if blocks[-1]["type"] == "heading":
+                        blocks.pop()
+                    return blocks
+
+    def heading(self, level: int) -> dict[str, Any]:
+        return {"type": "heading", "level": level, "text": self.title()}
+
+
+@dataclass
+class Corpus:
+    slugs: list[str]
+    words_per_article: float
+    seconds: float
+
+
+def build_corpus(seed: int) -> Corpus:
+    from django.core.management import call_command
+    from django.db import connections, transaction
+    from django.utils import timezone
+
+    from content.blocks import plain_text
+    from content.models import Article, Program, SiteProfile, Tag, Therapy
+    from content.services import content_publish
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    writer = CorpusWriter(seed)
+    now = timezone.now()
+    with transaction.atomic():
+        SiteProfile.objects.create(
+            id=1,
+            name="Core Recovery",
+            licence_statement="Arizona-licensed outpatient mental health facility",
+            phone="+16029267729",
+            phone_display="602-926-7729",
+            city="Phoenix",
+            region="AZ",
+        )
+        therapies = [
+            content_publish(
+                item=Therapy(name=name, slug=slug, abbreviation=abbreviation, summary=writer.sentence(), order=order),
+                publish_at=now - timedelta(days=30),
+            )
+            for order, (slug, name, abbreviation) in enumerate(
+                [
+                    ("cbt", "Cognitive behavioral therapy", "CBT"),
+                    ("dbt", "Dialectical behavior therapy", "DBT"),
+                    ("motivational-interviewing", "Motivational interviewing", "MI"),
+                    ("mindfulness", "Mindfulness", ""),
+                    ("family-therapy", "Family therapy", ""),
+                ]
+            )
+        ]
+        programs = []
+        for slug, name, short_name, level in (
+            ("php", "Partial Hospitalization Program", "PHP", Program.LevelOfCare.PARTIAL_HOSPITALIZATION),
+            ("iop", "Intensive Outpatient Program", "IOP", Program.LevelOfCare.INTENSIVE_OUTPATIENT),
+            ("outpatient", "Outpatient care", "OP", Program.LevelOfCare.OUTPATIENT),
+        ):
+            program = content_publish(
+                item=Program(
+                    name=name, slug=slug, short_name=short_name, level_of_care=level, summary=writer.sentence()
+                ),
+                publish_at=now - timedelta(days=30),
+            )
+            program.therapies.set(writer.random.sample(therapies, 3))
+            programs.append(program)
+        tags = [Tag.objects.create(name=f"Topic {writer.title(1, 2)} {n}", slug=f"topic-{n}") for n in range(12)]
+        slugs = []
+        words = 0
+        for n in range(ARTICLES):
+            body = writer.body(WORDS_PER_ARTICLE)
+            words += len(plain_text(body).split())
+            article = content_publish(
+                item=Article(
+                    title=f"{writer.title(4, 8)} ({n + 1})",
+                    slug=f"bench-article-{n + 1:02d}",
+                    summary=" ".join(writer.sentence() for _ in range(2)),
+                    author="Bench Writer",
+                    body=body,
+                ),
+                # Distinct, in the past: a stable order, and all live.
+                publish_at=now - timedelta(hours=n + 1),
+            )
+            article.tags.set(writer.random.sample(tags, writer.random.randint(2, 4)))
+            article.related_programs.set(writer.random.sample(programs, writer.random.randint(1, 2)))
+            article.related_therapies.set(writer.random.sample(therapies, writer.random.randint(1, 3)))
+            slugs.append(article.slug)
+    connections.close_all()
+    return Corpus(slugs=slugs, words_per_article=words / ARTICLES, seconds=time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Servers
+# --------------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """One gunicorn master with sync workers, started and stopped by this process only."""
+
+    def __init__(self, name: str, env: dict[str, str], workers: int, log_dir: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.log_path = log_dir / f"gunicorn-{name}.log"
+        self.log = self.log_path.open("wb")
+        command = [
+            str(VENV_BIN / "gunicorn"),
+            "config.wsgi:application",
+            "-w",
+            str(workers),
+            "-k",
+            "sync",
+            "-b",
+            f"{HOST}:{self.port}",
+            "--chdir",
+            str(ROOT),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+        ]
+        self.process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn {self.name} exited ({self.process.returncode}):\n{self.log_tail()}")
+            with contextlib.suppress(OSError, asyncio.TimeoutError):
+                if fetch(self.port, "/healthz", timeout=2.0).status == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn {self.name} not ready after {STARTUP_TIMEOUT:.0f}s:\n{self.log_tail()}")
+
+    def worker_pids(self) -> list[int]:
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            return sorted(int(child) for child in children)
+        except OSError:
+            return sorted(
+                int(entry.name)
+                for entry in Path("/proc").iterdir()
+                if entry.name.isdigit() and _parent_pid(int(entry.name)) == pid
+            )
+
+    def log_tail(self, lines: int = 30) -> str:
+        self.log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: gunicorn's graceful shutdown, workers included
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+def _parent_pid(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float | None:
+    """User plus system CPU of these processes, or None if one has gone."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / _TICKS
+
+
+# --------------------------------------------------------------------------------------------------------
+# HTTP client
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    length: int
+    body: bytes | None
+
+
+class Connection:
+    """One HTTP/1.1 client connection to 127.0.0.1, kept alive unless the server closes it.
+
+    The Host header leaves out the port, so both servers render the same absolute `next` links and the
+    same bytes.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, path: str, headers: dict[str, str] | None = None, *, keep_body: bool = False) -> Response:
+        lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}", "Accept: application/json"]
+        lines.extend(f"{name}: {value}" for name, value in (headers or {}).items())
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        reused = self.writer is not None
+        try:
+            return await self._exchange(raw, keep_body)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            await self.close()
+            if not reused:
+                raise
+            # The server closed an idle kept-alive connection: retry once on a new one.
+            return await self._exchange(raw, keep_body)
+
+    async def _exchange(self, raw: bytes, keep_body: bool) -> Response:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(HOST, self.port, limit=1 << 20)
+        assert self.reader is not None
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        status = int(status_line.split(" ", 2)[1])
+        headers: dict[str, str] = {}
+        for line in header_lines:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        chunks: list[bytes] | None = [] if keep_body else None
+        length = await self._read_body(status, headers, chunks)
+        if headers.get("connection", "").lower() == "close" or ("content-length" not in headers and status != 304):
+            await self.close()
+        return Response(status, headers, length, b"".join(chunks) if chunks is not None else None)
+
+    async def _read_body(self, status: int, headers: dict[str, str], chunks: list[bytes] | None) -> int:
+        assert self.reader is not None
+        if status in (204, 304) or 100 <= status < 200:
+            return 0
+        if "content-length" in headers:
+            remaining = int(headers["content-length"])
+            total = remaining
+            while remaining:
+                chunk = await self.reader.read(min(remaining, 1 << 20))
+                if not chunk:
+                    raise asyncio.IncompleteReadError(b"", remaining)
+                if chunks is not None:
+                    chunks.append(chunk)
+                remaining -= len(chunk)
+            return total
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            total = 0
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                if size == 0:
+                    while (await self.reader.readuntil(b"\r\n")) != b"\r\n":
+                        pass
+                    return total
+                chunk = await self.reader.readexactly(size + 2)
+                if chunks is not None:
+                    chunks.append(chunk[:-2])
+                total += size
+        body = await self.reader.read()  # until the server closes
+        if chunks is not None:
+            chunks.append(body)
+        return len(body)
+
+    async def close(self) -> None:
+        writer, self.reader, self.writer = self.writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+
+def fetch(port: int, path: str, headers: dict[str, str] | None = None, *, timeout: float = REQUEST_TIMEOUT) -> Response:
+    async def once() -> Response:
+        connection = Connection(port)
+        try:
+            return await asyncio.wait_for(connection.request(path, headers, keep_body=True), timeout)
+        finally:
+            await connection.close()
+
+    return asyncio.run(once())
+
+
+class AddressPool:
+    """A distinct X-Forwarded-For address per request (10.0.0.0/8), or one address for every request."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.counter = 0
+
+    def headers(self) -> dict[str, str]:
+        if self.mode != "unique":
+            return {}
+        self.counter += 1
+        n = self.counter % (1 << 24)
+        return {"X-Forwarded-For": f"10.{n >> 16}.{(n >> 8) & 255}.{n & 255}"}
+
+
+# --------------------------------------------------------------------------------------------------------
+# Scenarios
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    key: str
+    label: str
+    server: str  # "cold" or "warm"
+    paths: list[str]
+    expect: frozenset[int]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)  # seconds, requests started after the warm-up
+    completed: int = 0  # successful requests completed inside the measured window
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    bytes_min: int | None = None
+    bytes_max: int | None = None
+    measured_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
+    server_cpu_seconds: float | None = 0.0
+
+    def error(self, message: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(message)
+
+
+async def run_slice(
+    scenario: Scenario, port: int, *, concurrency: int, warmup: float, duration: float, pool: AddressPool, tally: Tally
+) -> None:
+    """Load one server with `concurrency` clients for warmup + duration seconds; count only the latter."""
+    start = time.perf_counter()
+    measure_from = start + warmup
+    end = measure_from + duration
+
+    async def client(index: int) -> None:
+        connection = Connection(port)
+        turn = index
+        try:
+            while time.perf_counter() < end:
+                path = scenario.paths[turn % len(scenario.paths)]
+                turn += concurrency
+                began = time.perf_counter()
+                try:
+                    response = await asyncio.wait_for(
+                        connection.request(path, {**scenario.headers, **pool.headers()}), REQUEST_TIMEOUT
+                    )
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    await connection.close()
+                    if began >= measure_from:
+                        tally.error(f"{type(exc).__name__}: {exc}"[:200])
+                    continue
+                done = time.perf_counter()
+                if began < measure_from:
+                    continue
+                tally.statuses[response.status] = tally.statuses.get(response.status, 0) + 1
+                tally.latencies.append(done - began)
+                if response.status not in scenario.expect:
+                    tally.error(f"status {response.status} for {path}")
+                    continue
+                if done <= end:
+                    tally.completed += 1
+                if response.status == 200:
+                    tally.bytes_min = min(tally.bytes_min or response.length, response.length)
+                    tally.bytes_max = max(tally.bytes_max or 0, response.length)
+        finally:
+            await connection.close()
+
+    tasks = [asyncio.create_task(client(index)) for index in range(concurrency)]
+    # Every client stops starting requests at `end`; the last ones finish within REQUEST_TIMEOUT.
+    await asyncio.wait_for(asyncio.gather(*tasks), warmup + duration + REQUEST_TIMEOUT + 5)
+
+
+def measure(
+    scenario: Scenario,
+    server: Server,
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+    pool: AddressPool,
+    tally: Tally,
+) -> None:
+    pids = server.worker_pids()
+
+    async def sliced() -> tuple[float | None, float, float]:
+        # Sample CPU at the edges of the measured window, not of the warm-up.
+        task = asyncio.create_task(
+            run_slice(
+                scenario,
+                server.port,
+                concurrency=concurrency,
+                warmup=warmup,
+                duration=duration,
+                pool=pool,
+                tally=tally,
+            )
+        )
+        await asyncio.sleep(warmup)
+        server_before, client_before = cpu_seconds(pids), time.process_time()
+        await asyncio.sleep(duration)
+        server_after, client_after = cpu_seconds(pids), time.process_time()
+        await task
+        server_used = None if server_before is None or server_after is None else server_after - server_before
+        return server_used, client_after - client_before, duration
+
+    server_used, client_used, measured = asyncio.run(sliced())
+    tally.measured_seconds += measured
+    tally.client_cpu_seconds += client_used
+    if server_used is None or tally.server_cpu_seconds is None:
+        tally.server_cpu_seconds = None
+    else:
+        tally.server_cpu_seconds += server_used
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def summarise(scenario: Scenario, tally: Tally) -> dict[str, Any]:
+    seconds = tally.measured_seconds or float("nan")
+    served = tally.completed
+    return {
+        "key": scenario.key,
+        "label": scenario.label,
+        "server": scenario.server,
+        "paths": scenario.paths if len(scenario.paths) <= 3 else [*scenario.paths[:2], f"... ({len(scenario.paths)})"],
+        "requests": served,
+        "seconds": tally.measured_seconds,
+        "requests_per_second": served / seconds,
+        "latency_ms": {
+            "p50": percentile(tally.latencies, 0.50) * 1000,
+            "p90": percentile(tally.latencies, 0.90) * 1000,
+            "p99": percentile(tally.latencies, 0.99) * 1000,
+            "mean": statistics.fmean(tally.latencies) * 1000 if tally.latencies else float("nan"),
+        },
+        "errors": tally.errors,
+        "error_samples": tally.error_samples,
+        "statuses": {str(status): count for status, count in sorted(tally.statuses.items())},
+        "response_bytes": {"min": tally.bytes_min, "max": tally.bytes_max},
+        "server_cpu_ms_per_request": (
+            tally.server_cpu_seconds * 1000 / served if tally.server_cpu_seconds is not None and served else None
+        ),
+        "client_cpu_percent": 100 * tally.client_cpu_seconds / seconds,
+    }
+
+
+# --------------------------------------------------------------------------------------------------------
+# Profile (in-process, after the servers have stopped)
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ProfileTarget:
+    path: str
+    cache_enabled: bool
+    requests: int
+
+
+def profile_in_process(targets: dict[str, ProfileTarget], floor_body: bytes) -> dict[str, Any]:
+    """Time and profile requests through Django's whole stack (middleware included), without HTTP.
+
+    Timings run with the garbage collector as configured (its pauses measured apart); cProfile runs with it
+    off, so that a collection is not charged to whichever function happened to allocate.
+    """
+    import gc
+
+    from django.conf import settings
+    from django.test import Client
+
+    import bench.floor_urls
+
+    bench.floor_urls.PRECOMPUTED = floor_body  # imported by `migrate`'s checks before the file existed
+    client = Client(SERVER_NAME=HOST)
+    pool = AddressPool("unique")
+    gc_seconds = [0.0, 0.0]  # total, start of the current collection
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            gc_seconds[1] = time.perf_counter()
+        else:
+            gc_seconds[0] += time.perf_counter() - gc_seconds[1]
+
+    def get(path: str) -> None:
+        response = client.get(path, HTTP_X_FORWARDED_FOR=pool.headers()["X-Forwarded-For"])
+        if response.status_code != 200:
+            raise RuntimeError(f"in-process GET {path}: {response.status_code}")
+
+    report: dict[str, Any] = {}
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    for name, target in targets.items():
+        settings.CONTENT_CACHE_ENABLED = target.cache_enabled
+        for _ in range(3):
+            get(target.path)
+        timings = []
+        gc_seconds[0] = 0.0
+        gc.callbacks.append(on_gc)
+        cpu_before = time.process_time()
+        try:
+            for _ in range(target.requests):
+                began = time.perf_counter()
+                get(target.path)
+                timings.append(time.perf_counter() - began)
+        finally:
+            gc.callbacks.remove(on_gc)
+        cpu = time.process_time() - cpu_before
+        profiler = cProfile.Profile()
+        gc.disable()
+        try:
+            profiler.enable()
+            for _ in range(target.requests):
+                get(target.path)
+            profiler.disable()
+        finally:
+            gc.enable()
+        report[name] = {
+            "path": target.path,
+            "cache_enabled": target.cache_enabled,
+            "requests": target.requests,
+            "ms_per_request_median": statistics.median(timings) * 1000,
+            "cpu_ms_per_request": cpu * 1000 / target.requests,
+            "gc_ms_per_request": gc_seconds[0] * 1000 / target.requests,
+            "top_tottime": _top(profiler, "tottime", 15),
+            "top_cumulative": _top(profiler, "cumulative", 45),
+        }
+        profiler.dump_stats(str(RESULTS_DIR / f"profile-{name}.prof"))
+    return report
+
+
+def _top(profiler: cProfile.Profile, sort: str, limit: int) -> str:
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.strip_dirs().sort_stats(sort).print_stats(limit)
+    text = out.getvalue()
+    return text[text.find("   ncalls") :] if "   ncalls" in text else text
+
+
+# --------------------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------------------
+
+
+def _format_table(rows: list[dict[str, Any]]) -> str:
+    header = (
+        f"{'scenario':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'KiB/resp':>9} "
+        f"{'srv CPU ms/req':>14} {'client CPU':>10}"
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        size = row["response_bytes"]["max"]
+        cpu = row["server_cpu_ms_per_request"]
+        lines.append(
+            f"{row['label']:<34} {row['requests_per_second']:>8.1f} {row['latency_ms']['p50']:>8.1f} "
+            f"{row['latency_ms']['p99']:>8.1f} {row['errors']:>6d} "
+            f"{(size / 1024 if size else 0):>9.1f} {(f'{cpu:.2f}' if cpu is not None else 'n/a'):>14} "
+            f"{row['client_cpu_percent']:>9.0f}%"
+        )
+    return "\n".join(lines)
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("nan")
+
+
+def ratios(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    warm, floor, cold, baseline = rows["list_warm"], rows["floor"], rows["list_cold"], rows["drf_baseline"]
+
+    def cpu(row: dict[str, Any]) -> float:
+        value = row["server_cpu_ms_per_request"]
+        return float(value) if value is not None else float("nan")
+
+    warm_vs_floor = _ratio(floor["requests_per_second"], warm["requests_per_second"])
+    cold_vs_baseline = _ratio(cold["requests_per_second"], baseline["requests_per_second"])
+    return {
+        "warm_vs_floor": {
+            "by_requests_per_second": warm_vs_floor,
+            "by_p50": _ratio(warm["latency_ms"]["p50"], floor["latency_ms"]["p50"]),
+            "by_server_cpu": _ratio(cpu(warm), cpu(floor)),
+            "target_at_most": WARM_VS_FLOOR_TARGET,
+            "met": warm_vs_floor <= WARM_VS_FLOOR_TARGET,
+        },
+        "cold_vs_drf_baseline": {
+            "by_requests_per_second": cold_vs_baseline,
+            "by_server_cpu": _ratio(cpu(baseline), cpu(cold)),
+            "target_at_least": COLD_VS_BASELINE_TARGET,
+            "met": cold_vs_baseline >= COLD_VS_BASELINE_TARGET,
+        },
+    }
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per scenario (default 10)")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--rounds", type=int, default=2, help="round-robin passes sharing the duration (default 2)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each slice")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server (default 2)")
+    parser.add_argument("--seed", type=int, default=20240601, help="corpus seed")
+    parser.add_argument(
+        "--throttle-ips",
+        choices=["unique", "single"],
+        default="unique",
+        help="X-Forwarded-For per request (default), or every request from 127.0.0.1",
+    )
+    parser.add_argument(
+        "--profile-requests", type=int, default=30, help="cold requests per in-process profile (warm: 10 times more)"
+    )
+    parser.add_argument("--no-profile", action="store_true", help="skip the in-process cProfile")
+    args = parser.parse_args()
+    if args.duration <= 0 or args.concurrency < 1 or args.rounds < 1 or args.warmup < 0:
+        parser.error("duration > 0, concurrency >= 1, rounds >= 1 and warmup >= 0 are required")
+    return args
+
+
+def _raise_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def servers_stopped_at_exit(servers: list[Server]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def main() -> int:
+    args = parse_args()
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    started = datetime.now()
+    print(f"bench/content.py: {DB_NAME} on PostgreSQL, Redis {REDIS_URL}, {os.cpu_count()} CPUs")
+
+    recreate_database()
+    setup_django(args.throttle_ips)
+    corpus = build_corpus(args.seed)
+    print(f"corpus: {len(corpus.slugs)} articles, {corpus.words_per_article:.0f} words each, {corpus.seconds:.1f}s")
+    flush_redis()
+
+    work_dir = Path(tempfile.mkdtemp(prefix="corerecovery-bench-"))
+    floor_file = work_dir / "floor.json"
+    servers: list[Server] = []
+    with servers_stopped_at_exit(servers):
+        cold = Server(
+            "cold",
+            server_env(cache_enabled=False, floor_file=None, throttle_ips=args.throttle_ips),
+            args.workers,
+            work_dir,
+        )
+        servers.append(cold)
+        cold.wait_ready()
+        page = fetch(cold.port, LIST_PATH)
+        if page.status != 200 or not page.body:
+            raise RuntimeError(f"list page from the cold server: {page.status}")
+        floor_file.write_bytes(page.body)
+
+        warm = Server(
+            "warm",
+            server_env(cache_enabled=True, floor_file=str(floor_file), throttle_ips=args.throttle_ips),
+            args.workers,
+            work_dir,
+        )
+        servers.append(warm)
+        warm.wait_ready()
+        warm_page = fetch(warm.port, LIST_PATH)  # renders and stores it: the cache is warm from here on
+        etag = warm_page.headers.get("etag", "")
+        if warm_page.status != 200 or warm_page.body != page.body or not etag:
+            raise RuntimeError("the warm server's list page differs from the cold one's, or has no ETag")
+        for slug in corpus.slugs:
+            if fetch(warm.port, f"/api/v1/articles/{slug}/").status != 200:
+                raise RuntimeError(f"detail of {slug} failed")
+        if fetch(warm.port, LIST_PATH, {"If-None-Match": etag}).status != 304:
+            raise RuntimeError("the list did not revalidate with its ETag")
+        floor = fetch(warm.port, FLOOR_PATH)
+        if floor.status != 200 or floor.body != page.body:
+            raise RuntimeError("the floor view does not serve the list page's bytes")
+        if fetch(cold.port, BASELINE_PATH).status != 200:
+            raise RuntimeError("the DRF baseline failed")
+        print(f"servers: cold :{cold.port}, warm :{warm.port}; list page {len(page.body) / 1024:.0f} KiB")
+
+        ok = frozenset({200})
+        scenarios = [
+            Scenario("list_cold", "a. list, cache cold", "cold", [LIST_PATH], ok),
+            Scenario("drf_baseline", "f. DRF baseline list (cold)", "cold", [BASELINE_PATH], ok),
+            Scenario("list_warm", "b. list, cache warm", "warm", [LIST_PATH], ok),
+            Scenario("floor", "e. floor: precomputed bytes", "warm", [FLOOR_PATH], ok),
+            Scenario(
+                "detail_warm", "c. detail, warm", "warm", [f"/api/v1/articles/{slug}/" for slug in corpus.slugs], ok
+            ),
+            Scenario(
+                "revalidate_304",
+                "d. list If-None-Match (304)",
+                "warm",
+                [LIST_PATH],
+                frozenset({304}),
+                {"If-None-Match": etag},
+            ),
+        ]
+        by_server = {"cold": cold, "warm": warm}
+        tallies = {scenario.key: Tally() for scenario in scenarios}
+        pool = AddressPool(args.throttle_ips)
+        slice_seconds = args.duration / args.rounds
+        load_before = os.getloadavg()
+        for round_number in range(args.rounds):
+            for scenario in scenarios:
+                print(f"  round {round_number + 1}/{args.rounds}: {scenario.label}", flush=True)
+                measure(
+                    scenario,
+                    by_server[scenario.server],
+                    concurrency=args.concurrency,
+                    warmup=args.warmup,
+                    duration=slice_seconds,
+                    pool=pool,
+                    tally=tallies[scenario.key],
+                )
+        load_after = os.getloadavg()
+    shutil.rmtree(work_dir)  # the servers' logs and the floor file; kept when a run fails
+
+    rows = {scenario.key: summarise(scenario, tallies[scenario.key]) for scenario in scenarios}
+    order = ["list_cold", "list_warm", "detail_warm", "revalidate_304", "floor", "drf_baseline"]
+    print()
+    print(_format_table([rows[key] for key in order]))
+    result_ratios = ratios(rows)
+    warm_floor = result_ratios["warm_vs_floor"]
+    cold_baseline = result_ratios["cold_vs_drf_baseline"]
+    print()
+    print(
+        f"warm list costs {warm_floor['by_requests_per_second']:.2f}x the floor by req/s "
+        f"({warm_floor['by_p50']:.2f}x by p50, {warm_floor['by_server_cpu']:.2f}x by server CPU/request); "
+        f"target <= {WARM_VS_FLOOR_TARGET}x: {'met' if warm_floor['met'] else 'MISSED'}"
+    )
+    print(
+        f"cold list serves {cold_baseline['by_requests_per_second']:.2f}x the DRF baseline's req/s "
+        f"({cold_baseline['by_server_cpu']:.2f}x by server CPU/request); "
+        f"target >= {COLD_VS_BASELINE_TARGET}x: {'met' if cold_baseline['met'] else 'MISSED'}"
+    )
+    errors = sum(row["errors"] for row in rows.values())
+    for row in rows.values():
+        for sample in row["error_samples"]:
+            print(f"  error in {row['key']}: {sample}")
+
+    profile: dict[str, Any] | None = None
+    if not args.no_profile:
+        cold_requests = args.profile_requests
+        profile = profile_in_process(
+            {
+                "list_cold": ProfileTarget(LIST_PATH, False, cold_requests),
+                "drf_baseline": ProfileTarget(BASELINE_PATH, False, cold_requests),
+                "list_warm": ProfileTarget(LIST_PATH, True, cold_requests * 10),
+                "floor": ProfileTarget(FLOOR_PATH, True, cold_requests * 10),
+            },
+            floor_body=page.body,
+        )
+        print("\nin-process through the middleware (django.test.Client, no HTTP, one process):")
+        for name, entry in profile.items():
+            print(
+                f"  {name:<13} median {entry['ms_per_request_median']:6.2f} ms/request, "
+                f"CPU {entry['cpu_ms_per_request']:6.2f} ms/request, of which GC {entry['gc_ms_per_request']:5.2f}"
+            )
+        for name in ("list_cold", "list_warm"):
+            print(f"\n--- cProfile {name} (GC off), by own time ---\n{profile[name]['top_tottime'].rstrip()}")
+        print(f"\ncProfile dumps: {(RESULTS_DIR / 'profile-<name>.prof').relative_to(ROOT)}")
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    output = RESULTS_DIR / f"content-{started:%Y%m%d-%H%M%S}.json"
+    output.write_text(
+        json.dumps(
+            {
+                "started_at": started.isoformat(timespec="seconds"),
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "load_average_before": load_before,
+                    "load_average_after": load_after,
+                },
+                "settings": {
+                    **vars(args),
+                    "gunicorn": f"sync, -w {args.workers}",
+                    "list_path": LIST_PATH,
+                },
+                "corpus": {
+                    "articles": len(corpus.slugs),
+                    "words_per_article": corpus.words_per_article,
+                    "list_page_bytes": len(page.body),
+                    "seed": args.seed,
+                },
+                "results": [rows[key] for key in order],
+                "ratios": result_ratios,
+                "profile": profile,
+                "scenario_definitions": [
+                    asdict(scenario) | {"expect": sorted(scenario.expect)} for scenario in scenarios
+                ],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\nresults: {output.relative_to(ROOT)}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
