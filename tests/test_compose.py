@@ -1,0 +1,257 @@
+"""docker-compose.yml and the Dockerfile run programs this project has, with variables its settings read.
+
+No Docker engine is needed: the files are parsed and every name they use is looked up in the source tree.
+"""
+
+import ast
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+APP_SERVICES = ("web", "worker", "beat")
+SERVICES = ("db", "redis", "mailpit", *APP_SERVICES)
+# Read by Django or Python themselves rather than by config/settings.
+RUNTIME_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}
+# Documented by the postgres image: https://hub.docker.com/_/postgres
+POSTGRES_IMAGE_VARIABLES = {
+    "POSTGRES_DB",
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_HOST_AUTH_METHOD",
+    "POSTGRES_INITDB_ARGS",
+    "POSTGRES_INITDB_WALDIR",
+    "PGDATA",
+}
+COMPOSE_DEFAULT = re.compile(r"^\$\{(?P<name>\w+):?-(?P<default>[^}]*)\}$")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Replaces tests/conftest.py's cache reset: these tests read files and need neither Redis nor a database."""
+
+
+def _services() -> dict[str, dict[str, Any]]:
+    compose = yaml.safe_load(COMPOSE_FILE.read_text())
+    return compose["services"]
+
+
+def _environment(service: str) -> dict[str, str]:
+    raw = _services()[service].get("environment", {})
+    if isinstance(raw, list):
+        raw = dict(item.split("=", 1) for item in raw)
+    return {name: str(value) for name, value in raw.items()}
+
+
+def _value(service: str, name: str) -> str:
+    """The variable's value, or the default of a `${NAME:-default}` reference to the host's environment."""
+    value = _environment(service)[name]
+    match = COMPOSE_DEFAULT.match(value)
+    return match["default"] if match else value
+
+
+def _command_words(service: str) -> list[str]:
+    command = _services()[service]["command"]
+    if isinstance(command, str):
+        return shlex.split(command)
+    if command[:2] == ["sh", "-c"]:
+        return shlex.split(command[2])
+    return list(command)
+
+
+def _programs(service: str) -> list[list[str]]:
+    """Each command of a `a && b` chain, as its words (`exec` dropped)."""
+    chains: list[list[str]] = [[]]
+    for word in _command_words(service):
+        if word == "&&":
+            chains.append([])
+        elif not (word == "exec" and not chains[-1]):
+            chains[-1].append(word)
+    return chains
+
+
+def _health_check(service: str) -> str:
+    test = _services()[service]["healthcheck"]["test"]
+    return test if isinstance(test, str) else " ".join(test)
+
+
+def _module_names(path: Path) -> set[str]:
+    """The names a Python file assigns at module level."""
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        names.update(target.id for target in targets if isinstance(target, ast.Name))
+    return names
+
+
+def _requirements() -> set[str]:
+    names = set()
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            names.add(re.split(r"[\[=<>~!; ]", line, maxsplit=1)[0].lower())
+    return names
+
+
+def _settings_source() -> str:
+    return "\n".join(path.read_text() for path in sorted((ROOT / "config" / "settings").glob("*.py")))
+
+
+def _dockerfile_instructions() -> list[tuple[str, str]]:
+    lines = [line for line in DOCKERFILE.read_text().splitlines() if not line.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n", " ", "\n".join(lines))
+    instructions = []
+    for line in joined.splitlines():
+        if line.strip():
+            keyword, _, arguments = line.strip().partition(" ")
+            instructions.append((keyword.upper(), arguments.strip()))
+    return instructions
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_names_every_service_with_a_health_check(service: str) -> None:
+    services = _services()
+    assert service in services, f"docker-compose.yml has no `{service}` service (it has {sorted(services)})"
+    test = services[service].get("healthcheck", {}).get("test")
+    assert test, f"`{service}` has no healthcheck.test, so depends_on cannot wait for it to be healthy"
+    assert test != ["NONE"], f"`{service}` disables its health check"
+
+
+def test_app_services_run_one_image_built_from_the_dockerfile() -> None:
+    services = _services()
+    builds = {
+        service: (repr(services[service].get("build")), services[service].get("image")) for service in APP_SERVICES
+    }
+    assert len(set(builds.values())) == 1, f"web, worker and beat must share one build and image, got {builds}"
+    build = services["web"]["build"]
+    context = build if isinstance(build, str) else build.get("context", ".")
+    dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+    assert (ROOT / context / dockerfile).is_file(), f"the build names {context}/{dockerfile}, which does not exist"
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_app_services_wait_for_a_healthy_database_and_redis(service: str) -> None:
+    depends_on = _services()[service].get("depends_on", {})
+    for dependency in ("db", "redis"):
+        condition = depends_on.get(dependency, {}).get("condition") if isinstance(depends_on, dict) else None
+        assert condition == "service_healthy", f"`{service}` starts before `{dependency}` is healthy ({condition=})"
+
+
+def test_web_migrates_then_serves_the_wsgi_application_config_defines() -> None:
+    programs = _programs("web")
+    assert programs[0][:3] == ["python", "manage.py", "migrate"], f"web must migrate first, runs {programs[0]}"
+    assert (ROOT / "manage.py").is_file(), "web runs manage.py, which does not exist"
+    assert programs[-1][:2] == ["gunicorn", "config.wsgi:application"], (
+        f"web must serve config.wsgi, runs {programs[-1]}"
+    )
+    assert "application" in _module_names(ROOT / "config" / "wsgi.py"), "config/wsgi.py defines no `application`"
+
+
+@pytest.mark.parametrize(("service", "subcommand"), [("worker", "worker"), ("beat", "beat")])
+def test_celery_services_run_the_app_config_defines(service: str, subcommand: str) -> None:
+    words = _programs(service)[0]
+    assert words[:3] == ["celery", "-A", "config"], f"`{service}` must run `celery -A config`, runs {words}"
+    assert subcommand in words, f"`{service}` must run `celery {subcommand}`, runs {words}"
+    assert "app" in _module_names(ROOT / "config" / "celery.py"), "config/celery.py defines no Celery `app`"
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_every_program_the_app_services_run_is_installed(service: str) -> None:
+    installed = _requirements() | {"python"}
+    for program in _programs(service):
+        assert program[0] in installed, f"`{service}` runs {program[0]}, which requirements.txt does not install"
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_app_services_set_only_variables_the_settings_read(service: str) -> None:
+    source = _settings_source()
+    unread = [name for name in _environment(service) if name not in RUNTIME_VARIABLES and f'"{name}"' not in source]
+    assert not unread, f"`{service}` sets {unread}, which config/settings never reads: they would do nothing"
+
+
+def test_database_service_sets_only_variables_the_postgres_image_documents() -> None:
+    unknown = set(_environment("db")) - POSTGRES_IMAGE_VARIABLES
+    assert not unknown, f"db sets {sorted(unknown)}, which the postgres image does not document"
+
+
+def test_app_services_reach_the_compose_database_and_redis() -> None:
+    database = urlparse(_value("web", "DATABASE_URL"))
+    assert (database.hostname, database.port or 5432) == ("db", 5432), f"DATABASE_URL points at {database.netloc}"
+    assert database.path.lstrip("/") == _value("db", "POSTGRES_DB"), "DATABASE_URL names another database"
+    assert database.username == _value("db", "POSTGRES_USER"), "DATABASE_URL logs in as another user"
+    redis = urlparse(_value("web", "REDIS_URL"))
+    assert redis.hostname == "redis", f"REDIS_URL points at {redis.netloc}, not the `redis` service"
+
+
+def test_app_services_run_production_settings_with_a_key_they_accept() -> None:
+    assert _value("web", "DJANGO_SETTINGS_MODULE") == "config.settings.production"
+    assert _value("web", "DEBUG").lower() == "false", "production settings refuse DEBUG=true"
+    secret_key = _value("web", "SECRET_KEY")
+    base = (ROOT / "config" / "settings" / "base.py").read_text()
+    assert f'"{secret_key}"' not in base, "the compose SECRET_KEY is the development default, which production refuses"
+    assert len(secret_key) >= 50, f"production settings refuse a SECRET_KEY of {len(secret_key)} characters (< 50)"
+
+
+def test_web_health_check_requests_healthz_on_an_allowed_host_without_curl() -> None:
+    check = _health_check("web")
+    assert "curl" not in check, "python:3.11-slim has no curl"
+    found = re.search(r"http://[^'\" ]+", check)
+    assert found, f"web's health check requests no http:// URL: {check}"
+    url = urlparse(found[0])
+    assert url.path == "/healthz", f"web's health check requests {url.path}, not /healthz"
+    assert 'path("healthz"' in (ROOT / "config" / "urls.py").read_text(), "config/urls.py routes no healthz"
+    hosts = _value("web", "ALLOWED_HOSTS").split(",")
+    assert url.hostname in hosts, f"Django answers 400 to Host {url.hostname}: ALLOWED_HOSTS is {hosts}"
+
+
+def test_web_health_check_passes_over_plain_http() -> None:
+    assert _value("web", "SECURE_SSL_REDIRECT").lower() == "false", "compose serves HTTP: turn off the redirect"
+
+
+def test_worker_health_check_pings_the_celery_worker() -> None:
+    check = _health_check("worker")
+    assert "celery -A config inspect ping" in check, f"worker's health check does not ping the worker: {check}"
+
+
+def test_email_goes_to_the_console_or_to_mailpit() -> None:
+    backend = _value("worker", "EMAIL_BACKEND")
+    if backend.endswith(".console.EmailBackend"):
+        return
+    environment = _environment("worker")
+    assert backend.endswith(".smtp.EmailBackend"), f"unexpected EMAIL_BACKEND {backend}"
+    assert (environment.get("EMAIL_HOST"), environment.get("EMAIL_PORT")) == ("mailpit", "1025")
+
+
+def test_dockerfile_installs_the_runtime_requirements_only() -> None:
+    runs = " ".join(arguments for keyword, arguments in _dockerfile_instructions() if keyword == "RUN")
+    assert "pip install -r requirements.txt" in runs, "the Dockerfile does not install requirements.txt"
+    assert "requirements-dev.txt" not in runs, "the image must not install the test and lint tools"
+
+
+def test_dockerfile_serves_config_wsgi_by_default() -> None:
+    commands = [arguments for keyword, arguments in _dockerfile_instructions() if keyword in {"CMD", "ENTRYPOINT"}]
+    assert commands, "the Dockerfile has no CMD or ENTRYPOINT"
+    assert "config.wsgi:application" in commands[-1], f"the image's default command is {commands[-1]}"
+
+
+def test_dockerfile_runs_as_a_non_root_user_with_production_settings() -> None:
+    instructions = _dockerfile_instructions()
+    users = [arguments for keyword, arguments in instructions if keyword == "USER"]
+    assert users, "the image runs as root: add a USER"
+    assert users[-1] not in {"root", "0"}, f"the image runs as {users[-1]}"
+    environment = " ".join(arguments for keyword, arguments in instructions if keyword == "ENV")
+    assert "DJANGO_SETTINGS_MODULE=config.settings.production" in environment
+
+
+def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    missing = {".venv", ".git", "db.sqlite3", "staticfiles"} - ignored
+    assert not missing, f".dockerignore does not exclude {sorted(missing)}"
