@@ -21,10 +21,14 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
-# config.settings.production refuses to import without a SECRET_KEY of 50+ characters. collectstatic never
+# config.settings.production refuses to import without a SECRET_KEY of 50+ characters and real lead keys.
+# collectstatic never touches lead data either: throwaway values, as build arguments, never ENV.
 # signs anything, so it gets a throwaway key as a build argument: it is not an ENV, so containers never see it.
 ARG COLLECTSTATIC_SECRET_KEY=build-time-only-throwaway-key-for-collectstatic-never-used-at-runtime
-RUN SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" python manage.py collectstatic --noinput -v 0
+RUN SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" \
+    FIELD_ENCRYPTION_KEYS="YnVpbGQtdGltZS1vbmx5LXRocm93YXdheS1rZXkhISE=" \
+    LEAD_LOOKUP_KEY="build-time-only-throwaway-lookup-key-0123456789" \
+    python manage.py collectstatic --noinput -v 0
 
 USER app
 

@@ -9,25 +9,34 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.renderers import dumps
+from leads.exceptions import LeadError
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
+# Domain errors (stable codes) and the HTTP status each answers with.
+DOMAIN_ERROR_STATUS = {
+    "idempotency_key_reused": 422,
+    "idempotency_key_in_flight": 409,
+    "invalid_status_transition": 409,
+    "submitted_too_fast": 400,
+    "captcha_failed": 400,
+}
 # Codes that deserve a type of their own (clients branch on them); the rest are about:blank.
-_TYPED_CODES = {"validation_error", "invalid_query", "throttled"}
+TYPED_CODES = {"validation_error", "throttled", "payload_too_large", *DOMAIN_ERROR_STATUS}
 
 
 def problem_body(*, status: int, detail: str, code: str, errors: dict[str, list[str]] | None = None) -> dict:
     body: dict[str, Any] = {
-        "type": f"urn:corerecovery:problem:{code}" if code in _TYPED_CODES else "about:blank",
+        "type": f"urn:corerecovery:problem:{code}" if code in TYPED_CODES else "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
@@ -66,6 +75,13 @@ def _flatten_errors(data: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: turn every handled error into problem+json, keeping DRF's headers."""
+    if isinstance(exc, LeadError):
+        status = DOMAIN_ERROR_STATUS.get(exc.code, 400)
+        body = problem_body(status=status, detail=exc.detail, code=exc.code)
+        return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+    if isinstance(exc, RequestDataTooBig):
+        body = problem_body(status=413, detail="The request body is too large.", code="payload_too_large")
+        return Response(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # unexpected: Django's handler500 answers, and the error is logged

@@ -1,17 +1,39 @@
 """OpenAPI descriptions shared by the endpoints: problem responses, cache headers, examples."""
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, TypeVar
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from api import examples
+from api.exceptions import TYPED_CODES
 from api.fields import FIELDS_PARAM, field_names, list_field_names
 from api.serializers.content import SiteProfileSerializer
+from api.serializers.leads import (
+    LeadReceiptSerializer,
+    LeadRequestSerializer,
+    ReferralRequestSerializer,
+    ReferralSerializer,
+)
 
 T = TypeVar("T")
+
+
+class APIKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.APIKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>`. Keys are issued to partners, scoped, and shown once.",
+        }
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -31,8 +53,8 @@ class ProblemSerializer(serializers.Serializer):
 
 def problem(description: str, *, status: int, code: str, detail: str, errors: dict | None = None) -> OpenApiResponse:
     body: dict[str, Any] = {
-        "type": "urn:corerecovery:problem:validation_error" if code == "validation_error" else "about:blank",
-        "title": {400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable"}[status],
+        "type": f"urn:corerecovery:problem:{code}" if code in TYPED_CODES else "about:blank",
+        "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
         "code": code,
@@ -147,4 +169,160 @@ site_schema = extend_schema(
     parameters=CACHE_HEADERS,
     responses={200: SiteProfileSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND, 429: THROTTLED},
     examples=[OpenApiExample("site", value=examples.SITE, response_only=True)],
+)
+
+
+_WRITE_HEADERS = [
+    OpenApiParameter(
+        "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+        description="A unique key per submission (e.g. a UUID). Retrying with the same key and body within 24 "
+        "hours returns the first response and creates nothing; the same key with another body is 422; while "
+        "the first request is still in flight, 409.",
+    ),
+    OpenApiParameter(
+        "Idempotent-Replayed", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[201],
+        description="`true` when this is the stored response of an earlier request with the same key.",
+    ),
+]  # fmt: skip
+CONFLICT = problem(
+    "The Idempotency-Key is in use by a request still in flight.",
+    status=409, code="idempotency_key_in_flight",
+    detail="A request with this Idempotency-Key is still being processed; retry shortly.",
+)  # fmt: skip
+KEY_REUSED = problem(
+    "The Idempotency-Key was used with a different body.",
+    status=422, code="idempotency_key_reused",
+    detail="This Idempotency-Key was already used with a different request body.",
+)  # fmt: skip
+TOO_LARGE = problem(
+    "The body is larger than the limit.", status=413, code="payload_too_large",
+    detail="The request body is larger than 65536 bytes.",
+)  # fmt: skip
+INVALID_LEAD = problem(
+    "A field is missing or not valid; `errors` says which and why.",
+    status=400, code="validation_error", detail="The request is not valid; see `errors`.",
+    errors={"phone": ["Give a phone number or an email address (or both)."],
+            "consent.contact": ["This field is required."]},
+)  # fmt: skip
+UNAUTHENTICATED = problem(
+    "No API key, or not a valid one.", status=401, code="not_authenticated",
+    detail="An API key is required: send `Authorization: Api-Key <key>`.",
+)  # fmt: skip
+FORBIDDEN = problem(
+    "The API key lacks the scope this action needs.", status=403, code="permission_denied",
+    detail="This API key does not have the scope this action needs.",
+)  # fmt: skip
+
+LEAD_REQUEST_EXAMPLE = {
+    "first_name": "Alex",
+    "last_name": "Example",
+    "phone": "602-555-0123",
+    "email": "alex@example.org",
+    "preferred_contact": "phone",
+    "best_time_to_contact": "Weekdays after 5 pm",
+    "relationship": "self",
+    "program_interest": "iop",
+    "message": "I have been struggling with anxiety and would like to know about the IOP.",
+    "state": "AZ",
+    "age_range": "26_35",
+    "consent": {"contact": True, "sms": True, "sms_disclosure_version": "2026-01"},
+    "utm_source": "google",
+    "landing_page": "/programs/iop/",
+}
+LEAD_RECEIPT_EXAMPLE = {
+    "reference": "L-7F3K9Q",
+    "status": "received",
+    "next_steps": "Thank you for reaching out. A member of our admissions team will contact you…",
+    "crisis_resources": examples.CRISIS_RESOURCES,
+    "crisis_notice": "Core Recovery is not a crisis service… call or text 988… In an emergency, call 911.",
+}
+REFERRAL_REQUEST_EXAMPLE = {
+    "first_name": "Sam",
+    "last_name": "Example",
+    "phone": "480-555-0199",
+    "program_interest": "php",
+    "state": "AZ",
+    "date_of_birth": "1990-04-02",
+    "referrer": {"name": "Dr. Jordan Example", "role": "Psychiatrist", "organization": "Example Health",
+                 "phone": "602-555-0100", "email": "jordan@example.org"},
+    "reason_for_referral": "Step-down from inpatient care after a depressive episode.",
+    "urgency": "routine",
+    "current_level_of_care": "inpatient",
+    "client_consent": True,
+}  # fmt: skip
+REFERRAL_EXAMPLE = {
+    "reference": "L-7F3K9Q",
+    "status": "contacted",
+    "status_history": [
+        {"status": "received", "at": "2026-11-20T09:12:00-07:00", "reason_category": ""},
+        {"status": "contacted", "at": "2026-11-20T10:02:00-07:00", "reason_category": ""},
+    ],
+    "program_interest": "php",
+    "urgency": "routine",
+    "received_at": "2026-11-20T09:12:00-07:00",
+    "crisis_resources": examples.CRISIS_RESOURCES,
+    "crisis_notice": "Core Recovery is not a crisis service… call or text 988… In an emergency, call 911.",
+}
+
+lead_create_schema = extend_schema(
+    tags=["leads"],
+    summary="Send a contact request",
+    description=(
+        "For people seeking help, or their family, from the website's form. Anonymous; throttled per IP. "
+        "Needs `first_name`, a `phone` or an `email`, and `consent.contact: true`. Unknown fields are refused. "
+        "The response never repeats personal data: it gives an opaque reference, what happens next, and the "
+        "crisis lines. **This is not a crisis service**: in a crisis call or text 988; in an emergency call 911."
+    ),
+    request=LeadRequestSerializer,
+    parameters=_WRITE_HEADERS,
+    responses={201: LeadReceiptSerializer, 400: INVALID_LEAD, 409: CONFLICT, 413: TOO_LARGE, 422: KEY_REUSED,
+               429: THROTTLED},
+    examples=[
+        OpenApiExample("contact request", value=LEAD_REQUEST_EXAMPLE, request_only=True),
+        OpenApiExample("receipt", value=LEAD_RECEIPT_EXAMPLE, response_only=True, status_codes=["201"]),
+    ],
+)  # fmt: skip
+
+referral_schema = extend_schema_view(
+    create=extend_schema(
+        tags=["referrals"],
+        summary="Send a referral",
+        description=(
+            "For referral partners, with an API key scoped `referrals:write`. The client's details use the "
+            "same names as a contact request, plus the referring clinician, the reason, the urgency and the "
+            "partner's attestation that the client agreed (`client_consent: true`). Status changes follow."
+        ),
+        request=ReferralRequestSerializer,
+        parameters=_WRITE_HEADERS,
+        responses={
+            201: ReferralSerializer,
+            400: INVALID_LEAD,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            409: CONFLICT,
+            413: TOO_LARGE,
+            422: KEY_REUSED,
+            429: THROTTLED,
+        },
+        examples=[
+            OpenApiExample("referral", value=REFERRAL_REQUEST_EXAMPLE, request_only=True),
+            OpenApiExample("created", value=REFERRAL_EXAMPLE, response_only=True, status_codes=["201"]),
+        ],
+    ),
+    list=extend_schema(
+        tags=["referrals"],
+        summary="List your referrals",
+        description="Your own referrals only, newest first (`referrals:read`): reference, status and its "
+        "history, program, urgency. Never the clinical details sent.",
+        responses={200: ReferralSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED},
+        examples=[OpenApiExample("referrals", value=[REFERRAL_EXAMPLE], response_only=True)],
+    ),
+    retrieve=extend_schema(
+        tags=["referrals"],
+        summary="Read one of your referrals",
+        description="By reference (`referrals:read`). Another partner's reference answers 404, exactly like "
+        "one that does not exist.",
+        responses={200: ReferralSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND, 429: THROTTLED},
+        examples=[OpenApiExample("referral", value=REFERRAL_EXAMPLE, response_only=True)],
+    ),
 )

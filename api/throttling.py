@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
+from api.authentication import APIClient
 from config.cache import RedisCache
 from content.versioning import VERSION_KEY
 
@@ -38,6 +39,9 @@ class AnonymousIPThrottle(AnonRateThrottle):
     # as `prefetched_cache_value`.
     also_read: str | None = None
 
+    def identity(self, request: Request) -> str:
+        return str(self.get_ident(request))
+
     def get_rate(self) -> str | None:
         # Read at call time (DRF binds the rates at import), so a changed setting applies at once.
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
@@ -51,7 +55,7 @@ class AnonymousIPThrottle(AnonRateThrottle):
             return True
         now = time.time()
         window = int(now // duration)
-        key = f"throttle:{self.scope}:{self.get_ident(request)}:{window}"
+        key = f"throttle:{self.scope}:{self.identity(request)}:{window}"
         try:
             hits, value = count_hit(key, duration, also_get=self.also_read)
         except Exception:
@@ -73,3 +77,19 @@ class ContentReadThrottle(AnonymousIPThrottle):
     content request then makes a single Redis round trip."""
 
     also_read = VERSION_KEY
+
+
+class LeadSubmissionThrottle(AnonymousIPThrottle):
+    """Contact requests per client IP (THROTTLE_LEADS_RATE)."""
+
+    scope = "leads"
+
+
+class PartnerThrottle(AnonymousIPThrottle):
+    """Requests per API key (THROTTLE_PARTNER_RATE); anonymous callers are refused before this runs."""
+
+    scope = "partner"
+
+    def identity(self, request: Request) -> str:
+        client = request.user
+        return f"key:{client.key_id}" if isinstance(client, APIClient) else f"ip:{self.get_ident(request)}"

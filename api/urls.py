@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from api.views import content
+from api.views import content, leads
 
 router = SimpleRouter()
 router.register("programs", content.ProgramViewSet, basename="program")
@@ -9,9 +9,11 @@ router.register("therapies", content.TherapyViewSet, basename="therapy")
 router.register("articles", content.ArticleViewSet, basename="article")
 router.register("faqs", content.FAQViewSet, basename="faq")
 router.register("testimonials", content.TestimonialViewSet, basename="testimonial")
+router.register("referrals", leads.ReferralViewSet, basename="referral")
 
 app_name = "v1"
 urlpatterns = [
     path("site/", content.SiteProfileView.as_view(), name="site"),
+    path("leads/", leads.LeadCreateView.as_view(), name="lead-create"),
     path("", include(router.urls)),
 ]

@@ -12,22 +12,13 @@ from typing import Any
 
 from django.db import transaction
 
+from content.crisis import CRISIS_RESOURCES
 from content.models import FAQ, Article, Program, SiteProfile, Tag, Therapy
 from content.services import content_publish
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 ARTICLE_FILE = SEED_DIR / "role-of-therapy-in-iop.txt"
 
-CRISIS_RESOURCES = [
-    {
-        "name": "988 Suicide & Crisis Lifeline",
-        "description": "Call or text 988, any time, day or night. Free and confidential.",
-        "phone": "988",
-        "sms": "988",
-        "url": "https://988lifeline.org",
-    },
-    {"name": "Emergency services", "description": "In an emergency, call 911.", "phone": "911", "sms": "", "url": ""},
-]
 CALL_TO_ACTION = {
     "text": "Are you feeling lost? Anxious? Depressed? Our team of mental health experts is here to help.",
     "label": "Call 602-926-7729",

@@ -9,11 +9,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k" * 20 + "-production-secret-for-the-test-only-" + "x" * 20
+PRODUCTION = {
+    "SECRET_KEY": STRONG_KEY,
+    "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWtleS1mb3ItY2hlY2stZGVwbG95ISE=",
+    "LEAD_LOOKUP_KEY": "test-only-lookup-key-of-enough-length-0123456789",
+}
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
-        key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "FIELD_ENCRYPTION_KEYS", "LEAD_LOOKUP_KEY"}
     }
     environment.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "api.example.org"})
     environment.update(env)
@@ -23,7 +30,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=STRONG_KEY)
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -32,9 +39,14 @@ def test_check_deploy_is_clean_with_production_settings():
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({}, "SECRET_KEY must be set"),
-        ({"SECRET_KEY": "short"}, "SECRET_KEY must be set"),
-        ({"SECRET_KEY": STRONG_KEY, "DEBUG": "true"}, "DEBUG must be false"),
+        ({**PRODUCTION, "SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY must be set"),
+        ({**PRODUCTION, "DEBUG": "true"}, "DEBUG must be false"),
+        ({"SECRET_KEY": STRONG_KEY, "LEAD_LOOKUP_KEY": PRODUCTION["LEAD_LOOKUP_KEY"]}, "FIELD_ENCRYPTION_KEYS must"),
+        (
+            {"SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEYS": PRODUCTION["FIELD_ENCRYPTION_KEYS"]},
+            "LEAD_LOOKUP_KEY must",
+        ),
     ],
 )
 def test_production_settings_refuse_to_start_with_development_defaults(env, message):

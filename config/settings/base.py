@@ -7,6 +7,7 @@ email and SMS to the console. Every variable is documented in `.env.example`.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "django_filters",
+    "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
@@ -43,6 +45,7 @@ MIDDLEWARE = [
     # Serves the admin's and the API docs' static files from gunicorn, with far-future caching.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "api.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -130,12 +133,18 @@ CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Language
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    # Content is public; API keys (content:read, referrals:*) arrive with the lead issue.
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    # Content is public (an API key with content:read is accepted too); referrals need a partner's key.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.APIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousIPThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env_str("THROTTLE_ANON_RATE", "600/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("THROTTLE_ANON_RATE", "600/minute"),
+        # Contact requests per client IP: a family may write more than once, a bot should not get far.
+        "leads": env_str("THROTTLE_LEADS_RATE", "20/hour"),
+        # Requests per partner API key.
+        "partner": env_str("THROTTLE_PARTNER_RATE", "1200/hour"),
+    },
     # Number of trusted reverse proxies in front of gunicorn; the client IP is read behind them.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
@@ -174,10 +183,32 @@ SPECTACULAR_SETTINGS = {
         {"name": "therapies", "description": "Therapy modalities used in the programs."},
         {"name": "articles", "description": "Articles, searchable and filterable."},
         {"name": "faqs", "description": "Frequently asked questions."},
+        {"name": "leads", "description": "Contact requests from people seeking help, or their family."},
+        {"name": "referrals", "description": "Referrals from partners (API key), and their status."},
         {"name": "testimonials", "description": "Consented, anonymous-by-default testimonials."},
         {"name": "health", "description": "Liveness and readiness probes."},
     ],
 }
+
+# Lead intake (leads/). Personal fields are encrypted with Fernet keys, newest first
+# (https://cryptography.io/en/latest/fernet/); the defaults are for local development only and
+# config.settings.production refuses them.
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LW5vdC1mb3ItcHJvZHVjdGlvbiE="
+DEV_LEAD_LOOKUP_KEY = "development-lookup-key-not-for-production"
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", DEV_FIELD_ENCRYPTION_KEY)
+LEAD_LOOKUP_KEY = env_str("LEAD_LOOKUP_KEY", DEV_LEAD_LOOKUP_KEY)
+LEAD_REPEAT_WINDOW_DAYS = env_int("LEAD_REPEAT_WINDOW_DAYS", 30)
+LEAD_RETENTION_DAYS = env_int("LEAD_RETENTION_DAYS", 730)
+# Dotted path of a callable(event_id) run after each lead event commits (the notifications app's hook).
+LEAD_EVENT_PUBLISHER = env_str("LEAD_EVENT_PUBLISHER")
+# Anti-abuse: a form submitted faster than this (seconds after `form_started_at`) is spam; 0 turns it off.
+LEAD_MIN_FILL_SECONDS = env_int("LEAD_MIN_FILL_SECONDS", 0)
+# Dotted path of a callable(token, client_ip) -> bool verifying a CAPTCHA token; empty turns it off.
+LEAD_CAPTCHA_VERIFIER = env_str("LEAD_CAPTCHA_VERIFIER")
+# SMS disclosure texts the website may show (their version ids); consent to SMS must name one.
+LEAD_SMS_DISCLOSURE_VERSIONS = env_list("LEAD_SMS_DISCLOSURE_VERSIONS", "2026-01")
+# Request bodies under /api/ larger than this are refused with 413.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024)
 
 # Content responses: browsers and CDNs may keep them this long, then revalidate with the ETag.
 CONTENT_CACHE_ENABLED = env_bool("CONTENT_CACHE_ENABLED", True)
@@ -195,6 +226,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # Retention: leads past LEAD_RETENTION_DAYS lose their personal data every night (03:15 Phoenix time).
+    "anonymise-expired-leads": {"task": "leads.anonymise_expired", "schedule": crontab(hour=3, minute=15)},
+}
 
 # https://docs.djangoproject.com/en/5.2/topics/email/ — the console by default; SMTP (Mailpit in compose)
 # or any django-anymail provider in production.

@@ -4,10 +4,21 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DEFAULT_SECRET_KEY, SECRET_KEY
+from config.settings.base import (
+    DEFAULT_SECRET_KEY,
+    DEV_FIELD_ENCRYPTION_KEY,
+    DEV_LEAD_LOOKUP_KEY,
+    FIELD_ENCRYPTION_KEYS,
+    LEAD_LOOKUP_KEY,
+    SECRET_KEY,
+)
 
 if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters.")
+if FIELD_ENCRYPTION_KEYS == [DEV_FIELD_ENCRYPTION_KEY] or DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set to production Fernet keys.")
+if LEAD_LOOKUP_KEY == DEV_LEAD_LOOKUP_KEY or len(LEAD_LOOKUP_KEY) < 32:
+    raise ImproperlyConfigured("LEAD_LOOKUP_KEY must be set to a random value of at least 32 characters.")
 if env_bool("DEBUG", False):
     raise ImproperlyConfigured("DEBUG must be false in production.")
 DEBUG = False

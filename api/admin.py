@@ -1,0 +1,19 @@
+from django.contrib import admin
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
+
+from api.models import ClientAPIKey
+
+
+@admin.register(ClientAPIKey)
+class ClientAPIKeyAdmin(APIKeyModelAdmin):
+    """Keys are shown once, on creation; revoke instead of deleting, so the history stays."""
+
+    list_display = (*APIKeyModelAdmin.list_display, "partner", "scopes", "last_used_at")  # type: ignore[assignment]
+    list_filter = (*APIKeyModelAdmin.list_filter, "partner")  # type: ignore[assignment]
+    search_fields = (*APIKeyModelAdmin.search_fields, "partner__name")  # type: ignore[assignment]
+
+
+# The library's own concrete APIKey model is unused here: keep the admin to the keys that matter.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)

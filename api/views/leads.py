@@ -1,0 +1,194 @@
+"""Lead intake: public contact requests and partners' referrals (writes are idempotent)."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.authentication import APIClient
+from api.idempotency import client_ip, idempotency_request
+from api.permissions import HasActionScope
+from api.schema import lead_create_schema, referral_schema
+from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer, ReferralSerializer
+from api.throttling import LeadSubmissionThrottle, PartnerThrottle
+from content.crisis import CRISIS_NOTICE, CRISIS_RESOURCES
+from leads import services
+from leads.abuse import check_human, is_honeypot_filled
+from leads.models import Lead, LeadKind, LeadStatusChange, Partner
+
+NO_STORE = {"Cache-Control": "no-store"}
+NEXT_STEPS = (
+    "Thank you for reaching out. A member of our admissions team will contact you, usually within one business "
+    "day, in the way you asked. Quote your reference if you call us at 602-926-7729."
+)
+REFERRAL_NEXT_STEPS = "Referral received. Its status follows the client's progress; read it at its URL."
+
+_PERSON_FIELDS = ("first_name", "last_name", "phone", "email", "message", "insurance_provider")
+_ATTRIBUTION_FIELDS = (
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "landing_page", "referrer_url",
+)  # fmt: skip
+
+
+def _person(data: dict[str, Any]) -> services.Person:
+    date_of_birth = data.get("date_of_birth")
+    return services.Person(
+        **{name: data.get(name, "") for name in _PERSON_FIELDS},
+        date_of_birth=date_of_birth.isoformat() if date_of_birth else "",
+    )
+
+
+def _common(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "person": _person(data),
+        "preferred_contact": data.get("preferred_contact", ""),
+        "best_time_to_contact": data.get("best_time_to_contact", ""),
+        "program_interest": data.get("program_interest", ""),
+        "state": data["state"],
+        "age_range": data.get("age_range", ""),
+    }
+
+
+def _reply(result: services.SubmitResult) -> Response:
+    headers = dict(NO_STORE)
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(result.response_body, status=result.response_status, headers=headers)
+
+
+def _lead_receipt(lead: Lead) -> tuple[int, dict[str, Any]]:
+    body = {
+        "reference": lead.reference,
+        "status": lead.status,
+        "next_steps": NEXT_STEPS,
+        "crisis_resources": CRISIS_RESOURCES,
+        "crisis_notice": CRISIS_NOTICE,
+    }
+    return status.HTTP_201_CREATED, body
+
+
+class LeadCreateView(APIView):
+    """Anonymous: the website's contact form posts here."""
+
+    authentication_classes: list = []
+    throttle_classes = [LeadSubmissionThrottle]
+
+    @lead_create_schema
+    def post(self, request: Request) -> Response:
+        serializer = LeadRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        spam = is_honeypot_filled(data.get("website"))
+        if not spam:
+            check_human(
+                form_started_at=data.get("form_started_at"),
+                captcha_token=data.get("captcha_token", ""),
+                client_ip=client_ip(request),
+            )
+        consent = data["consent"]
+        submission = services.LeadSubmission(
+            kind=LeadKind.FAMILY_OR_FRIEND if data["relationship"] == "family_or_friend" else LeadKind.SELF,
+            consent_contact=consent["contact"],
+            consent_sms=consent.get("sms", False),
+            sms_disclosure_version=consent.get("sms_disclosure_version", ""),
+            attribution={name: data[name] for name in _ATTRIBUTION_FIELDS if data.get(name)},
+            is_spam=spam,
+            **_common(data),
+        )
+        result = services.lead_submit(
+            submission=submission, idempotency=idempotency_request(request), respond=_lead_receipt
+        )
+        return _reply(result)
+
+
+def _local(moment: datetime) -> str:
+    return timezone.localtime(moment).isoformat()
+
+
+def _referral_body(lead: Lead, history: list[LeadStatusChange]) -> dict[str, Any]:
+    return {
+        "reference": lead.reference,
+        "status": lead.status,
+        "status_history": [
+            {"status": step.to_status, "at": _local(step.changed_at), "reason_category": step.reason_category}
+            for step in history
+        ],
+        "program_interest": lead.program_interest,
+        "urgency": lead.urgency,
+        "received_at": _local(lead.received_at),
+        "crisis_resources": CRISIS_RESOURCES,
+        "crisis_notice": CRISIS_NOTICE,
+    }
+
+
+def _referral_created(lead: Lead) -> tuple[int, dict[str, Any]]:
+    return status.HTTP_201_CREATED, _referral_body(lead, list(lead.status_changes.all()))
+
+
+@referral_schema
+class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Partners send referrals and follow them; each partner sees its own only."""
+
+    permission_classes = [HasActionScope]
+    throttle_classes = [PartnerThrottle]
+    scopes_by_action = {"create": "referrals:write", "list": "referrals:read", "retrieve": "referrals:read"}
+    lookup_field = "reference"
+    lookup_value_regex = r"[A-Za-z0-9-]{1,20}"
+    serializer_class = ReferralSerializer
+
+    def _partner_id(self) -> int:
+        client = self.request.user
+        assert isinstance(client, APIClient)
+        assert client.partner_id is not None
+        return client.partner_id
+
+    def get_queryset(self) -> QuerySet[Lead]:
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular inspecting the view
+            return Lead.objects.none()
+        history = Prefetch("status_changes", queryset=LeadStatusChange.objects.only(
+            "lead_id", "to_status", "reason_category", "changed_at"))  # fmt: skip
+        return (
+            Lead.objects.filter(partner_id=self._partner_id(), kind=LeadKind.PARTNER_REFERRAL)
+            .only("id", "reference", "status", "program_interest", "urgency", "received_at", "partner_id")
+            .prefetch_related(history)
+            .order_by("-received_at", "-id")
+        )
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        data = [_referral_body(lead, list(lead.status_changes.all())) for lead in page or []]
+        response = self.get_paginated_response(data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def retrieve(self, request: Request, reference: str) -> Response:
+        # Another partner's reference is simply not found: its existence is never confirmed.
+        lead = self.get_queryset().filter(reference=reference.upper()).first()
+        if lead is None:
+            raise NotFound()
+        return Response(_referral_body(lead, list(lead.status_changes.all())), headers=NO_STORE)
+
+    def create(self, request: Request) -> Response:
+        serializer = ReferralRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        referral = services.Referral(
+            partner=Partner.objects.get(pk=self._partner_id()),
+            referrer=dict(data["referrer"]),
+            reason_for_referral=data["reason_for_referral"],
+            current_level_of_care=data.get("current_level_of_care", ""),
+            urgency=data["urgency"],
+            client_consent=data["client_consent"],
+        )
+        submission = services.LeadSubmission(
+            kind=LeadKind.PARTNER_REFERRAL, consent_contact=True, referral=referral, **_common(data)
+        )
+        result = services.lead_submit(
+            submission=submission, idempotency=idempotency_request(request), respond=_referral_created
+        )
+        return _reply(result)

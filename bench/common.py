@@ -1,0 +1,311 @@
+"""What the benchmarks share: gunicorn servers started and stopped by the benchmark, their workers' CPU, an
+asyncio HTTP/1.1 client for 127.0.0.1, tallies and percentiles, and cProfile summaries.
+
+Used by bench/content.py and bench/leads.py; run neither this module nor them under pytest.
+"""
+
+import asyncio
+import contextlib
+import cProfile
+import io
+import os
+import pstats
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+VENV_BIN = ROOT / ".venv" / "bin"
+RESULTS_DIR = ROOT / "bench" / "results"
+
+REQUEST_TIMEOUT = 30.0
+STARTUP_TIMEOUT = 60.0
+
+
+# --------------------------------------------------------------------------------------------------------
+# Servers
+# --------------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """One gunicorn master with sync workers, started and stopped by this process only."""
+
+    def __init__(self, name: str, env: dict[str, str], workers: int, log_dir: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.log_path = log_dir / f"gunicorn-{name}.log"
+        self.log = self.log_path.open("wb")
+        command = [
+            str(VENV_BIN / "gunicorn"),
+            "config.wsgi:application",
+            "-w",
+            str(workers),
+            "-k",
+            "sync",
+            "-b",
+            f"{HOST}:{self.port}",
+            "--chdir",
+            str(ROOT),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+        ]
+        self.process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn {self.name} exited ({self.process.returncode}):\n{self.log_tail()}")
+            with contextlib.suppress(OSError, asyncio.TimeoutError):
+                if fetch(self.port, "/healthz", timeout=2.0).status == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn {self.name} not ready after {STARTUP_TIMEOUT:.0f}s:\n{self.log_tail()}")
+
+    def worker_pids(self) -> list[int]:
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            return sorted(int(child) for child in children)
+        except OSError:
+            return sorted(
+                int(entry.name)
+                for entry in Path("/proc").iterdir()
+                if entry.name.isdigit() and _parent_pid(int(entry.name)) == pid
+            )
+
+    def log_tail(self, lines: int = 30) -> str:
+        self.log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: gunicorn's graceful shutdown, workers included
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+def _parent_pid(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float | None:
+    """User plus system CPU of these processes, or None if one has gone."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / _TICKS
+
+
+# --------------------------------------------------------------------------------------------------------
+# HTTP client
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    length: int
+    body: bytes | None
+
+
+class Connection:
+    """One HTTP/1.1 client connection to 127.0.0.1, kept alive unless the server closes it.
+
+    The Host header leaves out the port, so both servers render the same absolute `next` links and the
+    same bytes.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self,
+        path: str,
+        headers: dict[str, str] | None = None,
+        *,
+        keep_body: bool = False,
+        method: str = "GET",
+        body: bytes | None = None,
+    ) -> Response:
+        """One request; `body` (JSON) is sent with its Content-Type and Content-Length."""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", "Accept: application/json"]
+        if body is not None:
+            lines.extend(["Content-Type: application/json", f"Content-Length: {len(body)}"])
+        lines.extend(f"{name}: {value}" for name, value in (headers or {}).items())
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+        reused = self.writer is not None
+        try:
+            return await self._exchange(raw, keep_body)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            await self.close()
+            # A write may have been done before the connection broke: only a read is retried.
+            if not reused or method not in ("GET", "HEAD"):
+                raise
+            # The server closed an idle kept-alive connection: retry once on a new one.
+            return await self._exchange(raw, keep_body)
+
+    async def _exchange(self, raw: bytes, keep_body: bool) -> Response:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(HOST, self.port, limit=1 << 20)
+        assert self.reader is not None
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        status = int(status_line.split(" ", 2)[1])
+        headers: dict[str, str] = {}
+        for line in header_lines:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        chunks: list[bytes] | None = [] if keep_body else None
+        length = await self._read_body(status, headers, chunks)
+        if headers.get("connection", "").lower() == "close" or ("content-length" not in headers and status != 304):
+            await self.close()
+        return Response(status, headers, length, b"".join(chunks) if chunks is not None else None)
+
+    async def _read_body(self, status: int, headers: dict[str, str], chunks: list[bytes] | None) -> int:
+        assert self.reader is not None
+        if status in (204, 304) or 100 <= status < 200:
+            return 0
+        if "content-length" in headers:
+            remaining = int(headers["content-length"])
+            total = remaining
+            while remaining:
+                chunk = await self.reader.read(min(remaining, 1 << 20))
+                if not chunk:
+                    raise asyncio.IncompleteReadError(b"", remaining)
+                if chunks is not None:
+                    chunks.append(chunk)
+                remaining -= len(chunk)
+            return total
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            total = 0
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                if size == 0:
+                    while (await self.reader.readuntil(b"\r\n")) != b"\r\n":
+                        pass
+                    return total
+                chunk = await self.reader.readexactly(size + 2)
+                if chunks is not None:
+                    chunks.append(chunk[:-2])
+                total += size
+        body = await self.reader.read()  # until the server closes
+        if chunks is not None:
+            chunks.append(body)
+        return len(body)
+
+    async def close(self) -> None:
+        writer, self.reader, self.writer = self.writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+
+def fetch(
+    port: int,
+    path: str,
+    headers: dict[str, str] | None = None,
+    *,
+    timeout: float = REQUEST_TIMEOUT,
+    method: str = "GET",
+    body: bytes | None = None,
+) -> Response:
+    async def once() -> Response:
+        connection = Connection(port)
+        try:
+            request = connection.request(path, headers, keep_body=True, method=method, body=body)
+            return await asyncio.wait_for(request, timeout)
+        finally:
+            await connection.close()
+
+    return asyncio.run(once())
+
+
+# --------------------------------------------------------------------------------------------------------
+# Measurements
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)  # seconds, requests started after the warm-up
+    completed: int = 0  # successful requests completed inside the measured window
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    bytes_min: int | None = None
+    bytes_max: int | None = None
+    measured_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
+    server_cpu_seconds: float | None = 0.0
+
+    def error(self, message: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(message)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def top_stats(profiler: cProfile.Profile, sort: str, limit: int) -> str:
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.strip_dirs().sort_stats(sort).print_stats(limit)
+    text = out.getvalue()
+    return text[text.find("   ncalls") :] if "   ncalls" in text else text
+
+
+def raise_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def servers_stopped_at_exit(servers: list[Server]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for server in servers:
+            server.stop()

@@ -1,0 +1,150 @@
+"""The staff side: leads with filters, decrypted details for staff allowed to see them (each view logged),
+status changes with a note, and partners."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from leads import selectors, services
+from leads.exceptions import InvalidStatusTransition
+from leads.models import Lead, LeadStatus, LeadStatusChange, NotAdmittedReason, Partner
+
+PERSONAL_PERMISSION = "leads.view_personal_data"
+
+
+def _rows(details: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    for name, value in details.items():
+        if isinstance(value, dict):
+            value = "; ".join(f"{key}: {item}" for key, item in value.items())
+        rows.append((name.replace("_", " "), str(value)))
+    return rows
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = LeadStatusChange
+    fields = ("changed_at", "from_status", "to_status", "reason_category", "changed_by", "has_note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(boolean=True, description="note")
+    def has_note(self, change: LeadStatusChange) -> bool:
+        return bool(change.sealed_note)
+
+
+class StatusChangeForm(forms.Form):
+    to_status = forms.ChoiceField(choices=LeadStatus.choices, label="New status")
+    reason_category = forms.ChoiceField(choices=[("", "—"), *NotAdmittedReason.choices], required=False)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference", "received_at", "kind", "partner", "program_interest", "urgency", "status", "age",
+        "assigned_to", "out_of_state", "is_spam",
+    ]  # fmt: skip
+    list_filter = ["status", "urgency", "kind", "partner", "out_of_state", "is_spam", "received_at"]
+    search_fields = ["reference"]  # personal fields are encrypted: search by reference only
+    list_select_related = ["partner", "assigned_to"]
+    ordering = ["-received_at"]
+    inlines = [StatusChangeInline]
+    readonly_fields = [
+        "reference", "kind", "partner", "status", "status_reason", "urgency", "triage_flags", "program_interest",
+        "state", "out_of_state", "preferred_contact", "best_time_to_contact", "age_range", "consent_contact",
+        "consent_sms", "sms_disclosure_version", "client_consent_attested", "repeat_history", "is_spam",
+        "received_at", "updated_at", "anonymised_at", "attribution",
+    ]  # fmt: skip
+    fields = ["assigned_to", *readonly_fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # leads arrive through the API only
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # retention anonymises; nothing is deleted by hand
+
+    @admin.display(description="age")
+    def age(self, lead: Lead) -> str:
+        minutes = int((timezone.now() - lead.received_at).total_seconds() // 60)
+        return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h" if minutes < 2880 else f"{minutes // 1440} d"
+
+    @admin.display(description="attribution")
+    def attribution(self, lead: Lead) -> str:
+        parts = [
+            f"{name}={getattr(lead, name)}"
+            for name in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+            if getattr(lead, name)
+        ]
+        return ", ".join(parts) or "—"  # fmt: skip
+
+    @admin.display(description="Same person within the repeat window")
+    def repeat_history(self, lead: Lead) -> SafeString:
+        series = selectors.lead_series(lead=lead)
+        if len(series) <= 1:
+            return format_html("{}", "First contact")
+        return format_html_join(
+            ", ", '<a href="{}">{}</a> ({})',
+            ((reverse("admin:leads_lead_change", args=[other.pk]), other.reference,
+              timezone.localtime(other.received_at).strftime("%Y-%m-%d %H:%M")) for other in series),
+        )  # fmt: skip
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        extra = {**(extra_context or {}), "status_url": reverse("admin:leads_lead_status", args=[object_id])}
+        lead = self.get_object(request, object_id)
+        if lead is not None and request.method == "GET":
+            if request.user.has_perm(PERSONAL_PERMISSION):
+                extra["personal_data"] = _rows(selectors.lead_personal_data(lead=lead, viewed_by=request.user))
+            else:
+                extra["personal_data_hidden"] = True
+        return super().change_view(request, object_id, form_url, extra)
+
+    def get_urls(self) -> list:
+        urls = super().get_urls()
+        custom = [path("<int:pk>/status/", self.admin_site.admin_view(self.status_view), name="leads_lead_status")]
+        return custom + urls
+
+    def status_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Change a lead's status with an optional note, through the service (history and event recorded)."""
+        lead = get_object_or_404(Lead, pk=pk)
+        if not self.has_change_permission(request, lead):
+            return HttpResponse(status=403)
+        form = StatusChangeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.lead_change_status(
+                    lead=lead,
+                    to_status=form.cleaned_data["to_status"],
+                    changed_by=request.user,
+                    reason_category=form.cleaned_data["reason_category"],
+                    note=form.cleaned_data["note"],
+                )
+            except InvalidStatusTransition as exc:
+                form.add_error("to_status", exc.detail)
+            else:
+                self.message_user(
+                    request, f"{lead.reference} is now {form.cleaned_data['to_status']}.", messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse("admin:leads_lead_change", args=[pk]))
+        context = {**self.admin_site.each_context(request), "lead": lead, "form": form, "opts": self.model._meta,
+                   "title": f"Change the status of {lead.reference}"}  # fmt: skip
+        return TemplateResponse(request, "admin/leads/lead/status.html", context)
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "is_active", "created_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}

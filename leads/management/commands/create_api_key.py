@@ -1,0 +1,37 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import slugify
+
+from api.models import ClientAPIKey, Scope
+from leads.models import Partner
+
+
+class Command(BaseCommand):
+    help = "Create an API key for a partner (or a site key with --site) and print it once; only its hash is kept."
+
+    def add_arguments(self, parser: Any) -> None:
+        who = parser.add_mutually_exclusive_group(required=True)
+        who.add_argument("--partner", help="The partner's name; created if it does not exist.")
+        who.add_argument("--site", help="A name for a content-only site key.")
+        parser.add_argument("--scopes", required=True, help=f"Comma-separated: {', '.join(Scope.values)}")
+        parser.add_argument("--name", help="A label for the key (default: the partner's or site's name).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        scopes = [scope.strip() for scope in options["scopes"].split(",") if scope.strip()]
+        partner = None
+        if options["partner"]:
+            partner, _ = Partner.objects.get_or_create(
+                name=options["partner"], defaults={"slug": slugify(options["partner"])[:200]}
+            )
+        label = (options["name"] or options["partner"] or options["site"])[:50]
+        api_key = ClientAPIKey(name=label, partner=partner, scopes=scopes)
+        try:
+            api_key.clean()
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        key = ClientAPIKey.objects.assign_key(api_key)
+        api_key.save()
+        self.stdout.write(f"API key for {label} ({', '.join(scopes)}), shown once; store it now:")
+        self.stdout.write(key)

@@ -1,0 +1,214 @@
+"""Leads: people seeking help, or referred by a partner, and everything that happens to them.
+
+Personal data lives only in `Lead.sealed` (encrypted, see leads.crypto); the other columns hold what staff
+and routing need without identifying anyone: kind, program, urgency, state flag, status, attribution.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Partner(models.Model):
+    """A referral partner: a clinician's practice, a hospital, another treatment program."""
+
+    class Kind(models.TextChoices):
+        CLINICIAN = "clinician", "Clinician or practice"
+        HOSPITAL = "hospital", "Hospital"
+        TREATMENT_PROGRAM = "treatment_program", "Treatment program"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.CLINICIAN)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadKind(models.TextChoices):
+    SELF = "self", "Self"
+    FAMILY_OR_FRIEND = "family_or_friend", "Family or friend"
+    PARTNER_REFERRAL = "partner_referral", "Partner referral"
+
+
+class LeadStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    CONTACTED = "contacted", "Contacted"
+    ASSESSMENT_SCHEDULED = "assessment_scheduled", "Assessment scheduled"
+    ADMITTED = "admitted", "Admitted"
+    NOT_ADMITTED = "not_admitted", "Not admitted"
+    UNABLE_TO_REACH = "unable_to_reach", "Unable to reach"
+    REFERRED_ELSEWHERE = "referred_elsewhere", "Referred elsewhere"
+
+
+class NotAdmittedReason(models.TextChoices):
+    CLINICAL_FIT = "clinical_fit", "Needs a different level of care"
+    INSURANCE = "insurance", "Insurance or cost"
+    DECLINED = "declined", "Declined treatment"
+    CAPACITY = "capacity", "No capacity"
+    OUT_OF_STATE = "out_of_state", "Outside Arizona"
+    OTHER = "other", "Other"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    URGENT = "urgent", "Urgent"
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", "Phone call"
+    SMS = "sms", "Text message"
+    EMAIL = "email", "Email"
+
+
+class AgeRange(models.TextChoices):
+    UNDER_18 = "under_18", "Under 18"
+    AGE_18_25 = "18_25", "18 to 25"
+    AGE_26_35 = "26_35", "26 to 35"
+    AGE_36_50 = "36_50", "36 to 50"
+    AGE_51_64 = "51_64", "51 to 64"
+    AGE_65_PLUS = "65_plus", "65 or older"
+
+
+class Lead(models.Model):
+    reference = models.CharField(max_length=12, unique=True, editable=False)
+    kind = models.CharField(max_length=24, choices=LeadKind.choices)
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
+    status = models.CharField(max_length=24, choices=LeadStatus.choices, default=LeadStatus.RECEIVED)
+    status_reason = models.CharField(max_length=24, choices=NotAdmittedReason.choices, blank=True)
+    urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.ROUTINE)
+    triage_flags = models.JSONField(default=list, blank=True, help_text="Crisis categories found in the text.")
+    program_interest = models.CharField(max_length=120, blank=True, help_text="A program slug, or 'unsure'.")
+    state = models.CharField(max_length=2, default="AZ")
+    out_of_state = models.BooleanField(default=False, help_text="The licence is Arizona's: staff check first.")
+    preferred_contact = models.CharField(max_length=8, choices=ContactMethod.choices, blank=True)
+    best_time_to_contact = models.CharField(max_length=100, blank=True)
+    age_range = models.CharField(max_length=8, choices=AgeRange.choices, blank=True)
+    consent_contact = models.BooleanField(default=False)
+    consent_sms = models.BooleanField(default=False)
+    sms_disclosure_version = models.CharField(max_length=32, blank=True)
+    client_consent_attested = models.BooleanField(default=False, help_text="The partner attests the client agreed.")
+    utm_source = models.CharField(max_length=100, blank=True)
+    utm_medium = models.CharField(max_length=100, blank=True)
+    utm_campaign = models.CharField(max_length=100, blank=True)
+    utm_term = models.CharField(max_length=100, blank=True)
+    utm_content = models.CharField(max_length=100, blank=True)
+    landing_page = models.CharField(max_length=500, blank=True)
+    referrer_url = models.CharField(max_length=500, blank=True)
+    # Encrypted personal fields (leads.crypto): names, phone, email, date of birth, message, insurance,
+    # and for referrals the referring clinician and the clinical details.
+    sealed = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    repeat_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats",
+        help_text="The first lead of the same person within the repeat window.",
+    )  # fmt: skip
+    is_spam = models.BooleanField(default=False, help_text="Caught by the honeypot; kept without personal data.")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_leads"
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=LeadKind.PARTNER_REFERRAL, partner__isnull=False)
+                | (~Q(kind=LeadKind.PARTNER_REFERRAL) & Q(partner__isnull=True)),
+                name="lead_partner_iff_referral",
+            ),
+            models.CheckConstraint(condition=Q(consent_sms=False) | ~Q(sms_disclosure_version=""),
+                                   name="lead_sms_consent_has_disclosure"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["partner", "-received_at"])]
+        permissions = [("view_personal_data", "Can view the personal data of leads (each view is logged)")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class LeadStatusChange(models.Model):
+    """One step of a lead's status history (who, when, from, to, why)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=24, choices=LeadStatus.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=LeadStatus.choices)
+    reason_category = models.CharField(max_length=24, choices=NotAdmittedReason.choices, blank=True)
+    sealed_note = models.TextField(blank=True, editable=False, help_text="Encrypted: notes may name people.")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class LeadEvent(models.Model):
+    """The outbox: every state change of a lead, written in the same transaction as the change.
+
+    The notifications app routes each event; `routed_at` stays empty until it has, so an event written
+    while Redis or every worker was down is picked up by the sweeper when they return.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "lead.created", "Lead created"
+        STATUS_CHANGED = "lead.status_changed", "Status changed"
+        ESCALATED = "lead.escalated", "Escalated"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # Non-personal facts only (status, urgency): payloads may travel to partners' webhooks.
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    routed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["created_at"], condition=Q(routed_at__isnull=True), name="event_unrouted")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class IdempotencyRecord(models.Model):
+    """A write already done for (client, Idempotency-Key): its request fingerprint and its response."""
+
+    client = models.CharField(max_length=100, help_text="partner:<id> or ip:<keyed hash of the address>")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    lead = models.ForeignKey(Lead, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="idempotency_client_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.key}"
+
+
+class LeadAccessLog(models.Model):
+    """Who saw a lead's personal fields, and when (audit trail required for protected health data)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="access_log")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    viewed_at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=32, default="view")
+
+    class Meta:
+        ordering = ["-viewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.lead_id}"

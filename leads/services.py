@@ -1,0 +1,352 @@
+"""The one way to create leads and change them: used by the API, the admin and tasks alike."""
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from leads.crypto import lookup_hash, reseal, seal
+from leads.exceptions import IdempotencyKeyInFlight, IdempotencyKeyReused, InvalidStatusTransition
+from leads.models import (
+    IdempotencyRecord,
+    Lead,
+    LeadEvent,
+    LeadStatus,
+    LeadStatusChange,
+    Partner,
+    Urgency,
+)
+from leads.triage import triage_text
+
+logger = logging.getLogger(__name__)
+
+# Crockford's base32 without I, L, O, U: no look-alikes when read out on the phone.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+# Where a lead may go next. Terminal statuses have no entry.
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    LeadStatus.RECEIVED: {
+        LeadStatus.CONTACTED, LeadStatus.UNABLE_TO_REACH, LeadStatus.NOT_ADMITTED, LeadStatus.REFERRED_ELSEWHERE,
+    },
+    LeadStatus.CONTACTED: {
+        LeadStatus.ASSESSMENT_SCHEDULED, LeadStatus.UNABLE_TO_REACH, LeadStatus.NOT_ADMITTED,
+        LeadStatus.REFERRED_ELSEWHERE,
+    },
+    LeadStatus.ASSESSMENT_SCHEDULED: {
+        LeadStatus.ADMITTED, LeadStatus.NOT_ADMITTED, LeadStatus.REFERRED_ELSEWHERE, LeadStatus.UNABLE_TO_REACH,
+    },
+    LeadStatus.UNABLE_TO_REACH: {LeadStatus.CONTACTED, LeadStatus.NOT_ADMITTED, LeadStatus.REFERRED_ELSEWHERE},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Person:
+    """The person seeking help, normalised (phone in E.164, email lower-cased)."""
+
+    first_name: str
+    last_name: str = ""
+    phone: str = ""
+    email: str = ""
+    date_of_birth: str = ""
+    message: str = ""
+    insurance_provider: str = ""
+
+
+@dataclass(frozen=True)
+class Referral:
+    """What a partner adds to a referral."""
+
+    partner: Partner
+    referrer: dict[str, str]
+    reason_for_referral: str = ""
+    current_level_of_care: str = ""
+    urgency: str = Urgency.ROUTINE
+    client_consent: bool = False
+
+
+@dataclass(frozen=True)
+class LeadSubmission:
+    kind: str
+    person: Person
+    preferred_contact: str = ""
+    best_time_to_contact: str = ""
+    program_interest: str = ""
+    state: str = "AZ"
+    age_range: str = ""
+    consent_contact: bool = False
+    consent_sms: bool = False
+    sms_disclosure_version: str = ""
+    attribution: dict[str, str] = field(default_factory=dict)
+    referral: Referral | None = None
+    # Caught by the honeypot, the fill-time check or the CAPTCHA: stored as spam, without personal data.
+    is_spam: bool = False
+
+
+@dataclass(frozen=True)
+class IdempotencyRequest:
+    client: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    response_status: int
+    response_body: dict[str, Any]
+    lead: Lead | None
+    replayed: bool
+
+
+def request_fingerprint(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _new_reference() -> str:
+    return "L-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+
+
+def _advisory_lock_id(client: str, key: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{client}\x00{key}".encode()).digest()[:8], "big", signed=True)
+
+
+def _idempotency_replay(request: IdempotencyRequest) -> IdempotencyRecord | None:
+    """Inside the submission's transaction: the stored record to replay, or None to go ahead.
+
+    A transaction-scoped advisory lock on (client, key) tells a second request that arrives while the first
+    is still in flight (409) from one that arrives after it committed (replay), without either waiting.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_advisory_lock_id(request.client, request.key)])
+            if not cursor.fetchone()[0]:
+                raise IdempotencyKeyInFlight()
+    record = IdempotencyRecord.objects.filter(client=request.client, key=request.key).first()
+    if record is None:
+        return None
+    if record.created_at < timezone.now() - IDEMPOTENCY_WINDOW:
+        record.delete()  # an expired key may be used again
+        return None
+    if record.fingerprint != request.fingerprint:
+        raise IdempotencyKeyReused()
+    return record
+
+
+def lead_submit(
+    *,
+    submission: LeadSubmission,
+    idempotency: IdempotencyRequest | None,
+    respond: Callable[[Lead], tuple[int, dict[str, Any]]],
+) -> SubmitResult:
+    """Create a lead with its history, its outbox event and its idempotency record, in one transaction.
+
+    `respond` renders the response for the new lead; it is stored with the Idempotency-Key so that a retry
+    gets the first response again. A replay creates nothing.
+    """
+    with transaction.atomic():
+        if idempotency is not None:
+            record = _idempotency_replay(idempotency)
+            if record is not None:
+                return SubmitResult(record.response_status, record.response_body, record.lead, replayed=True)
+        lead = _lead_create(submission)
+        status, body = respond(lead)
+        if idempotency is not None:
+            IdempotencyRecord.objects.create(
+                client=idempotency.client,
+                key=idempotency.key,
+                fingerprint=idempotency.fingerprint,
+                response_status=status,
+                response_body=body,
+                lead=lead,
+            )
+    return SubmitResult(status, body, lead, replayed=False)
+
+
+def _earlier_lead_of_same_person(*, phone_hash: str, email_hash: str) -> Lead | None:
+    matches = Q()
+    if phone_hash:
+        matches |= Q(phone_hash=phone_hash)
+    if email_hash:
+        matches |= Q(email_hash=email_hash)
+    if not matches:
+        return None
+    since = timezone.now() - timedelta(days=settings.LEAD_REPEAT_WINDOW_DAYS)
+    earlier = (
+        Lead.objects.filter(matches, received_at__gte=since, is_spam=False, anonymised_at__isnull=True)
+        .order_by("-received_at")
+        .only("id", "repeat_of_id")
+        .first()
+    )
+    if earlier is None:
+        return None
+    # Link every repeat to the first lead of the series, so staff read one history.
+    return earlier.repeat_of or earlier
+
+
+def _personal_fields(submission: LeadSubmission) -> dict[str, Any]:
+    data: dict[str, Any] = {name: value for name, value in asdict(submission.person).items() if value}
+    referral = submission.referral
+    if referral is not None:
+        data["referrer"] = {name: value for name, value in referral.referrer.items() if value}
+        data["reason_for_referral"] = referral.reason_for_referral
+        data["current_level_of_care"] = referral.current_level_of_care
+    return data
+
+
+def _lead_create(submission: LeadSubmission) -> Lead:
+    person, referral = submission.person, submission.referral
+    lead = Lead(
+        kind=submission.kind,
+        partner=referral.partner if referral else None,
+        program_interest=submission.program_interest,
+        state=submission.state,
+        out_of_state=submission.state != "AZ",
+        preferred_contact=submission.preferred_contact,
+        best_time_to_contact=submission.best_time_to_contact,
+        age_range=submission.age_range,
+        consent_contact=submission.consent_contact,
+        consent_sms=submission.consent_sms,
+        sms_disclosure_version=submission.sms_disclosure_version if submission.consent_sms else "",
+        client_consent_attested=bool(referral and referral.client_consent),
+        is_spam=submission.is_spam,
+        **{name: value[:500] for name, value in submission.attribution.items()},
+    )
+    if not submission.is_spam:
+        texts = [person.message, referral.reason_for_referral if referral else ""]
+        triage = triage_text(*texts)
+        requested_urgent = referral is not None and referral.urgency == Urgency.URGENT
+        lead.urgency = Urgency.URGENT if triage.urgent or requested_urgent else Urgency.ROUTINE
+        lead.triage_flags = list(triage.flags)
+        lead.sealed = seal(_personal_fields(submission))
+        lead.phone_hash = lookup_hash("phone", person.phone)
+        lead.email_hash = lookup_hash("email", person.email)
+        lead.repeat_of = _earlier_lead_of_same_person(phone_hash=lead.phone_hash, email_hash=lead.email_hash)
+    _save_with_new_reference(lead)
+    LeadStatusChange.objects.create(lead=lead, from_status="", to_status=LeadStatus.RECEIVED)
+    if not submission.is_spam:
+        _event_record(lead, LeadEvent.Kind.CREATED)
+    return lead
+
+
+def _save_with_new_reference(lead: Lead) -> None:
+    # 32**6 (about a billion) references: a collision is rare, and retried.
+    for _ in range(5):
+        lead.reference = _new_reference()
+        try:
+            with transaction.atomic():
+                lead.save()
+            return
+        except IntegrityError:
+            if not Lead.objects.filter(reference=lead.reference).exists():
+                raise
+    raise RuntimeError("could not draw a free lead reference")
+
+
+def _event_payload(lead: Lead, **extra: Any) -> dict[str, Any]:
+    # Nothing personal: events feed notifications and partners' webhooks.
+    return {
+        "reference": lead.reference,
+        "kind": lead.kind,
+        "status": lead.status,
+        "urgency": lead.urgency,
+        "program_interest": lead.program_interest,
+        "out_of_state": lead.out_of_state,
+        "partner_id": lead.partner_id,
+        "repeat": lead.repeat_of_id is not None,
+        **extra,
+    }
+
+
+def _event_record(lead: Lead, kind: str, **extra: Any) -> LeadEvent:
+    event = LeadEvent.objects.create(lead=lead, kind=kind, payload=_event_payload(lead, **extra))
+    publisher_path = settings.LEAD_EVENT_PUBLISHER
+    if publisher_path:
+        publisher = import_string(publisher_path)
+        transaction.on_commit(lambda: publisher(event.id))
+    return event
+
+
+@transaction.atomic
+def lead_change_status(
+    *, lead: Lead, to_status: str, changed_by: Any = None, reason_category: str = "", note: str = ""
+) -> Lead:
+    """Move a lead along its status flow, recording who, when, from, to and why, and an event."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if to_status not in STATUS_TRANSITIONS.get(lead.status, set()):
+        raise InvalidStatusTransition(f"A lead that is {lead.status} cannot become {to_status}.")
+    if to_status == LeadStatus.NOT_ADMITTED and not reason_category:
+        raise InvalidStatusTransition("A lead that is not admitted needs a reason category.")
+    from_status = lead.status
+    lead.status = to_status
+    lead.status_reason = reason_category if to_status == LeadStatus.NOT_ADMITTED else ""
+    lead.save(update_fields=["status", "status_reason", "updated_at"])
+    LeadStatusChange.objects.create(
+        lead=lead,
+        from_status=from_status,
+        to_status=to_status,
+        reason_category=lead.status_reason,
+        sealed_note=seal({"note": note}) if note else "",
+        changed_by=changed_by,
+    )
+    _event_record(lead, LeadEvent.Kind.STATUS_CHANGED, from_status=from_status)
+    return lead
+
+
+def leads_anonymise_expired(*, now: Any = None, batch_size: int = 500) -> int:
+    """Strip personal data from leads older than LEAD_RETENTION_DAYS; keeps what reports count."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.LEAD_RETENTION_DAYS)
+    total = 0
+    while True:
+        # Batches keep each transaction short on a large table.
+        with transaction.atomic():
+            ids = list(
+                Lead.objects.filter(received_at__lt=cutoff, anonymised_at__isnull=True)
+                .order_by("id")
+                .values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            Lead.objects.filter(id__in=ids).update(
+                sealed="", phone_hash="", email_hash="", best_time_to_contact="", landing_page="",
+                referrer_url="", anonymised_at=now,
+            )  # fmt: skip
+            LeadStatusChange.objects.filter(lead_id__in=ids).update(sealed_note="")
+            IdempotencyRecord.objects.filter(lead_id__in=ids).delete()
+            total += len(ids)
+    IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_WINDOW).delete()
+    return total
+
+
+def leads_reseal(*, batch_size: int = 500) -> int:
+    """Re-encrypt every sealed field under the newest key of FIELD_ENCRYPTION_KEYS; returns rows changed."""
+    changed = 0
+    sealed_fields: tuple[tuple[Any, str], ...] = ((Lead, "sealed"), (LeadStatusChange, "sealed_note"))
+    for model, field_name in sealed_fields:
+        last_id = 0
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    model.objects.select_for_update()
+                    .filter(id__gt=last_id)
+                    .exclude(**{field_name: ""})
+                    .order_by("id")
+                    .only("id", field_name)[:batch_size]
+                )
+                if not rows:
+                    break
+                for row in rows:
+                    setattr(row, field_name, reseal(getattr(row, field_name)))
+                model.objects.bulk_update(rows, [field_name])
+                changed += len(rows)
+                last_id = rows[-1].id
+    return changed
