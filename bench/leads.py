@@ -1,0 +1,981 @@
+"""Benchmark of lead intake: what a contact request, a replay, a partner's referral and a referral list cost.
+
+    .venv/bin/python bench/leads.py [--duration 10] [--concurrency 16] [--rounds 2]
+
+What it does, every run:
+
+1. Drops and recreates the database `corerecovery_bench_leads`, migrates it, runs `seed_content` (programs
+   such as `iop` and `php`), and creates a partner API key with `manage.py create_api_key --partner "Bench
+   Partner" --scopes referrals:write,referrals:read`, in the servers' environment.
+2. Starts one gunicorn server (`config.wsgi:application`, sync workers, `-w 2`, `config.settings.base`,
+   DEBUG=false) on a free port of 127.0.0.1, on a flushed Redis database 13. The lead and partner throttles
+   stay on at a rate that never trips; LEAD_EVENT_PUBLISHER is empty (events stay in the outbox table), and
+   neither the fill-time check nor a CAPTCHA verifier is configured.
+3. Loads it from N concurrent clients for a bounded time per scenario, scenarios round-robin (`--rounds`)
+   so that a noisy neighbour hurts them all alike, checking every response:
+   a. POST /api/v1/leads/: a new contact request (unique Idempotency-Key) -> 201, not a replay;
+   b. the same request again (its Idempotency-Key and identical body) -> 201 with `Idempotent-Replayed: true`
+      and the first response's reference; each client replays its own keys, never one in flight elsewhere;
+   c. POST /api/v1/referrals/ with the partner's key: a new referral (unique Idempotency-Key) -> 201;
+   d. GET /api/v1/referrals/?page_size=20 with the partner's key -> 200.
+4. Prints a table (req/s, p50/p99 latency, errors, the gunicorn workers' CPU per request, which a noisy
+   machine disturbs less than throughput, and the CPU of the workers' PostgreSQL backends), the target
+   (p99 under 100 ms for lead submissions, a and c) and whether it is met, and writes everything to
+   bench/results/leads-<timestamp>.json.
+5. Stops the server, then checks the database: as many leads as 201 responses that were not replays (every
+   reference returned exists once; nothing else exists), each with one idempotency record, one status change
+   and one outbox event. A failed check, or any error, exits non-zero.
+6. With `--profile auto` (the default), when a target is missed, profiles those submissions in-process
+   (django.test.Client through the whole middleware, no HTTP) with cProfile; `always` or `never` otherwise.
+
+Every request comes from 127.0.0.1 (NUM_PROXIES=0): the lead throttle costs one Redis INCR per request
+whatever the address, and Idempotency-Keys are scoped to the client's address, so replays need a stable one.
+
+The data is synthetic: names from a fixed list, 602-555-01xx and random (phonenumbers-valid) 480/623 numbers,
+addresses at example.org. Nothing sent is printed or stored outside the throw-away database; an error is
+reported by its status, its problem `code` and the names of the fields in error, never their values.
+"""
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import io
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this file's directory is sys.path[0], where `leads` would be this module: use the root.
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
+    sys.path[0] = str(ROOT)
+
+from bench.common import (  # noqa: E402  (needs the sys.path fix above)
+    HOST,
+    REQUEST_TIMEOUT,
+    RESULTS_DIR,
+    VENV_BIN,
+    Connection,
+    Response,
+    Server,
+    Tally,
+    cpu_seconds,
+    fetch,
+    percentile,
+    raise_on_sigterm,
+    servers_stopped_at_exit,
+    top_stats,
+)
+
+DB_NAME = "corerecovery_bench_leads"
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/13"
+NEVER_TRIPS = "100000000/minute"
+
+LEADS_PATH = "/api/v1/leads/"
+REFERRALS_PATH = "/api/v1/referrals/"
+REFERRAL_LIST_PATH = "/api/v1/referrals/?page_size=20"
+PARTNER_NAME = "Bench Partner"
+PARTNER_SCOPES = "referrals:write,referrals:read"
+SMS_DISCLOSURE_VERSION = "2026-01"
+# Keys each client replays in turn (b); made once, before any measurement.
+REPLAY_KEYS_PER_CLIENT = 4
+
+# The target the brief states: p99 of lead submissions, new contact requests (a) and new referrals (c).
+P99_TARGET_MS = 100.0
+TARGET_SCENARIOS = ("lead_new", "referral_new")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Environment and database
+# --------------------------------------------------------------------------------------------------------
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+            "REDIS_URL": REDIS_URL,
+            "CACHE_KEY_PREFIX": "corerecovery-bench-leads",
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": HOST,
+            "THROTTLE_ANON_RATE": NEVER_TRIPS,
+            "THROTTLE_LEADS_RATE": NEVER_TRIPS,
+            "THROTTLE_PARTNER_RATE": NEVER_TRIPS,
+            "NUM_PROXIES": "0",
+            "LEAD_EVENT_PUBLISHER": "",
+            "LEAD_MIN_FILL_SECONDS": "0",
+            "LEAD_CAPTCHA_VERIFIER": "",
+            "LEAD_SMS_DISCLOSURE_VERSIONS": SMS_DISCLOSURE_VERSION,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    return env
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def flush_redis() -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def setup_django() -> None:
+    # This process migrates, checks the database and profiles with the settings the server uses.
+    os.environ.update(server_env())
+    os.environ["ALLOWED_HOSTS"] = f"{HOST},testserver"
+    import django
+
+    django.setup()
+
+
+def prepare_database() -> float:
+    from django.core.management import call_command
+    from django.db import connections
+
+    from content.models import Program
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("seed_content", stdout=io.StringIO())
+    if not Program.objects.live().filter(slug="iop").exists():
+        raise RuntimeError("seed_content made no live program `iop`")
+    connections.close_all()
+    return time.perf_counter() - started
+
+
+def create_api_key() -> str:
+    """A partner key from the management command, in the server's environment; never printed."""
+    completed = subprocess.run(
+        [
+            str(VENV_BIN / "python"),
+            "manage.py",
+            "create_api_key",
+            "--partner",
+            PARTNER_NAME,
+            "--scopes",
+            PARTNER_SCOPES,
+        ],
+        env=server_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"create_api_key failed ({completed.returncode}):\n{completed.stderr[-2000:]}")
+    lines = [line.strip() for line in completed.stdout.splitlines() if line.strip()]
+    key = lines[-1] if lines else ""
+    if "." not in key or " " in key:
+        raise RuntimeError("create_api_key printed no key on its last line")
+    return key
+
+
+def pg_backend_pids() -> list[int]:
+    """The PostgreSQL backends connected to the benchmark's database (the gunicorn workers' connections)."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", [DB_NAME]
+        ).fetchall()
+    return sorted(int(row[0]) for row in rows)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Synthetic requests
+# --------------------------------------------------------------------------------------------------------
+
+FIRST_NAMES = (
+    "Alex", "Avery", "Blake", "Casey", "Dakota", "Devon", "Drew", "Elliot", "Emerson", "Finley",
+    "Harper", "Hayden", "Jamie", "Jordan", "Kai", "Kendall", "Logan", "Morgan", "Parker", "Quinn",
+    "Reese", "Riley", "Rowan", "Sage", "Skyler", "Taylor",
+)  # fmt: skip
+LAST_NAMES = (
+    "Example", "Sample", "Tester", "Placeholder", "Fictional", "Synthetic", "Demo", "Mockley", "Bench", "Trial",
+    "Pseudonym", "Invented", "Madeup", "Standin", "Dummy", "Specimen",
+)  # fmt: skip
+MESSAGE_SENTENCES = (
+    "I have been having a hard time with anxiety for the last few months and it is getting in the way of work.",
+    "My sleep has been poor and I keep missing mornings because of it.",
+    "A friend told me about your intensive outpatient program and I would like to know more about it.",
+    "I would like to understand how the schedule works, since I still work part time during the week.",
+    "My insurance is through my employer and I am not sure what it covers for outpatient care.",
+    "I saw a therapist last year and it helped, but I think I need more support than once a week now.",
+    "Evenings are the easiest time to reach me, and text messages are fine too.",
+    "I am interested in group sessions and in learning skills to manage stress.",
+    "Could someone explain what the first assessment looks like and how long it takes?",
+    "My family is supportive and would like to know how they can be involved in the program.",
+    "I drink more than I would like on weekends and want to talk to someone about it.",
+    "Transportation is sometimes a problem, so I would like to know whether telehealth is possible.",
+    "I am a little nervous about reaching out, so thank you for reading this.",
+    "Please call after three in the afternoon if possible.",
+)
+REFERRAL_REASONS = (
+    "Step-down from inpatient care after a depressive episode; medication is stable.",
+    "Ongoing generalized anxiety with panic symptoms; weekly therapy has not been enough.",
+    "Needs a structured program while returning to work; motivated and engaged in treatment.",
+    "Alcohol use increasing over the past six months; client is asking for a higher level of care.",
+    "Recently discharged from residential treatment and needs continued structured support.",
+    "Mood symptoms interfering with school; family involvement is recommended.",
+)
+REFERRER_ROLES = ("Psychiatrist", "Therapist", "Primary care physician", "Case manager", "Social worker")
+ORGANIZATIONS = ("Example Health", "Sample Behavioral Clinic", "Demo Family Practice", "Placeholder Hospital")
+UTM_SOURCES = ("google", "bing", "facebook", "newsletter", "referral")
+UTM_MEDIUMS = ("cpc", "organic", "social", "email")
+UTM_CAMPAIGNS = ("iop-phoenix", "anxiety-support", "spring-outreach", "brand")
+
+
+class SyntheticPeople:
+    """Bodies of contact requests and referrals: plausible, varied, and about nobody."""
+
+    def __init__(self, seed: int) -> None:
+        import phonenumbers
+
+        self._phonenumbers = phonenumbers
+        self.random = random.Random(seed)
+        self.count = 0
+
+    def phone(self) -> str:
+        # Half from the fictional 602-555-0100..0199, half random Phoenix-area numbers that phonenumbers
+        # accepts (never dialled: the event publisher is off); written the ways people write them.
+        if self.random.random() < 0.5:
+            area, exchange, line = 602, 555, self.random.randint(100, 199)
+        else:
+            while True:
+                area, exchange = self.random.choice((480, 623)), self.random.randint(200, 999)
+                line = self.random.randint(0, 9999)
+                if self._phonenumbers.is_valid_number(self._phonenumbers.parse(f"{area}{exchange}{line:04d}", "US")):
+                    break
+        style = self.random.randrange(3)
+        if style == 0:
+            return f"{area}-{exchange}-{line:04d}"
+        if style == 1:
+            return f"({area}) {exchange}-{line:04d}"
+        return f"+1 {area} {exchange} {line:04d}"
+
+    def text(self, sentences: tuple[str, ...], low: int, high: int) -> str:
+        target = self.random.randint(low, high)
+        text = ""
+        while len(text) < target:
+            text = f"{text} {self.random.choice(sentences)}".strip()
+        if len(text) > high:
+            text = text[:high].rsplit(" ", 1)[0].rstrip(",;") + "."
+        return text
+
+    def _person(self) -> dict[str, Any]:
+        self.count += 1
+        first, last = self.random.choice(FIRST_NAMES), self.random.choice(LAST_NAMES)
+        return {
+            "first_name": first,
+            "last_name": last,
+            "phone": self.phone(),
+            # Unique per request, at a reserved domain.
+            "email": f"{first}.{last}.{self.count}@example.org".lower(),
+        }
+
+    def lead(self) -> dict[str, Any]:
+        body = self._person()
+        body.update(
+            {
+                "preferred_contact": self.random.choice(("phone", "sms", "email")),
+                "program_interest": "iop",
+                "message": self.text(MESSAGE_SENTENCES, 300, 600),
+                "state": "AZ",
+                "consent": {"contact": True, "sms": True, "sms_disclosure_version": SMS_DISCLOSURE_VERSION},
+                "utm_source": self.random.choice(UTM_SOURCES),
+                "utm_medium": self.random.choice(UTM_MEDIUMS),
+                "utm_campaign": self.random.choice(UTM_CAMPAIGNS),
+                "landing_page": "https://www.example.org/programs/iop/",
+            }
+        )
+        return body
+
+    def referral(self) -> dict[str, Any]:
+        body = self._person()
+        born = date(1950, 1, 1) + timedelta(days=self.random.randrange(365 * 55))
+        referrer_first, referrer_last = self.random.choice(FIRST_NAMES), self.random.choice(LAST_NAMES)
+        body.update(
+            {
+                "program_interest": self.random.choice(("iop", "iop", "php")),
+                "state": "AZ",
+                "date_of_birth": born.isoformat(),
+                "referrer": {
+                    "name": f"Dr. {referrer_first} {referrer_last}",
+                    "role": self.random.choice(REFERRER_ROLES),
+                    "organization": self.random.choice(ORGANIZATIONS),
+                    "phone": f"602-555-{self.random.randint(100, 199):04d}",
+                    "email": f"{referrer_first}.{referrer_last}@example.org".lower(),
+                },
+                "reason_for_referral": self.text(REFERRAL_REASONS, 150, 400),
+                "urgency": "routine",
+                "current_level_of_care": self.random.choice(("inpatient", "residential", "outpatient")),
+                "client_consent": True,
+            }
+        )
+        return body
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes | None = None
+    expect_reference: str | None = None  # a replay must answer with its original's reference
+
+
+@dataclass(frozen=True)
+class Original:
+    """A contact request already made (before any measurement), that a client replays."""
+
+    key: str
+    body: bytes
+    reference: str
+
+
+@dataclass
+class Scenario:
+    key: str
+    label: str
+    method: str
+    path: str
+    expect: int
+    creates: str | None = None  # "lead" or "referral": a 201 that is not a replay is a new lead
+    replays: bool = False
+
+
+SCENARIOS = [
+    Scenario("lead_new", "a. POST lead, new key", "POST", LEADS_PATH, 201, creates="lead"),
+    Scenario("lead_replay", "b. POST lead, replayed key", "POST", LEADS_PATH, 201, creates="lead", replays=True),
+    Scenario("referral_new", "c. POST referral, new key", "POST", REFERRALS_PATH, 201, creates="referral"),
+    Scenario("referral_list", "d. GET referrals (20)", "GET", REFERRAL_LIST_PATH, 200),
+]
+
+
+class Workload:
+    """The next request of a scenario for one client."""
+
+    def __init__(self, people: SyntheticPeople, api_key: str) -> None:
+        self.people = people
+        self.auth = {"Authorization": f"Api-Key {api_key}"}
+        self.originals: list[list[Original]] = []
+
+    def call(self, scenario: Scenario, client: int, turn: int) -> Call:
+        if scenario.key == "lead_new":
+            return Call("POST", LEADS_PATH, {"Idempotency-Key": str(uuid.uuid4())}, encode(self.people.lead()))
+        if scenario.key == "lead_replay":
+            # Each client replays only its own keys: one request per key at a time, never a 409 "in flight".
+            original = self.originals[client][turn % len(self.originals[client])]
+            return Call("POST", LEADS_PATH, {"Idempotency-Key": original.key}, original.body, original.reference)
+        if scenario.key == "referral_new":
+            headers = {**self.auth, "Idempotency-Key": str(uuid.uuid4())}
+            return Call("POST", REFERRALS_PATH, headers, encode(self.people.referral()))
+        if scenario.key == "referral_list":
+            return Call("GET", REFERRAL_LIST_PATH, dict(self.auth))
+        raise ValueError(scenario.key)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Checks of each response, and the ledger of leads the server said it created
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Ledger:
+    references: dict[str, list[str]] = field(default_factory=lambda: {"lead": [], "referral": []})
+    # Creations per "scenario/phase" (setup, warm-up, measured).
+    created: Counter[str] = field(default_factory=Counter)
+    # Creating requests whose outcome the client never saw (timeout, broken connection): unknown to the check.
+    unknown: int = 0
+
+    def add(self, kind: str, reference: str, source: str) -> None:
+        self.references[kind].append(reference)
+        self.created[source] += 1
+
+
+def _json(body: bytes | None) -> dict[str, Any]:
+    try:
+        value = json.loads(body or b"")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def describe_failure(response: Response) -> str:
+    """A status, the problem's code and the names of the fields in error: never a value sent."""
+    problem = _json(response.body)
+    text = f"status {response.status}"
+    if isinstance(problem.get("code"), str):
+        text += f" {problem['code']}"
+    if isinstance(problem.get("errors"), dict):
+        text += f" fields {sorted(problem['errors'])}"
+    return text
+
+
+def check_response(scenario: Scenario, call: Call, response: Response, ledger: Ledger, phase: str) -> str | None:
+    """None if the response is what the scenario expects; what is wrong otherwise. Records new leads."""
+    if response.status != scenario.expect:
+        return describe_failure(response)
+    if scenario.creates is None:
+        return None
+    reference = _json(response.body).get("reference")
+    if not isinstance(reference, str) or not reference:
+        return f"status {response.status} without a reference"
+    replayed = response.headers.get("idempotent-replayed", "").lower() == "true"
+    if not replayed:
+        ledger.add(scenario.creates, reference, f"{scenario.key}/{phase}")
+    if scenario.replays:
+        if not replayed:
+            return "replay answered without Idempotent-Replayed: true"
+        if reference != call.expect_reference:
+            return "replay answered with another reference"
+    elif replayed:
+        return "new Idempotency-Key answered as a replay"
+    return None
+
+
+def prepare_replays(server: Server, workload: Workload, concurrency: int, ledger: Ledger) -> None:
+    """Make each client's contact requests to replay, and check that a replay is one."""
+    scenario = SCENARIOS[0]
+    for _ in range(concurrency):
+        originals = []
+        for _ in range(REPLAY_KEYS_PER_CLIENT):
+            call = workload.call(scenario, 0, 0)
+            response = fetch(server.port, call.path, call.headers, method=call.method, body=call.body)
+            problem = check_response(scenario, call, response, ledger, "setup")
+            if problem:
+                raise RuntimeError(f"contact request to replay: {problem}")
+            reference = _json(response.body)["reference"]
+            originals.append(Original(call.headers["Idempotency-Key"], call.body or b"", reference))
+        workload.originals.append(originals)
+    replay = SCENARIOS[1]
+    call = workload.call(replay, 0, 0)
+    response = fetch(server.port, call.path, call.headers, method=call.method, body=call.body)
+    problem = check_response(replay, call, response, ledger, "setup")
+    if problem:
+        raise RuntimeError(f"replay: {problem}")
+
+
+def preflight(server: Server, workload: Workload, ledger: Ledger) -> None:
+    """One request of each other scenario, so that a broken set-up fails before the load starts."""
+    for scenario in SCENARIOS[2:]:
+        call = workload.call(scenario, 0, 0)
+        response = fetch(server.port, call.path, call.headers, method=call.method, body=call.body)
+        problem = check_response(scenario, call, response, ledger, "setup")
+        if problem:
+            raise RuntimeError(f"{scenario.label}: {problem}")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Load
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WriteTally(Tally):
+    warmup_errors: int = 0
+    # PostgreSQL backends' CPU, over the slices in which both workers kept their connection.
+    pg_cpu_seconds: float = 0.0
+    pg_requests: int = 0
+
+
+async def run_slice(
+    scenario: Scenario,
+    workload: Workload,
+    port: int,
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+    tally: WriteTally,
+    ledger: Ledger,
+) -> None:
+    """Load the server with `concurrency` clients for warmup + duration seconds; count only the latter."""
+    start = time.perf_counter()
+    measure_from = start + warmup
+    end = measure_from + duration
+
+    async def client(index: int) -> None:
+        connection = Connection(port)
+        turn = 0
+        try:
+            while time.perf_counter() < end:
+                call = workload.call(scenario, index, turn)
+                turn += 1
+                began = time.perf_counter()
+                measured = began >= measure_from
+                try:
+                    response = await asyncio.wait_for(
+                        connection.request(call.path, call.headers, keep_body=True, method=call.method, body=call.body),
+                        REQUEST_TIMEOUT,
+                    )
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    await connection.close()
+                    if scenario.creates and not scenario.replays:
+                        ledger.unknown += 1
+                    if measured:
+                        tally.error(f"{type(exc).__name__}: {exc}"[:200])
+                    else:
+                        tally.warmup_errors += 1
+                    continue
+                done = time.perf_counter()
+                problem = check_response(scenario, call, response, ledger, "measured" if measured else "warm-up")
+                if not measured:
+                    if problem:
+                        tally.warmup_errors += 1
+                    continue
+                tally.statuses[response.status] = tally.statuses.get(response.status, 0) + 1
+                tally.latencies.append(done - began)
+                if problem:
+                    tally.error(problem)
+                    continue
+                if done <= end:
+                    tally.completed += 1
+                tally.bytes_min = min(tally.bytes_min or response.length, response.length)
+                tally.bytes_max = max(tally.bytes_max or 0, response.length)
+        finally:
+            await connection.close()
+
+    tasks = [asyncio.create_task(client(index)) for index in range(concurrency)]
+    # Every client stops starting requests at `end`; the last ones finish within REQUEST_TIMEOUT.
+    await asyncio.wait_for(asyncio.gather(*tasks), warmup + duration + REQUEST_TIMEOUT + 5)
+
+
+def measure(
+    scenario: Scenario,
+    workload: Workload,
+    server: Server,
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+    tally: WriteTally,
+    ledger: Ledger,
+) -> None:
+    pids = server.worker_pids()
+    pg_pids = pg_backend_pids()
+    completed_before = tally.completed
+
+    async def sliced() -> tuple[float | None, float | None, float]:
+        # Sample CPU at the edges of the measured window, not of the warm-up.
+        task = asyncio.create_task(
+            run_slice(
+                scenario,
+                workload,
+                server.port,
+                concurrency=concurrency,
+                warmup=warmup,
+                duration=duration,
+                tally=tally,
+                ledger=ledger,
+            )
+        )
+        await asyncio.sleep(warmup)
+        server_before, pg_before, client_before = cpu_seconds(pids), cpu_seconds(pg_pids), time.process_time()
+        await asyncio.sleep(duration)
+        server_after, pg_after, client_after = cpu_seconds(pids), cpu_seconds(pg_pids), time.process_time()
+        await task
+        server_used = None if server_before is None or server_after is None else server_after - server_before
+        pg_used = None if not pg_pids or pg_before is None or pg_after is None else pg_after - pg_before
+        return server_used, pg_used, client_after - client_before
+
+    server_used, pg_used, client_used = asyncio.run(sliced())
+    tally.measured_seconds += duration
+    tally.client_cpu_seconds += client_used
+    if server_used is None or tally.server_cpu_seconds is None:
+        tally.server_cpu_seconds = None
+    else:
+        tally.server_cpu_seconds += server_used
+    if pg_used is not None:
+        tally.pg_cpu_seconds += pg_used
+        tally.pg_requests += tally.completed - completed_before
+
+
+def summarise(scenario: Scenario, tally: WriteTally, workers: int) -> dict[str, Any]:
+    seconds = tally.measured_seconds or float("nan")
+    served = tally.completed
+    return {
+        "key": scenario.key,
+        "label": scenario.label,
+        "method": scenario.method,
+        "path": scenario.path,
+        "expect": scenario.expect,
+        "requests": served,
+        "seconds": tally.measured_seconds,
+        "requests_per_second": served / seconds,
+        "latency_ms": {
+            "p50": percentile(tally.latencies, 0.50) * 1000,
+            "p90": percentile(tally.latencies, 0.90) * 1000,
+            "p99": percentile(tally.latencies, 0.99) * 1000,
+            "max": max(tally.latencies) * 1000 if tally.latencies else float("nan"),
+            "mean": statistics.fmean(tally.latencies) * 1000 if tally.latencies else float("nan"),
+        },
+        "errors": tally.errors,
+        "warmup_errors": tally.warmup_errors,
+        "error_samples": tally.error_samples,
+        "statuses": {str(status): count for status, count in sorted(tally.statuses.items())},
+        "response_bytes": {"min": tally.bytes_min, "max": tally.bytes_max},
+        # How long a worker is busy with one request (CPU and waits), from throughput: workers / req/s.
+        "worker_ms_per_request": workers * seconds * 1000 / served if served else None,
+        "server_cpu_ms_per_request": (
+            tally.server_cpu_seconds * 1000 / served if tally.server_cpu_seconds is not None and served else None
+        ),
+        "pg_backend_cpu_ms_per_request": (
+            tally.pg_cpu_seconds * 1000 / tally.pg_requests if tally.pg_requests else None
+        ),
+        "client_cpu_percent": 100 * tally.client_cpu_seconds / seconds,
+    }
+
+
+# --------------------------------------------------------------------------------------------------------
+# The database check (after the server has stopped)
+# --------------------------------------------------------------------------------------------------------
+
+
+def check_database(ledger: Ledger) -> dict[str, Any]:
+    """Leads in the database == 201 responses that were not replays: each reference once, nothing else."""
+    from django.db import connections
+    from django.db.models import Count
+
+    from leads.models import IdempotencyRecord, Lead, LeadEvent, LeadKind, LeadStatusChange
+
+    returned = {kind: list(references) for kind, references in ledger.references.items()}
+    responses = sum(len(references) for references in returned.values())
+    rows = dict(Lead.objects.values_list("reference", "kind"))
+    expected_kind = dict.fromkeys(returned["referral"], LeadKind.PARTNER_REFERRAL.value)
+    expected_kind.update(dict.fromkeys(returned["lead"], LeadKind.SELF.value))
+    leads = len(rows)
+    per_lead = {
+        "idempotency_records": IdempotencyRecord.objects.filter(lead__isnull=False),
+        "status_changes": LeadStatusChange.objects.all(),
+        "events": LeadEvent.objects.all(),
+    }
+    one_each = {
+        name: queryset.order_by().values("lead_id").annotate(n=Count("id")).filter(n=1).count() == leads
+        and queryset.count() == leads
+        for name, queryset in per_lead.items()
+    }
+    checks = {
+        "leads_equal_201_not_replayed": leads == responses,
+        "no_reference_returned_twice": len(expected_kind) == responses,
+        "every_returned_reference_stored": all(reference in rows for reference in expected_kind),
+        "nothing_else_stored": all(reference in expected_kind for reference in rows),
+        "kinds_match": all(rows.get(reference) == kind for reference, kind in expected_kind.items()),
+        "no_unknown_outcomes": ledger.unknown == 0,
+        **{f"one_{name}_per_lead": ok for name, ok in one_each.items()},
+    }
+    connections.close_all()
+    return {
+        "leads_in_database": leads,
+        "responses_201_not_replayed": responses,
+        "by_kind": {kind: len(references) for kind, references in returned.items()},
+        "by_source": dict(sorted(ledger.created.items())),
+        "unknown_outcomes": ledger.unknown,
+        "checks": checks,
+        "ok": all(checks.values()),
+    }
+
+
+# --------------------------------------------------------------------------------------------------------
+# Profile (in-process, after the servers have stopped)
+# --------------------------------------------------------------------------------------------------------
+
+
+def profile_in_process(workload: Workload, scenarios: list[Scenario], requests: int) -> dict[str, Any]:
+    """Time and profile submissions through Django's whole stack (middleware included), without HTTP.
+
+    Timings run with the garbage collector as configured (its pauses measured apart); cProfile runs with it
+    off, so that a collection is not charged to whichever function happened to allocate. The queries of
+    one submission are counted (never printed: their parameters are sealed personal data).
+    """
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME=HOST)
+    gc_seconds = [0.0, 0.0]  # total, start of the current collection
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            gc_seconds[1] = time.perf_counter()
+        else:
+            gc_seconds[0] += time.perf_counter() - gc_seconds[1]
+
+    def submit(scenario: Scenario) -> None:
+        call = workload.call(scenario, 0, 0)
+        response = client.generic(
+            call.method, call.path, data=call.body or b"", content_type="application/json", headers=call.headers
+        )
+        if response.status_code != scenario.expect:
+            raise RuntimeError(f"in-process {scenario.label}: {response.status_code}")
+
+    report: dict[str, Any] = {}
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    for scenario in scenarios:
+        for _ in range(3):
+            submit(scenario)
+        with CaptureQueriesContext(connection) as queries:
+            submit(scenario)
+        query_ms = sum(float(query["time"]) for query in queries.captured_queries) * 1000
+        timings = []
+        gc_seconds[0] = 0.0
+        gc.callbacks.append(on_gc)
+        cpu_before = time.process_time()
+        try:
+            for _ in range(requests):
+                began = time.perf_counter()
+                submit(scenario)
+                timings.append(time.perf_counter() - began)
+        finally:
+            gc.callbacks.remove(on_gc)
+        cpu = time.process_time() - cpu_before
+        profiler = cProfile.Profile()
+        gc.disable()
+        try:
+            profiler.enable()
+            for _ in range(requests):
+                submit(scenario)
+            profiler.disable()
+        finally:
+            gc.enable()
+        report[scenario.key] = {
+            "label": scenario.label,
+            "requests": requests,
+            "ms_per_request_median": statistics.median(timings) * 1000,
+            "cpu_ms_per_request": cpu * 1000 / requests,
+            "gc_ms_per_request": gc_seconds[0] * 1000 / requests,
+            "queries_per_request": len(queries.captured_queries),
+            "query_ms_per_request": query_ms,
+            "top_tottime": top_stats(profiler, "tottime", 20),
+            "top_cumulative": top_stats(profiler, "cumulative", 45),
+        }
+        profiler.dump_stats(str(RESULTS_DIR / f"profile-leads-{scenario.key}.prof"))
+    return report
+
+
+# --------------------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------------------
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "n/a"
+
+
+def _format_table(rows: list[dict[str, Any]]) -> str:
+    header = (
+        f"{'scenario':<28} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'KiB/resp':>8} "
+        f"{'srv CPU ms/req':>14} {'pg CPU ms/req':>13} {'worker ms/req':>13} {'client CPU':>10}"
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        size = row["response_bytes"]["max"]
+        lines.append(
+            f"{row['label']:<28} {row['requests_per_second']:>7.1f} {row['latency_ms']['p50']:>8.1f} "
+            f"{row['latency_ms']['p99']:>8.1f} {row['errors']:>6d} {(size / 1024 if size else 0):>8.1f} "
+            f"{_ms(row['server_cpu_ms_per_request']):>14} {_ms(row['pg_backend_cpu_ms_per_request']):>13} "
+            f"{_ms(row['worker_ms_per_request']):>13} {row['client_cpu_percent']:>9.0f}%"
+        )
+    return "\n".join(lines)
+
+
+def targets(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        key: {
+            "label": rows[key]["label"],
+            "p99_ms": rows[key]["latency_ms"]["p99"],
+            "target_p99_ms_below": P99_TARGET_MS,
+            "met": rows[key]["latency_ms"]["p99"] < P99_TARGET_MS and rows[key]["errors"] == 0,
+        }
+        for key in TARGET_SCENARIOS
+    }
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per scenario (default 10)")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--rounds", type=int, default=2, help="round-robin passes sharing the duration (default 2)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each slice")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    parser.add_argument("--seed", type=int, default=20261127, help="seed of the synthetic people")
+    parser.add_argument(
+        "--profile",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="profile submissions in-process: when a target is missed (default), always, or never",
+    )
+    parser.add_argument("--profile-requests", type=int, default=30, help="submissions per in-process profile")
+    args = parser.parse_args()
+    if args.duration <= 0 or args.concurrency < 1 or args.rounds < 1 or args.warmup < 0 or args.workers < 1:
+        parser.error("duration > 0, concurrency >= 1, rounds >= 1, workers >= 1 and warmup >= 0 are required")
+    if args.profile_requests < 1:
+        parser.error("profile-requests >= 1 is required")
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
+    started = datetime.now()
+    print(f"bench/leads.py: {DB_NAME} on PostgreSQL, Redis {REDIS_URL}, {os.cpu_count()} CPUs")
+
+    recreate_database()
+    setup_django()
+    setup_seconds = prepare_database()
+    api_key = create_api_key()
+    print(f"database: migrated and seeded in {setup_seconds:.1f}s; partner API key created")
+    flush_redis()
+
+    workload = Workload(SyntheticPeople(args.seed), api_key)
+    ledger = Ledger()
+    work_dir = Path(tempfile.mkdtemp(prefix="corerecovery-bench-leads-"))
+    servers: list[Server] = []
+    with servers_stopped_at_exit(servers):
+        server = Server("leads", server_env(), args.workers, work_dir)
+        servers.append(server)
+        server.wait_ready()
+        preflight(server, workload, ledger)
+        prepare_replays(server, workload, args.concurrency, ledger)
+        print(
+            f"server: :{server.port}, {args.workers} sync workers; {args.concurrency} clients x "
+            f"{REPLAY_KEYS_PER_CLIENT} keys to replay"
+        )
+
+        tallies = {scenario.key: WriteTally() for scenario in SCENARIOS}
+        slice_seconds = args.duration / args.rounds
+        load_before = os.getloadavg()
+        for round_number in range(args.rounds):
+            for scenario in SCENARIOS:
+                print(f"  round {round_number + 1}/{args.rounds}: {scenario.label}", flush=True)
+                measure(
+                    scenario,
+                    workload,
+                    server,
+                    concurrency=args.concurrency,
+                    warmup=args.warmup,
+                    duration=slice_seconds,
+                    tally=tallies[scenario.key],
+                    ledger=ledger,
+                )
+        load_after = os.getloadavg()
+    shutil.rmtree(work_dir)  # the server's log; kept when a run fails
+
+    rows = {scenario.key: summarise(scenario, tallies[scenario.key], args.workers) for scenario in SCENARIOS}
+    print()
+    print(_format_table(list(rows.values())))
+    print(
+        f"\n(srv CPU: the gunicorn workers; pg CPU: their PostgreSQL backends; worker ms/req = workers / req/s, "
+        f"how long a worker is busy with one request. With {args.concurrency} clients on {args.workers} sync "
+        f"workers, the mean latency is about clients / req/s (Little's law), i.e. "
+        f"{args.concurrency / args.workers:.0f}x worker ms/req: mostly time queued behind other requests.)"
+    )
+    result_targets = targets(rows)
+    print(f"\ntarget: p99 under {P99_TARGET_MS:.0f} ms for lead submissions ({args.concurrency} clients)")
+    for entry in result_targets.values():
+        print(f"  {entry['label']:<28} p99 {entry['p99_ms']:7.1f} ms: {'met' if entry['met'] else 'MISSED'}")
+    errors = sum(row["errors"] + row["warmup_errors"] for row in rows.values())
+    for row in rows.values():
+        if row["warmup_errors"]:
+            print(f"  {row['warmup_errors']} error(s) in the warm-up of {row['key']}")
+        for sample in row["error_samples"]:
+            print(f"  error in {row['key']}: {sample}")
+
+    database = check_database(ledger)
+    print(
+        f"\ndatabase check: {database['leads_in_database']} leads in {DB_NAME}; "
+        f"{database['responses_201_not_replayed']} responses 201 that were not replays "
+        f"({database['by_kind']['lead']} contact requests + {database['by_kind']['referral']} referrals; "
+        f"warm-up and set-up included); {database['unknown_outcomes']} creating requests without an answer"
+    )
+    for source, count in database["by_source"].items():
+        print(f"  {source:<28} {count:>6}")
+    for name, ok in database["checks"].items():
+        print(f"  {name:<36} {'ok' if ok else 'FAILED'}")
+    print(f"database check: {'PASSED' if database['ok'] else 'FAILED'}")
+
+    profile: dict[str, Any] | None = None
+    missed = [scenario for scenario in SCENARIOS if scenario.key in result_targets]
+    if args.profile == "auto":
+        missed = [scenario for scenario in missed if not result_targets[scenario.key]["met"]]
+    if args.profile != "never" and missed:
+        profile = profile_in_process(workload, missed, args.profile_requests)
+        print("\nin-process through the middleware (django.test.Client, no HTTP, one process):")
+        for key, entry in profile.items():
+            print(
+                f"  {key:<13} median {entry['ms_per_request_median']:6.2f} ms/request, "
+                f"CPU {entry['cpu_ms_per_request']:6.2f} ms/request, of which GC {entry['gc_ms_per_request']:5.2f}; "
+                f"{entry['queries_per_request']} queries, {entry['query_ms_per_request']:.2f} ms in them"
+            )
+        for key, entry in profile.items():
+            print(f"\n--- cProfile {key} (GC off), by own time ---\n{entry['top_tottime'].rstrip()}")
+            print(f"\n--- cProfile {key} (GC off), cumulative ---\n{entry['top_cumulative'].rstrip()}")
+        print(f"\ncProfile dumps: {(RESULTS_DIR / 'profile-leads-<scenario>.prof').relative_to(ROOT)}")
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    output = RESULTS_DIR / f"leads-{started:%Y%m%d-%H%M%S}.json"
+    output.write_text(
+        json.dumps(
+            {
+                "started_at": started.isoformat(timespec="seconds"),
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "load_average_before": load_before,
+                    "load_average_after": load_after,
+                },
+                "settings": {
+                    **vars(args),
+                    "gunicorn": f"sync, -w {args.workers}",
+                    "replay_keys_per_client": REPLAY_KEYS_PER_CLIENT,
+                },
+                "results": list(rows.values()),
+                "targets": result_targets,
+                "database_check": database,
+                "profile": profile,
+                "scenario_definitions": [asdict(scenario) for scenario in SCENARIOS],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\nresults: {output.relative_to(ROOT)}")
+    return 1 if errors or not database["ok"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
