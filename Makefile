@@ -25,6 +25,7 @@ install: $(VENV)/.dev
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_content
+	$(PY) manage.py seed_routing --demo
 	@echo "Core Recovery API on http://127.0.0.1:$(PORT)/api/v1/programs/ — docs at http://127.0.0.1:$(PORT)/api/docs/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from api.views import content, leads
+from api.views import content, leads, notifications
 
 router = SimpleRouter()
 router.register("programs", content.ProgramViewSet, basename="program")
@@ -15,5 +15,7 @@ app_name = "v1"
 urlpatterns = [
     path("site/", content.SiteProfileView.as_view(), name="site"),
     path("leads/", leads.LeadCreateView.as_view(), name="lead-create"),
+    path("leads/ack/<str:token>/", notifications.lead_ack, name="lead-ack"),
+    path("webhooks/twilio/status/", notifications.twilio_status, name="twilio-status"),
     path("", include(router.urls)),
 ]

@@ -116,6 +116,11 @@ class Lead(models.Model):
     )
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True, help_text="When staff took the lead on.")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="acknowledged_leads"
+    )
+    escalation_level = models.PositiveSmallIntegerField(default=0, help_text="Times escalated while unacknowledged.")
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

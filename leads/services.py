@@ -271,7 +271,8 @@ def _event_record(lead: Lead, kind: str, **extra: Any) -> LeadEvent:
     publisher_path = settings.LEAD_EVENT_PUBLISHER
     if publisher_path:
         publisher = import_string(publisher_path)
-        transaction.on_commit(lambda: publisher(event.id))
+        # robust: a failure to enqueue never fails the request; the event waits in the outbox.
+        transaction.on_commit(lambda: publisher(event.id), robust=True)
     return event
 
 
@@ -299,6 +300,27 @@ def lead_change_status(
     )
     _event_record(lead, LeadEvent.Kind.STATUS_CHANGED, from_status=from_status)
     return lead
+
+
+@transaction.atomic
+def lead_acknowledge(*, lead: Lead, by: Any) -> bool:
+    """Record that a member of staff took the lead on; stops escalation. False if it was already done."""
+    updated = Lead.objects.filter(pk=lead.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=by
+    )
+    lead.refresh_from_db(fields=["acknowledged_at", "acknowledged_by"])
+    return bool(updated)
+
+
+@transaction.atomic
+def lead_escalate(*, lead: Lead, max_level: int) -> LeadEvent | None:
+    """Raise the escalation level of an unacknowledged lead and emit `lead.escalated`; None past the cap."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.acknowledged_at is not None or lead.escalation_level >= max_level or lead.is_spam:
+        return None
+    lead.escalation_level += 1
+    lead.save(update_fields=["escalation_level", "updated_at"])
+    return _event_record(lead, LeadEvent.Kind.ESCALATED, escalation_level=lead.escalation_level)
 
 
 def leads_anonymise_expired(*, now: Any = None, batch_size: int = 500) -> int:

@@ -200,7 +200,32 @@ LEAD_LOOKUP_KEY = env_str("LEAD_LOOKUP_KEY", DEV_LEAD_LOOKUP_KEY)
 LEAD_REPEAT_WINDOW_DAYS = env_int("LEAD_REPEAT_WINDOW_DAYS", 30)
 LEAD_RETENTION_DAYS = env_int("LEAD_RETENTION_DAYS", 730)
 # Dotted path of a callable(event_id) run after each lead event commits (the notifications app's hook).
-LEAD_EVENT_PUBLISHER = env_str("LEAD_EVENT_PUBLISHER")
+LEAD_EVENT_PUBLISHER = env_str("LEAD_EVENT_PUBLISHER", "notifications.tasks.enqueue_event_routing")
+
+# Notifications (notifications/). SMS through SMS_BACKEND: notifications.backends.console (default),
+# .locmem (tests) or .twilio. Links in messages point at ADMIN_BASE_URL.
+SMS_BACKEND = env_str("SMS_BACKEND", "notifications.backends.console")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")  # empty: Twilio's own; tests point it at a local fake
+ADMIN_BASE_URL = env_str("ADMIN_BASE_URL", "http://127.0.0.1:8000")
+BUSINESS_TIME_ZONE = "America/Phoenix"
+BUSINESS_HOURS = env_str("BUSINESS_HOURS", "08:00-17:00")
+BUSINESS_DAYS = [int(day) for day in env_list("BUSINESS_DAYS", "0,1,2,3,4")]  # Monday is 0
+ESCALATE_AFTER_MINUTES = env_int("ESCALATE_AFTER_MINUTES", 15)
+ESCALATE_URGENT_AFTER_MINUTES = env_int("ESCALATE_URGENT_AFTER_MINUTES", 5)
+ESCALATION_MAX_LEVEL = env_int("ESCALATION_MAX_LEVEL", 2)
+ACK_TOKEN_MAX_AGE_HOURS = env_int("ACK_TOKEN_MAX_AGE_HOURS", 72)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 5)
+NOTIFICATION_RETRY_MAX_SECONDS = env_int("NOTIFICATION_RETRY_MAX_SECONDS", 300)
+# The sweeper leaves a fresh event or notification alone this long: its own task is normally on it.
+NOTIFICATION_SWEEP_GRACE_SECONDS = env_int("NOTIFICATION_SWEEP_GRACE_SECONDS", 60)
+NOTIFICATION_RETRY_STALE_SECONDS = env_int("NOTIFICATION_RETRY_STALE_SECONDS", 600)
+# Rows per sweep: a backlog after an outage drains over a few minutes instead of one huge transaction.
+NOTIFICATION_SWEEP_BATCH = env_int("NOTIFICATION_SWEEP_BATCH", 1000)
+DIGEST_GROUP = env_str("DIGEST_GROUP", "admissions-lead")
 # Anti-abuse: a form submitted faster than this (seconds after `form_started_at`) is spam; 0 turns it off.
 LEAD_MIN_FILL_SECONDS = env_int("LEAD_MIN_FILL_SECONDS", 0)
 # Dotted path of a callable(token, client_ip) -> bool verifying a CAPTCHA token; empty turns it off.
@@ -226,7 +251,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Publishing must not hang a request when Redis is down: a short connect timeout and two quick retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE = {
+    "sweep-notifications": {"task": "notifications.sweep", "schedule": 60.0},
+    "daily-digest": {"task": "notifications.daily_digest", "schedule": crontab(hour=7, minute=0)},
     # Retention: leads past LEAD_RETENTION_DAYS lose their personal data every night (03:15 Phoenix time).
     "anonymise-expired-leads": {"task": "leads.anonymise_expired", "schedule": crontab(hour=3, minute=15)},
 }

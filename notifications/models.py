@@ -1,0 +1,129 @@
+"""Who hears of a lead, and how: staff, groups, routing rules, and one row per message sent."""
+
+from django.db import models
+from django.db.models import Q
+
+from leads.models import LeadEvent, LeadKind, Partner
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+
+
+class StaffGroup(models.Model):
+    """admissions, on_call, clinical_director, partner_liaison, …"""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Recipient(models.Model):
+    """A member of staff who receives notifications."""
+
+    name = models.CharField(max_length=120)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +16025550123")
+    channels = models.JSONField(default=list, help_text='Channels this person accepts: "email", "sms".')
+    is_active = models.BooleanField(default=True)
+    groups = models.ManyToManyField(StaffGroup, related_name="recipients", blank=True)
+    liaison_for = models.ManyToManyField(
+        Partner, blank=True, related_name="liaisons", help_text="Partners whose referrals this person follows."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def address(self, channel: str) -> str:
+        return self.email if channel == Channel.EMAIL else self.phone
+
+    def accepts(self, channel: str) -> bool:
+        return channel in self.channels and bool(self.address(channel))
+
+
+class RoutingRule(models.Model):
+    """A condition on an event and the groups and channels it reaches.
+
+    Every active rule that matches applies (not only the first), and the recipients of all of them are
+    merged: one message per (event, recipient, channel) whatever the overlap. An empty condition matches
+    anything.
+    """
+
+    class Hours(models.TextChoices):
+        ANY = "any", "Any time"
+        INSIDE = "inside", "Inside business hours"
+        OUTSIDE = "outside", "Outside business hours"
+
+    class Flag(models.TextChoices):
+        ANY = "any", "Any"
+        YES = "yes", "Yes"
+        NO = "no", "No"
+
+    name = models.CharField(max_length=120)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    event_kinds = models.JSONField(default=list, blank=True, help_text="Event kinds, e.g. lead.created; empty: any.")
+    lead_kinds = models.JSONField(default=list, blank=True, help_text=f"Any of {', '.join(LeadKind.values)}.")
+    program_interests = models.JSONField(default=list, blank=True, help_text="Program slugs or 'unsure'.")
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.CASCADE)
+    urgency = models.CharField(max_length=8, blank=True, help_text="routine or urgent; empty: any.")
+    hours = models.CharField(max_length=8, choices=Hours.choices, default=Hours.ANY)
+    out_of_state = models.CharField(max_length=4, choices=Flag.choices, default=Flag.ANY)
+    escalation_level = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For lead.escalated: the level this rule handles; empty: any."
+    )
+    groups = models.ManyToManyField(StaffGroup, blank=True, related_name="rules")
+    include_partner_liaisons = models.BooleanField(
+        default=False, help_text="Also the liaisons of the referring partner."
+    )
+    channels = models.JSONField(default=list, help_text='"email", "sms", or both.')
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Notification(models.Model):
+    """One message of one event to one recipient on one channel: created once, sent at most once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    event = models.ForeignKey(LeadEvent, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider_message_id = models.CharField(max_length=100, blank=True, db_index=True)
+    last_error = models.CharField(max_length=300, blank=True, help_text="Provider error; never message content.")
+    fallback_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ack_used_at = models.DateTimeField(null=True, blank=True, help_text="When its acknowledge link was used.")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "recipient", "channel"], name="notification_once_per_channel")
+        ]
+        indexes = [models.Index(fields=["created_at"], condition=Q(status="pending"), name="notification_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.recipient_id} for event {self.event_id}"

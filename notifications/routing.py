@@ -1,0 +1,60 @@
+"""Which staff hear of an event, on which channels. Every matching rule applies (see RoutingRule)."""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from leads.models import Lead, LeadEvent
+from notifications.models import Recipient, RoutingRule
+
+
+def is_business_hours(moment: datetime) -> bool:
+    """Inside the center's hours, in America/Phoenix (which keeps no daylight saving time)."""
+    local = moment.astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE))
+    opens, closes = (time.fromisoformat(part) for part in settings.BUSINESS_HOURS.split("-"))
+    return local.weekday() in settings.BUSINESS_DAYS and opens <= local.time() < closes
+
+
+def _flag_matches(flag: str, value: bool) -> bool:
+    return flag == RoutingRule.Flag.ANY or (flag == RoutingRule.Flag.YES) == value
+
+
+def rule_matches(rule: RoutingRule, *, event: LeadEvent, lead: Lead, at: datetime) -> bool:
+    hours_ok = rule.hours == RoutingRule.Hours.ANY or (rule.hours == RoutingRule.Hours.INSIDE) == is_business_hours(at)
+    level = event.payload.get("escalation_level")
+    return (
+        (not rule.event_kinds or event.kind in rule.event_kinds)
+        and (not rule.lead_kinds or lead.kind in rule.lead_kinds)
+        and (not rule.program_interests or lead.program_interest in rule.program_interests)
+        and (rule.partner_id is None or rule.partner_id == lead.partner_id)
+        and (not rule.urgency or rule.urgency == lead.urgency)
+        and hours_ok
+        and _flag_matches(rule.out_of_state, lead.out_of_state)
+        and (rule.escalation_level is None or rule.escalation_level == level)
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    recipient: Recipient
+    channel: str
+
+
+def targets_for(*, event: LeadEvent, at: datetime) -> list[Target]:
+    """Every (recipient, channel) the matching rules reach, once each, in a stable order."""
+    lead = event.lead
+    rules = RoutingRule.objects.filter(is_active=True).prefetch_related("groups__recipients")
+    chosen: dict[tuple[int, str], Target] = {}
+    for rule in rules:
+        if not rule_matches(rule, event=event, lead=lead, at=at):
+            continue
+        people = [person for group in rule.groups.all() for person in group.recipients.all()]
+        if rule.include_partner_liaisons and lead.partner_id:
+            people += list(Recipient.objects.filter(liaison_for=lead.partner_id))
+        for person in people:
+            for channel in rule.channels:
+                if person.is_active and person.accepts(channel):
+                    chosen.setdefault((person.pk, channel), Target(person, channel))
+    return [chosen[key] for key in sorted(chosen)]

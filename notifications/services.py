@@ -1,0 +1,256 @@
+"""Routing events to staff and delivering each message exactly once (at-least-once tasks + a row lock)."""
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from leads import services as lead_services
+from leads.models import Lead, LeadEvent, LeadStatus
+from notifications import messages, tokens
+from notifications.backends.base import BaseSMSBackend, PermanentDeliveryError, TransientDeliveryError
+from notifications.models import Channel, Notification
+from notifications.routing import targets_for
+
+logger = logging.getLogger(__name__)
+
+
+def sms_backend() -> BaseSMSBackend:
+    return import_string(f"{settings.SMS_BACKEND}.SMSBackend")()
+
+
+def event_route(*, event_id: int, now: datetime | None = None) -> list[int]:
+    """Create the notifications of an event (once, whatever the re-runs); returns the pending ones' ids."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = (
+            LeadEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("lead__partner")
+            .filter(pk=event_id)
+            .first()
+        )
+        if event is None:
+            return []  # another worker is routing it right now
+        if event.routed_at is None:
+            targets = targets_for(event=event, at=now)
+            Notification.objects.bulk_create(
+                [Notification(event=event, recipient=target.recipient, channel=target.channel) for target in targets],
+                ignore_conflicts=True,  # the unique (event, recipient, channel) makes a re-run create nothing
+            )
+            event.routed_at = now
+            event.save(update_fields=["routed_at"])
+        return list(
+            Notification.objects.filter(event=event, status=Notification.Status.PENDING).values_list("id", flat=True)
+        )
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status: str  # "sent", "skipped", "failed"
+    fallback_id: int | None = None
+
+
+def _send(notification: Notification, message: messages.RenderedMessage) -> str:
+    recipient = notification.recipient
+    if notification.channel == Channel.SMS:
+        callback = settings.ADMIN_BASE_URL.rstrip("/") + reverse("v1:twilio-status")
+        return sms_backend().send(to=recipient.phone, body=message.sms, status_callback=callback)
+    message_id = make_msgid(domain="corerecovery.local")
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        to=[recipient.email],
+        headers={"Message-ID": message_id},
+        connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
+    )
+    email.attach_alternative(message.html, "text/html")
+    try:
+        email.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentDeliveryError("SMTP recipient refused") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise TransientDeliveryError(f"SMTP: {type(exc).__name__}") from exc
+    return message_id.strip("<>")
+
+
+def notification_deliver(*, notification_id: int) -> DeliveryOutcome:
+    """Send one pending notification under a row lock; a second worker skips it, a sent one is left alone.
+
+    A transient failure is recorded and raised for the task to retry; a permanent one fails the row and
+    falls back to the recipient's other channel.
+    """
+    transient: TransientDeliveryError | None = None
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient", "event__lead__partner")
+            .filter(pk=notification_id, status=Notification.Status.PENDING)
+            .first()
+        )
+        if notification is None:
+            return DeliveryOutcome("skipped")
+        notification.attempts += 1
+        notification.last_attempt_at = timezone.now()
+        message = messages.render(notification, token=tokens.make_token(notification.pk))
+        try:
+            provider_id = _send(notification, message)
+        except PermanentDeliveryError as exc:
+            return _fail(notification, str(exc))
+        except TransientDeliveryError as exc:
+            notification.last_error = str(exc)[:300]
+            notification.save(update_fields=["attempts", "last_attempt_at", "last_error"])
+            transient = exc
+        else:
+            notification.status = Notification.Status.SENT
+            notification.provider_message_id = provider_id
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+            notification.save(
+                update_fields=["status", "provider_message_id", "sent_at", "attempts", "last_attempt_at", "last_error"]
+            )
+            return DeliveryOutcome("sent")
+    raise transient
+
+
+def _fail(notification: Notification, error: str) -> DeliveryOutcome:
+    notification.status = Notification.Status.FAILED
+    notification.failed_at = timezone.now()
+    notification.last_error = error[:300]
+    notification.save(update_fields=["status", "failed_at", "last_error", "attempts", "last_attempt_at"])
+    fallback = _fallback(notification)
+    logger.warning("notification %s failed on %s; fallback %s", notification.pk, notification.channel, fallback)
+    return DeliveryOutcome("failed", fallback.pk if fallback else None)
+
+
+def _fallback(notification: Notification) -> Notification | None:
+    """The same message to the same recipient on the other channel, if they accept it and have none yet."""
+    other = Channel.EMAIL if notification.channel == Channel.SMS else Channel.SMS
+    if not notification.recipient.accepts(other):
+        return None
+    fallback, created = Notification.objects.get_or_create(
+        event_id=notification.event_id,
+        recipient_id=notification.recipient_id,
+        channel=other,
+        defaults={"fallback_of": notification},
+    )
+    return fallback if created else None
+
+
+def notification_fail(*, notification_id: int, error: str) -> DeliveryOutcome:
+    """Give up on a notification after its last transient failure; falls back to the other channel."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk=notification_id, status=Notification.Status.PENDING)
+            .first()
+        )
+        if notification is None:
+            return DeliveryOutcome("skipped")
+        return _fail(notification, error)
+
+
+def notification_record_provider_status(*, provider_message_id: str, provider_status: str) -> int:
+    """Apply a provider's delivery report (Twilio's MessageStatus); duplicates and reordering are harmless."""
+    now = timezone.now()
+    sent_or_pending = Q(status__in=[Notification.Status.SENT, Notification.Status.PENDING])
+    found = Notification.objects.filter(provider_message_id=provider_message_id)
+    if provider_status == "delivered":
+        return found.filter(sent_or_pending).update(status=Notification.Status.DELIVERED, delivered_at=now)
+    if provider_status in {"undelivered", "failed"}:
+        failed = 0
+        for notification in found.filter(sent_or_pending).select_related("recipient"):
+            with transaction.atomic():
+                _fail(notification, f"provider reported {provider_status}")
+                failed += 1
+        return failed
+    return 0
+
+
+def notification_resend(*, notification_id: int) -> None:
+    """Staff's "resend": the row goes back to pending for the delivery task."""
+    Notification.objects.filter(pk=notification_id).update(
+        status=Notification.Status.PENDING, last_error="", failed_at=None
+    )
+
+
+@dataclass(frozen=True)
+class AckResult:
+    lead: Lead
+    newly_acknowledged: bool
+
+
+def ack_with_token(*, token: str, user: Any) -> AckResult:
+    """Use an acknowledge link once: records who took the lead on; a second use is refused."""
+    notification_id = tokens.read_token(token)
+    with transaction.atomic():
+        used = Notification.objects.filter(pk=notification_id, ack_used_at__isnull=True).update(
+            ack_used_at=timezone.now()
+        )
+        if not used:
+            if not Notification.objects.filter(pk=notification_id).exists():
+                raise tokens.InvalidToken("unknown notification")
+            raise tokens.InvalidToken("already used")
+        lead = Lead.objects.get(events__notifications__pk=notification_id)
+        newly = lead_services.lead_acknowledge(lead=lead, by=user)
+    return AckResult(lead, newly)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    events: list[int]
+    notifications: list[int]
+    escalations: list[int]
+
+
+def sweep(*, now: datetime | None = None) -> SweepResult:
+    """What the minute's sweep must (re)enqueue: unrouted events and stale pending notifications after a
+    grace period (a lost enqueue, Redis or every worker down), and the escalation of unacknowledged leads."""
+    now = now or timezone.now()
+    grace = now - timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
+    events = list(
+        LeadEvent.objects.filter(routed_at__isnull=True, created_at__lt=grace)
+        .order_by("id")
+        .values_list("id", flat=True)[: settings.NOTIFICATION_SWEEP_BATCH]
+    )
+    stale = Q(last_attempt_at__isnull=True, created_at__lt=grace) | Q(
+        last_attempt_at__lt=now - timedelta(seconds=settings.NOTIFICATION_RETRY_STALE_SECONDS)
+    )
+    notifications = list(
+        Notification.objects.filter(stale, status=Notification.Status.PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)[: settings.NOTIFICATION_SWEEP_BATCH]
+    )
+    escalations = [event.id for event in _escalate_due(now=now)]
+    return SweepResult(events, notifications, escalations)
+
+
+def _escalate_due(*, now: datetime) -> list[LeadEvent]:
+    cap = settings.ESCALATION_MAX_LEVEL
+    routine = timedelta(minutes=settings.ESCALATE_AFTER_MINUTES)
+    urgent = timedelta(minutes=settings.ESCALATE_URGENT_AFTER_MINUTES)
+    candidates = Lead.objects.filter(
+        acknowledged_at__isnull=True,
+        is_spam=False,
+        status=LeadStatus.RECEIVED,  # a status change means someone is on it
+        escalation_level__lt=cap,
+        received_at__lt=now - min(routine, urgent),
+    ).only("id", "urgency", "received_at", "escalation_level")
+    events = []
+    for lead in candidates:
+        wait = urgent if lead.urgency == "urgent" else routine
+        if lead.received_at + wait * (lead.escalation_level + 1) <= now:
+            event = lead_services.lead_escalate(lead=lead, max_level=cap)
+            if event is not None:
+                events.append(event)
+    return events

@@ -1,0 +1,75 @@
+"""Celery tasks: thin, idempotent, taking ids. The services hold the logic; the row lock makes re-runs safe."""
+
+import logging
+import random
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from notifications import services
+from notifications.backends.base import TransientDeliveryError
+
+logger = logging.getLogger(__name__)
+
+
+def backoff_seconds(retries: int) -> float:
+    """Exponential backoff with full jitter: spreads retries so a recovering provider is not stampeded."""
+    ceiling = min(settings.NOTIFICATION_RETRY_MAX_SECONDS, settings.NOTIFICATION_RETRY_BASE_SECONDS * 2**retries)
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (not for security)
+
+
+def enqueue_event_routing(event_id: int) -> None:
+    """LEAD_EVENT_PUBLISHER: runs after a lead event commits. If the broker is down the request still
+    succeeds; the event waits in the outbox and the sweeper routes it when Redis returns."""
+    try:
+        route_event.delay(event_id)
+    except Exception:
+        logger.warning("could not enqueue routing of event %s; the sweeper will", event_id)
+
+
+# Database errors (a failover, a lock timeout) retry; anything else is a bug and is reported.
+@shared_task(
+    name="notifications.route_event", acks_late=True, soft_time_limit=30, time_limit=60,
+    autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5,
+)  # fmt: skip
+def route_event(event_id: int) -> int:
+    pending = services.event_route(event_id=event_id)
+    for notification_id in pending:
+        deliver_notification.delay(notification_id)
+    return len(pending)
+
+
+@shared_task(
+    bind=True, name="notifications.deliver", acks_late=True, soft_time_limit=30, time_limit=60,
+    autoretry_for=(DatabaseError,), max_retries=None,
+)  # fmt: skip
+def deliver_notification(self, notification_id: int) -> str:
+    try:
+        outcome = services.notification_deliver(notification_id=notification_id)
+    except TransientDeliveryError as exc:
+        if self.request.retries + 1 >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            outcome = services.notification_fail(notification_id=notification_id, error=str(exc))
+        else:
+            raise self.retry(countdown=backoff_seconds(self.request.retries), exc=exc) from None
+    if outcome.fallback_id is not None:
+        deliver_notification.delay(outcome.fallback_id)
+    return outcome.status
+
+
+@shared_task(name="notifications.sweep", acks_late=True, soft_time_limit=50, time_limit=55)
+def sweep() -> dict[str, int]:
+    result = services.sweep()
+    for event_id in result.events:
+        route_event.delay(event_id)
+    for notification_id in result.notifications:
+        deliver_notification.delay(notification_id)
+    return {"events": len(result.events), "notifications": len(result.notifications),
+            "escalations": len(result.escalations)}  # fmt: skip
+
+
+@shared_task(name="notifications.daily_digest", acks_late=True, soft_time_limit=60, time_limit=90)
+def daily_digest() -> int:
+    from notifications.digest import digest_send
+
+    return digest_send()
