@@ -16,6 +16,27 @@ from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial,
 ALL = None  # `relations=ALL`: prefetch every related set
 
 
+_live_program_slugs: dict[str, frozenset[str]] = {}
+
+
+def live_program_slugs() -> frozenset[str]:
+    """Slugs of live programs, kept in memory per content version (a scheduled program counts once live)."""
+    from django.core.cache import cache
+
+    from content.versioning import VERSION_KEY, content_version
+
+    try:
+        token = content_version(cache.get(VERSION_KEY))["token"]
+    except Exception:  # Redis down: ask the database
+        return frozenset(Program.objects.live().values_list("slug", flat=True))
+    slugs = _live_program_slugs.get(token)
+    if slugs is None:
+        slugs = frozenset(Program.objects.live().values_list("slug", flat=True))
+        _live_program_slugs.clear()
+        _live_program_slugs[token] = slugs
+    return slugs
+
+
 def site_profile_get() -> SiteProfile | None:
     return SiteProfile.objects.filter(id=1).first()
 

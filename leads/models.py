@@ -7,6 +7,7 @@ and routing need without identifying anyone: kind, program, urgency, state flag,
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Partner(models.Model):
@@ -150,7 +151,7 @@ class LeadStatusChange(models.Model):
     reason_category = models.CharField(max_length=24, choices=NotAdmittedReason.choices, blank=True)
     sealed_note = models.TextField(blank=True, editable=False, help_text="Encrypted: notes may name people.")
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["changed_at", "id"]

@@ -231,7 +231,9 @@ def _lead_create(submission: LeadSubmission) -> Lead:
         lead.email_hash = lookup_hash("email", person.email)
         lead.repeat_of = _earlier_lead_of_same_person(phone_hash=lead.phone_hash, email_hash=lead.email_hash)
     _save_with_new_reference(lead)
-    LeadStatusChange.objects.create(lead=lead, from_status="", to_status=LeadStatus.RECEIVED)
+    LeadStatusChange.objects.create(
+        lead=lead, from_status="", to_status=LeadStatus.RECEIVED, changed_at=lead.received_at
+    )
     if not submission.is_spam:
         _event_record(lead, LeadEvent.Kind.CREATED)
     return lead

@@ -8,7 +8,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from api.serializers.content import CrisisResourceSerializer
-from content.models import Program
+from content.selectors import live_program_slugs
 from leads.models import AgeRange, ContactMethod, LeadStatus, NotAdmittedReason, Urgency
 
 US_STATES = {
@@ -122,7 +122,7 @@ class _PersonFields(StrictSerializer):
         return state
 
     def validate_program_interest(self, value: str) -> str:
-        if value and value != PROGRAM_UNSURE and not Program.objects.live().filter(slug=value).exists():
+        if value and value != PROGRAM_UNSURE and value not in live_program_slugs():
             raise serializers.ValidationError("Use the slug of a program (see /api/v1/programs/) or `unsure`.")
         return value
 

@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import APIClient
 from api.idempotency import client_ip, idempotency_request
+from api.models import ClientAPIKey
 from api.permissions import HasActionScope
 from api.schema import lead_create_schema, referral_schema
 from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer, ReferralSerializer
@@ -127,7 +127,9 @@ def _referral_body(lead: Lead, history: list[LeadStatusChange]) -> dict[str, Any
 
 
 def _referral_created(lead: Lead) -> tuple[int, dict[str, Any]]:
-    return status.HTTP_201_CREATED, _referral_body(lead, list(lead.status_changes.all()))
+    # A new referral has one step, "received", at the time it was received: no query needed.
+    first_step = LeadStatusChange(to_status=lead.status, changed_at=lead.received_at)
+    return status.HTTP_201_CREATED, _referral_body(lead, [first_step])
 
 
 @referral_schema
@@ -141,11 +143,12 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = r"[A-Za-z0-9-]{1,20}"
     serializer_class = ReferralSerializer
 
-    def _partner_id(self) -> int:
-        client = self.request.user
-        assert isinstance(client, APIClient)
-        assert client.partner_id is not None
-        return client.partner_id
+    def _partner(self) -> Partner:
+        # HasActionScope admitted only keys of a partner; the partner came with the key, in one query.
+        api_key = self.request.auth
+        assert isinstance(api_key, ClientAPIKey)
+        assert api_key.partner is not None
+        return api_key.partner
 
     def get_queryset(self) -> QuerySet[Lead]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular inspecting the view
@@ -153,7 +156,7 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         history = Prefetch("status_changes", queryset=LeadStatusChange.objects.only(
             "lead_id", "to_status", "reason_category", "changed_at"))  # fmt: skip
         return (
-            Lead.objects.filter(partner_id=self._partner_id(), kind=LeadKind.PARTNER_REFERRAL)
+            Lead.objects.filter(partner=self._partner(), kind=LeadKind.PARTNER_REFERRAL)
             .only("id", "reference", "status", "program_interest", "urgency", "received_at", "partner_id")
             .prefetch_related(history)
             .order_by("-received_at", "-id")
@@ -178,7 +181,7 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         referral = services.Referral(
-            partner=Partner.objects.get(pk=self._partner_id()),
+            partner=self._partner(),
             referrer=dict(data["referrer"]),
             reason_for_referral=data["reason_for_referral"],
             current_level_of_care=data.get("current_level_of_care", ""),

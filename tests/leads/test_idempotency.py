@@ -139,8 +139,8 @@ def test_a_request_while_the_first_with_that_key_is_in_flight_is_409(programs):
 def test_concurrent_requests_with_one_key_create_one_lead(programs):
     key = str(uuid.uuid4())
     start = threading.Barrier(6)
-    statuses: list[int] = []
-    references: set[str] = set()
+    statuses = []
+    references = set()
 
     def submit() -> None:
         client = APIClient()
