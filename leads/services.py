@@ -152,12 +152,31 @@ def lead_submit(
     `respond` renders the response for the new lead; it is stored with the Idempotency-Key so that a retry
     gets the first response again. A replay creates nothing.
     """
+    # 32**6 (about a billion) references: a collision is rare, and costs a retry of the whole transaction
+    # rather than a savepoint around every insert.
+    for _ in range(5):
+        reference = _new_reference()
+        try:
+            return _submit_once(submission=submission, idempotency=idempotency, respond=respond, reference=reference)
+        except IntegrityError:
+            if not Lead.objects.filter(reference=reference).exists():
+                raise
+    raise RuntimeError("could not draw a free lead reference")
+
+
+def _submit_once(
+    *,
+    submission: LeadSubmission,
+    idempotency: IdempotencyRequest | None,
+    respond: Callable[[Lead], tuple[int, dict[str, Any]]],
+    reference: str,
+) -> SubmitResult:
     with transaction.atomic():
         if idempotency is not None:
             record = _idempotency_replay(idempotency)
             if record is not None:
                 return SubmitResult(record.response_status, record.response_body, record.lead, replayed=True)
-        lead = _lead_create(submission)
+        lead = _lead_create(submission, reference=reference)
         status, body = respond(lead)
         if idempotency is not None:
             IdempotencyRecord.objects.create(
@@ -202,9 +221,10 @@ def _personal_fields(submission: LeadSubmission) -> dict[str, Any]:
     return data
 
 
-def _lead_create(submission: LeadSubmission) -> Lead:
+def _lead_create(submission: LeadSubmission, *, reference: str) -> Lead:
     person, referral = submission.person, submission.referral
     lead = Lead(
+        reference=reference,
         kind=submission.kind,
         partner=referral.partner if referral else None,
         program_interest=submission.program_interest,
@@ -230,27 +250,13 @@ def _lead_create(submission: LeadSubmission) -> Lead:
         lead.phone_hash = lookup_hash("phone", person.phone)
         lead.email_hash = lookup_hash("email", person.email)
         lead.repeat_of = _earlier_lead_of_same_person(phone_hash=lead.phone_hash, email_hash=lead.email_hash)
-    _save_with_new_reference(lead)
+    lead.save()
     LeadStatusChange.objects.create(
         lead=lead, from_status="", to_status=LeadStatus.RECEIVED, changed_at=lead.received_at
     )
     if not submission.is_spam:
         _event_record(lead, LeadEvent.Kind.CREATED)
     return lead
-
-
-def _save_with_new_reference(lead: Lead) -> None:
-    # 32**6 (about a billion) references: a collision is rare, and retried.
-    for _ in range(5):
-        lead.reference = _new_reference()
-        try:
-            with transaction.atomic():
-                lead.save()
-            return
-        except IntegrityError:
-            if not Lead.objects.filter(reference=lead.reference).exists():
-                raise
-    raise RuntimeError("could not draw a free lead reference")
 
 
 def _event_payload(lead: Lead, **extra: Any) -> dict[str, Any]:

@@ -244,7 +244,7 @@ def _escalate_due(*, now: datetime) -> list[LeadEvent]:
         is_spam=False,
         status=LeadStatus.RECEIVED,  # a status change means someone is on it
         escalation_level__lt=cap,
-        received_at__lt=now - min(routine, urgent),
+        received_at__lte=now - min(routine, urgent),
     ).only("id", "urgency", "received_at", "escalation_level")
     events = []
     for lead in candidates:

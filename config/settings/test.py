@@ -11,3 +11,6 @@ from config.settings.base import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests run the tasks in-process unless an integration test starts a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
+SMS_BACKEND = "notifications.backends.locmem"
+ADMIN_BASE_URL = "https://admin.corerecovery.example"
+TWILIO_AUTH_TOKEN = "test-twilio-auth-token"  # noqa: S105

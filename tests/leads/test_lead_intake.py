@@ -215,3 +215,17 @@ def test_contact_requests_are_throttled_per_ip(api_client, programs, settings):
     assert statuses == [201, 201, 429]
     assert other_ip == 201
     assert Lead.objects.count() == 3
+
+
+def test_a_reference_collision_is_retried_with_a_new_reference(api_client, programs, monkeypatch):
+    from leads import services
+
+    taken = post(api_client, lead_body(email="first@example.org")).json()["reference"]
+    draws = iter([taken, "L-NEWONE"])
+    monkeypatch.setattr(services, "_new_reference", lambda: next(draws))
+
+    response = post(api_client, lead_body(email="second@example.org"))
+
+    assert response.status_code == 201
+    assert response.json()["reference"] == "L-NEWONE"
+    assert Lead.objects.count() == 2
