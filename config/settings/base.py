@@ -4,6 +4,7 @@ The defaults give the embedded set-up of `make run`: SQLite, no Redis (Celery ea
 email and SMS to the console. Every variable is documented in `.env.example`.
 """
 
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -115,6 +116,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # https://whitenoise.readthedocs.io/ — without collectstatic (make run, tests) files come from the apps;
 # production settings switch to hashed, compressed files collected at image build time.
 WHITENOISE_USE_FINDERS = True
+# Without collectstatic there is no STATIC_ROOT yet, which WhiteNoise would warn about on every start.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
