@@ -10,6 +10,7 @@ import cProfile
 import io
 import os
 import pstats
+import signal
 import socket
 import subprocess
 import time
@@ -309,3 +310,95 @@ def servers_stopped_at_exit(servers: list[Server]) -> Iterator[None]:
     finally:
         for server in servers:
             server.stop()
+
+
+# --------------------------------------------------------------------------------------------------------
+# Databases, Redis and Celery workers (bench/speed_to_lead.py)
+# --------------------------------------------------------------------------------------------------------
+
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def recreate_database(name: str) -> None:
+    """Drop (closing its connections) and create a throw-away PostgreSQL database on 127.0.0.1."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def flush_redis(url: str) -> None:
+    """Empty the benchmark's own Redis database (the index in `url`; never 0 or 15, which others share)."""
+    import redis
+
+    if url.rstrip("/").rsplit("/", 1)[-1] in ("", "0", "15"):
+        raise ValueError(f"refusing to flush a shared Redis database: {url}")
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return sorted(int(child) for child in children)
+    except OSError:
+        return sorted(
+            int(entry.name)
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and _parent_pid(int(entry.name)) == pid
+        )
+
+
+class CeleryWorker:
+    """One `celery -A config worker` (its pool's children included), started and stopped by this process only."""
+
+    def __init__(self, name: str, env: dict[str, str], pool: str, concurrency: int, log_dir: Path) -> None:
+        self.name = name
+        self.node = f"{name}-{os.getpid()}@%h"
+        self.log_path = log_dir / f"celery-{name}.log"
+        self.log = self.log_path.open("wb")
+        command = [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            pool,
+            "-c",
+            str(concurrency),
+            "-n",
+            self.node,
+            "-l",
+            "WARNING",
+        ]
+        self.process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def pids(self) -> list[int]:
+        """The main process first, then its pool's children (none with the solo pool)."""
+        return [self.process.pid, *child_pids(self.process.pid)]
+
+    def log_tail(self, lines: int = 30) -> str:
+        self.log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM (Celery's warm shutdown: running tasks finish), then SIGKILL of its process group."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)  # its own session: the pool's children too
+                self.process.wait(timeout=10)
+        self.log.close()
