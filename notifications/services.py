@@ -1,5 +1,6 @@
 """Routing events to staff and delivering each message exactly once (at-least-once tasks + a row lock)."""
 
+import functools
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -26,7 +27,13 @@ logger = logging.getLogger(__name__)
 
 
 def sms_backend() -> BaseSMSBackend:
-    return import_string(f"{settings.SMS_BACKEND}.SMSBackend")()
+    # One backend per process and setting: the Twilio client keeps its HTTPS connection between messages.
+    return _sms_backend(settings.SMS_BACKEND)
+
+
+@functools.cache
+def _sms_backend(path: str) -> BaseSMSBackend:
+    return import_string(f"{path}.SMSBackend")()
 
 
 def event_route(*, event_id: int, now: datetime | None = None) -> list[int]:
