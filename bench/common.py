@@ -1,7 +1,9 @@
-"""What the benchmarks share: gunicorn servers started and stopped by the benchmark, their workers' CPU, an
-asyncio HTTP/1.1 client for 127.0.0.1, tallies and percentiles, and cProfile summaries.
+"""What the benchmarks share: gunicorn servers and Celery workers started and stopped by the benchmark, their
+CPU, an asyncio HTTP/1.1 client for 127.0.0.1, tallies and percentiles, cProfile summaries, and throw-away
+PostgreSQL and Redis databases.
 
-Used by bench/content.py and bench/leads.py; run neither this module nor them under pytest.
+Used by bench/content.py, bench/leads.py and bench/speed_to_lead.py; run neither this module nor them under
+pytest.
 """
 
 import asyncio
@@ -357,7 +359,9 @@ def child_pids(pid: int) -> list[int]:
 class CeleryWorker:
     """One `celery -A config worker` (its pool's children included), started and stopped by this process only."""
 
-    def __init__(self, name: str, env: dict[str, str], pool: str, concurrency: int, log_dir: Path) -> None:
+    def __init__(
+        self, name: str, env: dict[str, str], pool: str, concurrency: int, log_dir: Path, log_level: str = "WARNING"
+    ) -> None:
         self.name = name
         self.node = f"{name}-{os.getpid()}@%h"
         self.log_path = log_dir / f"celery-{name}.log"
@@ -374,7 +378,7 @@ class CeleryWorker:
             "-n",
             self.node,
             "-l",
-            "WARNING",
+            log_level,
         ]
         self.process = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
