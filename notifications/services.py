@@ -6,6 +6,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -178,10 +179,19 @@ def notification_record_provider_status(*, provider_message_id: str, provider_st
         failed = 0
         for notification in found.filter(sent_or_pending).select_related("recipient"):
             with transaction.atomic():
-                _fail(notification, f"provider reported {provider_status}")
+                outcome = _fail(notification, f"provider reported {provider_status}")
+                if outcome.fallback_id is not None:
+                    # At once, as the delivery task does; not a minute or two later with the sweep.
+                    transaction.on_commit(partial(_enqueue_delivery, outcome.fallback_id), robust=True)
                 failed += 1
         return failed
     return 0
+
+
+def _enqueue_delivery(notification_id: int) -> None:
+    from notifications.tasks import enqueue_delivery  # notifications.tasks imports this module
+
+    enqueue_delivery(notification_id)
 
 
 def notification_resend(*, notification_id: int) -> None:

@@ -28,6 +28,14 @@ def enqueue_event_routing(event_id: int) -> None:
         logger.warning("could not enqueue routing of event %s; the sweeper will", event_id)
 
 
+def enqueue_delivery(notification_id: int) -> None:
+    """Enqueue one notification's delivery; if the broker is down the row waits, pending, for the sweeper."""
+    try:
+        deliver_notification.delay(notification_id)
+    except Exception:
+        logger.warning("could not enqueue delivery of notification %s; the sweeper will", notification_id)
+
+
 # Database errors (a failover, a lock timeout) retry; anything else is a bug and is reported.
 @shared_task(
     name="notifications.route_event", acks_late=True, soft_time_limit=30, time_limit=60,

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,29 +21,33 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, timeout: float = 20.0) -> Iterator[str]:
-    """Serve the project with `env` added to the environment; yields the base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-w", "1", "-b", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                urllib.request.urlopen(f"{base_url}/healthz", timeout=1).close()
-                break
-            except OSError as exc:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    errors = process.stderr.read().decode()[-2000:] if process.stderr else ""
-                    raise RuntimeError(f"gunicorn did not start: {errors}") from exc
-                time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def gunicorn(env: dict[str, str], *, timeout: float = 20.0, port: int | None = None) -> Iterator[str]:
+    """Serve the project with `env` added to the environment, on `port` (default: a free one); yields the
+    base URL. A port known beforehand can go into ADMIN_BASE_URL (message links, Twilio's StatusCallback)."""
+    port = port or free_port()
+    # The log goes to a file: a pipe nobody reads stalls a chatty server, and reading it blocks until exit.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-w", "1", "-b", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", **env},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    urllib.request.urlopen(f"{base_url}/healthz", timeout=1).close()
+                    break
+                except OSError as exc:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        errors = log.read().decode(errors="replace")[-2000:]
+                        raise RuntimeError(f"gunicorn did not start: {errors}") from exc
+                    time.sleep(0.1)
+            yield base_url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

@@ -212,6 +212,8 @@ TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")  # empty: Twilio's own; tests point it at a local fake
+# Seconds to wait for Twilio's answer: past it the send is a transient error, retried with backoff.
+TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 10)
 ADMIN_BASE_URL = env_str("ADMIN_BASE_URL", "http://127.0.0.1:8000")
 BUSINESS_TIME_ZONE = "America/Phoenix"
 BUSINESS_HOURS = env_str("BUSINESS_HOURS", "08:00-17:00")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from notifications.backends.base import (
@@ -22,7 +23,10 @@ class SMSBackend(BaseSMSBackend):
         super().__init__(**options)
         if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM_NUMBER):
             raise ConfigurationError("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER must be set.")
-        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        # The SDK waits forever by default: a provider that never answers would hold the worker (the solo
+        # and threads pools enforce no time limit; prefork's soft limit fails the task instead of retrying).
+        http_client = TwilioHttpClient(timeout=settings.TWILIO_TIMEOUT)
+        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
         if settings.TWILIO_API_BASE_URL:
             self.client.api.base_url = settings.TWILIO_API_BASE_URL
 
