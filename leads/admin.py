@@ -54,23 +54,30 @@ class StatusChangeForm(forms.Form):
 class LeadAdmin(admin.ModelAdmin):
     list_display = [
         "reference", "received_at", "kind", "partner", "program_interest", "urgency", "status", "age",
-        "assigned_to", "out_of_state", "is_spam",
+        "acknowledged_at", "assigned_to", "out_of_state", "is_spam",
     ]  # fmt: skip
     list_filter = ["status", "urgency", "kind", "partner", "out_of_state", "is_spam", "received_at"]
     search_fields = ["reference"]  # personal fields are encrypted: search by reference only
     list_select_related = ["partner", "assigned_to"]
     ordering = ["-received_at"]
     inlines = [StatusChangeInline]
+    actions = ["acknowledge"]
     readonly_fields = [
         "reference", "kind", "partner", "status", "status_reason", "urgency", "triage_flags", "program_interest",
         "state", "out_of_state", "preferred_contact", "best_time_to_contact", "age_range", "consent_contact",
         "consent_sms", "sms_disclosure_version", "client_consent_attested", "repeat_history", "is_spam",
-        "received_at", "updated_at", "anonymised_at", "attribution",
+        "received_at", "acknowledged_at", "acknowledged_by", "time_to_acknowledge", "escalation_level", "updated_at",
+        "anonymised_at", "attribution",
     ]  # fmt: skip
     fields = ["assigned_to", *readonly_fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # leads arrive through the API only
+
+    @admin.action(description="Acknowledge selected leads (I am taking them on)", permissions=["change"])
+    def acknowledge(self, request: HttpRequest, queryset: Any) -> None:
+        done = sum(services.lead_acknowledge(lead=lead, by=request.user) for lead in queryset)
+        self.message_user(request, f"{done} lead(s) acknowledged; escalation stops for them.", messages.SUCCESS)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # retention anonymises; nothing is deleted by hand
@@ -79,6 +86,12 @@ class LeadAdmin(admin.ModelAdmin):
     def age(self, lead: Lead) -> str:
         minutes = int((timezone.now() - lead.received_at).total_seconds() // 60)
         return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h" if minutes < 2880 else f"{minutes // 1440} d"
+
+    @admin.display(description="time to acknowledge")
+    def time_to_acknowledge(self, lead: Lead) -> str:
+        if lead.acknowledged_at is None:
+            return "not yet"
+        return f"{int((lead.acknowledged_at - lead.received_at).total_seconds() // 60)} min"
 
     @admin.display(description="attribution")
     def attribution(self, lead: Lead) -> str:

@@ -122,6 +122,9 @@ class Lead(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="acknowledged_leads"
     )
     escalation_level = models.PositiveSmallIntegerField(default=0, help_text="Times escalated while unacknowledged.")
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person was sent the optional confirmation that we got it."
+    )
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -45,7 +45,18 @@ def route_event(event_id: int) -> int:
     pending = services.event_route(event_id=event_id)
     for notification_id in pending:
         deliver_notification.delay(notification_id)
+    if settings.LEAD_CONFIRMATION_CHANNELS:
+        confirm_lead.delay(event_id)
     return len(pending)
+
+
+@shared_task(name="notifications.confirm_lead", acks_late=True, soft_time_limit=30, time_limit=60)
+def confirm_lead(event_id: int) -> str | None:
+    from leads.models import LeadEvent
+    from notifications.confirmation import lead_confirm
+
+    event = LeadEvent.objects.filter(pk=event_id, kind=LeadEvent.Kind.CREATED).only("lead_id").first()
+    return lead_confirm(lead_id=event.lead_id) if event else None
 
 
 @shared_task(

@@ -27,7 +27,6 @@ NEXT_STEPS = (
     "Thank you for reaching out. A member of our admissions team will contact you, usually within one business "
     "day, in the way you asked. Quote your reference if you call us at 602-926-7729."
 )
-REFERRAL_NEXT_STEPS = "Referral received. Its status follows the client's progress; read it at its URL."
 
 _PERSON_FIELDS = ("first_name", "last_name", "phone", "email", "message", "insurance_provider")
 _ATTRIBUTION_FIELDS = (

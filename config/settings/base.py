@@ -231,6 +231,9 @@ NOTIFICATION_RETRY_STALE_SECONDS = env_int("NOTIFICATION_RETRY_STALE_SECONDS", 6
 # Rows per sweep: a backlog after an outage drains over a few minutes instead of one huge transaction.
 NOTIFICATION_SWEEP_BATCH = env_int("NOTIFICATION_SWEEP_BATCH", 1000)
 DIGEST_GROUP = env_str("DIGEST_GROUP", "admissions-lead")
+# Optional confirmation to the person who wrote, on these channels (email, sms), only with their consent for
+# the channel; empty (the default) sends none.
+LEAD_CONFIRMATION_CHANNELS = env_list("LEAD_CONFIRMATION_CHANNELS")
 # Anti-abuse: a form submitted faster than this (seconds after `form_started_at`) is spam; 0 turns it off.
 LEAD_MIN_FILL_SECONDS = env_int("LEAD_MIN_FILL_SECONDS", 0)
 # Dotted path of a callable(token, client_ip) -> bool verifying a CAPTCHA token; empty turns it off.

@@ -99,3 +99,15 @@ def test_staff_change_the_status_with_a_note_from_the_admin(client, django_user_
     change = LeadStatusChange.objects.get(to_status="contacted")
     assert change.changed_by == user
     assert "Rowan" not in change.sealed_note
+
+
+def test_staff_acknowledge_from_the_admin_and_see_the_time_it_took(client, django_user_model, lead):
+    client, user = _staff_client(client, django_user_model, personal=False)
+
+    client.post(reverse("admin:leads_lead_changelist"), {"action": "acknowledge", "_selected_action": [lead.pk]})
+
+    lead.refresh_from_db()
+    assert lead.acknowledged_by == user
+    assert lead.acknowledged_at is not None
+    page = client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content.decode()
+    assert "0 min" in page
