@@ -4,6 +4,8 @@ Publishing rule (one place, `Publishable.objects.live()`): an item is live when 
 and its `publish_at` has come. A scheduled item therefore appears by itself, with nobody running a command.
 """
 
+from collections import defaultdict
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -22,8 +24,59 @@ class PublicationStatus(models.TextChoices):
 
 
 class PublishableQuerySet(models.QuerySet):
+    """Publishable items, with `live()` and a lean way to fetch many-to-many relations.
+
+    `with_related_values(tags=("slug", "name"))` fetches, once the rows are fetched, each named forward
+    many-to-many relation in one query of plain values, onto a `prefetched_<name>` list of small objects.
+    For a page of articles with their tags this costs a fraction of `prefetch_related`, which builds a
+    model instance per related row and a queryset per article.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._related_values: dict[str, tuple[str, ...]] = {}
+
     def live(self, *, at: Any = None) -> "PublishableQuerySet":
         return self.filter(status=PublicationStatus.PUBLISHED, publish_at__lte=at or timezone.now())
+
+    def with_related_values(self, **relations: tuple[str, ...]) -> "PublishableQuerySet":
+        clone = self._chain()  # type: ignore[attr-defined]  # Django's private copy, as filter() uses
+        clone._related_values = {**self._related_values, **relations}
+        return clone
+
+    def _clone(self) -> "PublishableQuerySet":
+        clone = super()._clone()  # type: ignore[misc]  # every derived queryset keeps the relations to fetch
+        clone._related_values = self._related_values
+        return clone
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._related_values and self._result_cache:
+            attach_related_values(self._result_cache, relations=self._related_values)
+
+
+def attach_related_values(items: list[Any], *, relations: dict[str, tuple[str, ...]]) -> None:
+    """Set `prefetched_<name>` on each item: its live related rows as objects with the given attributes."""
+    model, ids, now = type(items[0]), [item.pk for item in items], timezone.now()
+    for name, attributes in relations.items():
+        field = model._meta.get_field(name)
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        target_model = field.related_model
+        rows = field.remote_field.through.objects.filter(**{f"{source}_id__in": ids})
+        if issubclass(target_model, Publishable):
+            rows = rows.filter(**{f"{target}__status": PublicationStatus.PUBLISHED, f"{target}__publish_at__lte": now})
+        ordering = [
+            f"-{target}__{key[1:]}" if key.startswith("-") else f"{target}__{key}"
+            for key in target_model._meta.ordering
+        ]
+        grouped: dict[Any, list[SimpleNamespace]] = defaultdict(list)
+        for source_id, *values in rows.order_by(*ordering).values_list(
+            f"{source}_id", *(f"{target}__{attribute}" for attribute in attributes)
+        ):
+            grouped[source_id].append(SimpleNamespace(**dict(zip(attributes, values, strict=True))))
+        for item in items:
+            setattr(item, f"prefetched_{name}", grouped.get(item.pk, []))
 
 
 def validate_blocks(value: Any) -> None:

@@ -1,17 +1,19 @@
 """Reads of live content, with their related rows already fetched (a constant number of queries).
 
-List selectors take `relations`: the related sets the caller will show. Only those are prefetched, so a
+List selectors take `relations`: the related sets the caller will show. Only those are fetched, so a
 sparse fieldset that leaves them out costs no query for them. Each set lands in a plain list attribute,
-`prefetched_<relation>`: Django then skips building a queryset per row, which cost more than the query.
+`prefetched_<relation>`: forward many-to-many relations as plain values (one query each, no model
+instances), reverse ones through Django's prefetch with `to_attr` (no queryset built per row).
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
+from content.models import FAQ, Article, Program, SiteProfile, Testimonial, Therapy
 
 ALL = None  # `relations=ALL`: prefetch every related set
 
@@ -45,27 +47,35 @@ def organization_name() -> str:
     return SiteProfile.objects.filter(id=1).values_list("name", flat=True).first() or ""
 
 
-def _live_therapies() -> QuerySet[Therapy]:
-    return Therapy.objects.live().only("slug", "name", "abbreviation")
-
-
 def _live_programs() -> QuerySet[Program]:
     return Program.objects.live().only("slug", "name", "short_name")
 
 
-def _prefetch(queryset: QuerySet, available: dict[str, QuerySet], relations: Collection[str] | None) -> QuerySet:
-    wanted = available if relations is None else [name for name in available if name in relations]
+def _wanted(available: Mapping[str, Any], relations: Collection[str] | None) -> list[str]:
+    return list(available) if relations is None else [name for name in available if name in relations]
+
+
+def _prefetch(queryset: QuerySet, available: Mapping[str, QuerySet], relations: Collection[str] | None) -> QuerySet:
+    """Reverse relations (a therapy's programs, a program's FAQs): Django's prefetch, into plain lists."""
     return queryset.prefetch_related(
-        *(Prefetch(name, queryset=available[name], to_attr=f"prefetched_{name}") for name in wanted)
+        *(
+            Prefetch(name, queryset=available[name], to_attr=f"prefetched_{name}")
+            for name in _wanted(available, relations)
+        )
     )
 
 
+# Forward many-to-many relations, fetched as values (PublishableQuerySet.with_related_values).
+_PROGRAM_REF = ("slug", "name", "short_name")
+_THERAPY_REF = ("slug", "name", "abbreviation")
+_TAG_REF = ("slug", "name")
+
+
 def program_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Program]:
-    available = {
-        "therapies": _live_therapies(),
-        "faqs": FAQ.objects.live().only("id", "question", "answer", "order", "program_id"),
-    }
-    return _prefetch(Program.objects.live(), available, relations)
+    values = {"therapies": _THERAPY_REF}
+    programs = Program.objects.live().with_related_values(**{name: values[name] for name in _wanted(values, relations)})
+    faqs = {"faqs": FAQ.objects.live().only("id", "question", "answer", "order", "program_id")}
+    return _prefetch(programs, faqs, relations)
 
 
 def therapy_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Therapy]:
@@ -74,12 +84,8 @@ def therapy_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Therapy
 
 
 def article_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Article]:
-    available = {
-        "tags": Tag.objects.only("slug", "name"),
-        "related_programs": _live_programs(),
-        "related_therapies": _live_therapies(),
-    }
-    return _prefetch(Article.objects.live(), available, relations)
+    values = {"tags": _TAG_REF, "related_programs": _PROGRAM_REF, "related_therapies": _THERAPY_REF}
+    return Article.objects.live().with_related_values(**{name: values[name] for name in _wanted(values, relations)})
 
 
 def article_search(*, articles: QuerySet[Article], text: str) -> QuerySet[Article]:
