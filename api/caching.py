@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from content.versioning import VERSION_KEY, content_version
+from content.versioning import VERSION_KEY, VersionState, content_version
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ Renderer = Callable[[], bytes]
 
 def _cache_key(request: HttpRequest, query_params: Iterable[str]) -> str:
     # Only the parameters the view understands make a different response; others must not fill the cache.
-    known = sorted((name, value) for name in query_params for value in request.GET.getlist(name))
+    wanted = set(query_params)
+    known = sorted((name, value) for name, values in request.GET.lists() if name in wanted for value in values)
     raw = f"{request.path}?{known!r}".encode()
     return "content:resp:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
 
@@ -111,6 +112,19 @@ def content_response(request: HttpRequest, *, renderer: Renderer, query_params: 
         rendered = _cached_render(request, renderer=renderer, query_params=query_params)
     else:
         rendered = _render(renderer)
+    return _respond(request, rendered)
+
+
+def stored_response(request: HttpRequest, *, query_params: Iterable[str]) -> HttpResponseBase | None:
+    """The response already rendered under the current version, or None (then the view renders it)."""
+    if not settings.CONTENT_CACHE_ENABLED:
+        return None
+    key, state = _cache_key(request, query_params), _current_state(request)
+    rendered = _stored(key, state["token"])
+    return _respond(request, rendered) if rendered is not None else None
+
+
+def _respond(request: HttpRequest, rendered: Rendered) -> HttpResponseBase:
     response = HttpResponse(rendered["body"], content_type="application/json")
     response["ETag"] = rendered["etag"]
     if rendered["last_modified"] is not None:
@@ -128,23 +142,30 @@ def content_response(request: HttpRequest, *, renderer: Renderer, query_params: 
     return conditional or response
 
 
-def _cached_render(request: HttpRequest, *, renderer: Renderer, query_params: Iterable[str]) -> Rendered:
-    key = _cache_key(request, query_params)
+def _current_state(request: HttpRequest) -> VersionState:
     # ContentReadThrottle read the version state already, in its own round trip to Redis.
     prefetched = getattr(request, "prefetched_cache_value", _NOT_READ)
-    state = content_version(_cache_get(VERSION_KEY) if prefetched is _NOT_READ else prefetched)  # type: ignore[arg-type]
-    token = state["token"]
+    return content_version(_cache_get(VERSION_KEY) if prefetched is _NOT_READ else prefetched)  # type: ignore[arg-type]
+
+
+def _stored(key: str, token: str) -> Rendered | None:
     rendered = local_responses.get(key, token)
-    if rendered is not None:
-        return rendered
-    entry = _cache_get(key)
-    if entry is not None and entry["token"] == token:
-        rendered = entry["rendered"]
-    else:
+    if rendered is None:
+        entry = _cache_get(key)
+        if entry is not None and entry["token"] == token:
+            rendered = entry["rendered"]
+            local_responses.put(key, token, rendered)
+    return rendered
+
+
+def _cached_render(request: HttpRequest, *, renderer: Renderer, query_params: Iterable[str]) -> Rendered:
+    key, state = _cache_key(request, query_params), _current_state(request)
+    rendered = _stored(key, state["token"])
+    if rendered is None:
         rendered = _render(renderer, last_modified=state["changed_at"])
         try:
-            cache.set(key, {"token": token, "rendered": rendered}, timeout=settings.CONTENT_CACHE_TIMEOUT)
+            cache.set(key, {"token": state["token"], "rendered": rendered}, timeout=settings.CONTENT_CACHE_TIMEOUT)
         except Exception:
             logger.warning("content cache unavailable; response not stored")
-    local_responses.put(key, token, rendered)
+        local_responses.put(key, state["token"], rendered)
     return rendered

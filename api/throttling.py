@@ -74,9 +74,19 @@ class AnonymousIPThrottle(AnonRateThrottle):
 
 class ContentReadThrottle(AnonymousIPThrottle):
     """The anonymous throttle of content reads, which also fetches the content version state: a warm
-    content request then makes a single Redis round trip."""
+    content request then makes a single Redis round trip. A request is counted once, even when the
+    content views' fast path checked it before DRF's own check (`content_throttle_verdict`)."""
 
     also_read = VERSION_KEY
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        verdict = getattr(request, "content_throttle_verdict", None)
+        if verdict is not None:
+            allowed, self.retry_after = verdict
+            return bool(allowed)
+        allowed = super().allow_request(request, view)
+        request.content_throttle_verdict = (allowed, getattr(self, "retry_after", None))  # type: ignore[attr-defined]
+        return allowed
 
 
 class LeadSubmissionThrottle(AnonymousIPThrottle):

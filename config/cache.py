@@ -25,21 +25,30 @@ class _ReusingClient(RedisCacheClient):
         return client
 
 
+# INCR a counter, set its expiry on the first hit, and GET another key, atomically and in one round trip.
+_INCR_EXPIRE_GET = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('GET', KEYS[2])}
+"""
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ReusingClient
+        self._scripts: dict[int, Any] = {}
 
     def incr_with_expiry(self, key: str, timeout: int, *, also_get: str | None = None) -> tuple[int, Any]:
         """Add one to a counter that expires `timeout` seconds after its first hit, and read `also_get`
-        (None if absent) in the same round trip."""
+        (None if absent): one command, one round trip (a pipeline costs three times the client CPU)."""
         made_key = self.make_and_validate_key(key)
+        read_key = self.make_and_validate_key(also_get) if also_get is not None else made_key
         client: Any = self._cache  # type: ignore[attr-defined]
-        pipeline = client.get_client(made_key, write=True).pipeline(transaction=False)
-        pipeline.incr(made_key)
-        pipeline.expire(made_key, timeout, nx=True)
-        if also_get is not None:
-            pipeline.get(self.make_and_validate_key(also_get))
-        count, _, *read = pipeline.execute()
-        value = client._serializer.loads(read[0]) if read and read[0] is not None else None
+        redis_client = client.get_client(made_key, write=True)
+        script = self._scripts.get(id(redis_client))
+        if script is None:
+            script = self._scripts[id(redis_client)] = redis_client.register_script(_INCR_EXPIRE_GET)
+        count, read = script(keys=[made_key, read_key], args=[timeout])
+        value = client._serializer.loads(read) if also_get is not None and read is not None else None
         return int(count), value

@@ -117,3 +117,26 @@ def test_with_the_cache_disabled_every_request_renders_from_the_database(api_cli
     assert len(queries) > 0
     assert "ETag" in response
     assert "Last-Modified" not in response
+
+
+def test_a_stored_response_is_served_exactly_as_the_first_one(api_client):
+    ArticleFactory.create_batch(2)
+    first = api_client.get("/api/v1/articles/?page_size=1")
+
+    again = api_client.get("/api/v1/articles/?page_size=1")
+
+    assert again.status_code == first.status_code == 200
+    assert again.content == first.content
+    for header in ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Allow"):
+        assert again[header] == first[header], header
+
+
+def test_unusual_requests_take_the_ordinary_path_even_when_a_response_is_stored(api_client):
+    ArticleFactory()
+    api_client.get("/api/v1/articles/")
+
+    html = api_client.get("/api/v1/articles/", HTTP_ACCEPT="text/html")
+    bad_key = api_client.get("/api/v1/articles/", HTTP_AUTHORIZATION="Api-Key nope.nope")
+
+    assert html.status_code == 406
+    assert bad_key.status_code == 401
