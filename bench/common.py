@@ -44,7 +44,7 @@ def free_port() -> int:
 class Server:
     """One gunicorn master with sync workers, started and stopped by this process only."""
 
-    def __init__(self, name: str, env: dict[str, str], workers: int, log_dir: Path) -> None:
+    def __init__(self, name: str, env: dict[str, str], workers: int, log_dir: Path, threads: int = 1) -> None:
         self.name = name
         self.port = free_port()
         self.log_path = log_dir / f"gunicorn-{name}.log"
@@ -55,7 +55,9 @@ class Server:
             "-w",
             str(workers),
             "-k",
-            "sync",
+            "sync" if threads == 1 else "gthread",
+            "--threads",
+            str(threads),
             "-b",
             f"{HOST}:{self.port}",
             "--chdir",

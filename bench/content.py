@@ -597,7 +597,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--rounds", type=int, default=2, help="round-robin passes sharing the duration (default 2)")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each slice")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (default 2)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (default 1: sync workers; more: gthread)"
+    )
     parser.add_argument("--seed", type=int, default=20240601, help="corpus seed")
     parser.add_argument(
         "--throttle-ips",
@@ -636,6 +639,7 @@ def main() -> int:
             server_env(cache_enabled=False, floor_file=None, throttle_ips=args.throttle_ips),
             args.workers,
             work_dir,
+            threads=args.threads,
         )
         servers.append(cold)
         cold.wait_ready()
@@ -649,6 +653,7 @@ def main() -> int:
             server_env(cache_enabled=True, floor_file=str(floor_file), throttle_ips=args.throttle_ips),
             args.workers,
             work_dir,
+            threads=args.threads,
         )
         servers.append(warm)
         warm.wait_ready()
@@ -765,7 +770,7 @@ def main() -> int:
                 },
                 "settings": {
                     **vars(args),
-                    "gunicorn": f"sync, -w {args.workers}",
+                    "gunicorn": f"{'sync' if args.threads == 1 else f'gthread x{args.threads}'}, -w {args.workers}",
                     "list_path": LIST_PATH,
                 },
                 "corpus": {
