@@ -190,7 +190,8 @@ def _submit_once(
     return SubmitResult(status, body, lead, replayed=False)
 
 
-def _earlier_lead_of_same_person(*, phone_hash: str, email_hash: str) -> Lead | None:
+def _first_lead_of_same_person(*, phone_hash: str, email_hash: str) -> int | None:
+    """The id of the first lead of this person's series within the repeat window, if any."""
     matches = Q()
     if phone_hash:
         matches |= Q(phone_hash=phone_hash)
@@ -208,7 +209,7 @@ def _earlier_lead_of_same_person(*, phone_hash: str, email_hash: str) -> Lead | 
     if earlier is None:
         return None
     # Link every repeat to the first lead of the series, so staff read one history.
-    return earlier.repeat_of or earlier
+    return earlier.repeat_of_id or earlier.id
 
 
 def _personal_fields(submission: LeadSubmission) -> dict[str, Any]:
@@ -249,7 +250,7 @@ def _lead_create(submission: LeadSubmission, *, reference: str) -> Lead:
         lead.sealed = seal(_personal_fields(submission))
         lead.phone_hash = lookup_hash("phone", person.phone)
         lead.email_hash = lookup_hash("email", person.email)
-        lead.repeat_of = _earlier_lead_of_same_person(phone_hash=lead.phone_hash, email_hash=lead.email_hash)
+        lead.repeat_of_id = _first_lead_of_same_person(phone_hash=lead.phone_hash, email_hash=lead.email_hash)
     lead.save()
     LeadStatusChange.objects.create(
         lead=lead, from_status="", to_status=LeadStatus.RECEIVED, changed_at=lead.received_at
