@@ -32,15 +32,15 @@ class PublishableAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{item}: not {verb}: {'; '.join(exc.messages)}", messages.ERROR)
         self.message_user(request, f"{done} item(s) {verb}.", messages.SUCCESS)
 
-    @admin.action(description="Publish selected items (now, or at their scheduled time)")
+    @admin.action(description="Publish selected items (now, or at their scheduled time)", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Publishable]) -> None:
         self._apply(request, queryset, services.content_publish, "published")
 
-    @admin.action(description="Unpublish selected items (back to draft)")
+    @admin.action(description="Unpublish selected items (back to draft)", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Publishable]) -> None:
         self._apply(request, queryset, services.content_unpublish, "unpublished")
 
-    @admin.action(description="Archive selected items")
+    @admin.action(description="Archive selected items", permissions=["change"])
     def archive(self, request: HttpRequest, queryset: QuerySet[Publishable]) -> None:
         self._apply(request, queryset, services.content_archive, "archived")
 

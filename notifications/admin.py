@@ -50,7 +50,7 @@ class NotificationAdmin(admin.ModelAdmin):
     def event_kind(self, notification: models.Notification) -> str:
         return notification.event.kind
 
-    @admin.action(description="Resend selected notifications")
+    @admin.action(description="Resend selected notifications", permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[models.Notification]) -> None:
         ids: list[Any] = list(queryset.values_list("id", flat=True))
         for notification_id in ids:

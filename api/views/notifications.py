@@ -17,6 +17,9 @@ def lead_ack(request: HttpRequest, token: str) -> HttpResponse:
     """Staff follow the link in a message: sign in if needed, acknowledge once, land on the lead."""
     if not (request.user.is_authenticated and request.user.is_staff):
         return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
+    # Taking a lead on is a change to it: the same permission as the admin's acknowledge action.
+    if not request.user.has_perm("leads.change_lead"):
+        return problem_response(status=403, detail="You may not take leads on.", code="permission_denied")
     try:
         result = services.ack_with_token(token=token, user=request.user)
     except tokens.ExpiredToken:

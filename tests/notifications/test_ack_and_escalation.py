@@ -17,7 +17,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff_client(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
     user = django_user_model.objects.create_user("oncall", password="x" * 12, is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="change_lead"))
     client.force_login(user)
     return client, user
 
