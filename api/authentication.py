@@ -1,5 +1,6 @@
 """`Authorization: Api-Key <key>`: who is calling, and with which scopes."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,6 +12,8 @@ from rest_framework.request import Request
 from api.models import ClientAPIKey
 
 KEYWORD = "Api-Key"
+# What djangorestframework-api-key issues: an 8-character prefix, a dot, a 32-character secret.
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9]{1,16}\.[A-Za-z0-9]{1,64}")
 # last_used_at is a hint for staff, not an audit log: refresh it at most this often.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -36,6 +39,8 @@ class APIKeyAuthentication(BaseAuthentication):
         if scheme.lower() != KEYWORD.lower():
             return None
         key = key.strip()
+        if not _KEY_SHAPE.fullmatch(key):  # before any query: NUL or stray bytes never reach the database
+            raise AuthenticationFailed("The API key is not valid.")
         # The library's lookup (prefix, then a constant-time hash comparison), with the partner in one query.
         prefix, _, _ = key.partition(".")
         api_key = ClientAPIKey.objects.select_related("partner").filter(prefix=prefix, revoked=False).first()

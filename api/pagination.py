@@ -1,5 +1,6 @@
 """Page-number pagination: `page`, `page_size` (1 to 100), and `count`, `next`, `previous`, `results`."""
 
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -19,13 +20,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size  # type: ignore[return-value]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise ValidationError({"page_size": [f"Must be an integer from 1 to {MAX_PAGE_SIZE}."]})
         return int(raw)
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list | None:
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and not raw.isdigit() and raw != "last":
+        # ASCII digits only: "²".isdigit() is true, and int() of it fails.
+        if raw is not None and raw != "last" and not re.fullmatch(r"[1-9][0-9]{0,17}", raw):
             raise ValidationError({"page": ["Must be a positive integer."]})
         return super().paginate_queryset(queryset, request, view)
 
