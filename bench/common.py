@@ -9,15 +9,20 @@ pytest.
 import asyncio
 import contextlib
 import cProfile
+import gc
 import io
+import json
 import os
+import platform
 import pstats
 import signal
 import socket
+import statistics
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,54 @@ RESULTS_DIR = ROOT / "bench" / "results"
 
 REQUEST_TIMEOUT = 30.0
 STARTUP_TIMEOUT = 60.0
+# What a client sees when a request of the load fails without a response.
+REQUEST_ERRORS = (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError)
+NEVER_TRIPS = "100000000/minute"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Environment
+# --------------------------------------------------------------------------------------------------------
+
+
+def bench_env(
+    *,
+    db_name: str,
+    redis_url: str,
+    cache_key_prefix: str,
+    settings_module: str,
+    base: Mapping[str, str] | None = None,
+    **variables: str,
+) -> dict[str, str]:
+    """The environment of a benchmark's servers: `base` (this process's by default) with the benchmark's own
+    database, Redis database, cache prefix and settings, DEBUG off, the host, quiet logs, the project root on
+    PYTHONPATH, and then `variables`."""
+    env = dict(os.environ if base is None else base)
+    env.update(
+        {
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db_name}",
+            "REDIS_URL": redis_url,
+            "CACHE_KEY_PREFIX": cache_key_prefix,
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": HOST,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    env.update(variables)
+    return env
+
+
+def setup_django(env: Mapping[str, str], **overrides: str) -> None:
+    """Django in this process, with exactly the servers' environment (`env`, then `overrides`)."""
+    wanted = {**env, **overrides}
+    for name in set(os.environ) - set(wanted):
+        del os.environ[name]
+    os.environ.update(wanted)
+    import django
+
+    django.setup()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -41,7 +94,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Server:
+class _Logged:
+    """A child process whose output goes to `log_path`."""
+
+    log_path: Path
+    log: io.BufferedWriter
+
+    def log_tail(self, lines: int = 30) -> str:
+        self.log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+class Server(_Logged):
     """One gunicorn master with sync workers, started and stopped by this process only."""
 
     def __init__(self, name: str, env: dict[str, str], workers: int, log_dir: Path, threads: int = 1) -> None:
@@ -83,20 +147,7 @@ class Server:
         raise RuntimeError(f"gunicorn {self.name} not ready after {STARTUP_TIMEOUT:.0f}s:\n{self.log_tail()}")
 
     def worker_pids(self) -> list[int]:
-        pid = self.process.pid
-        try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            return sorted(int(child) for child in children)
-        except OSError:
-            return sorted(
-                int(entry.name)
-                for entry in Path("/proc").iterdir()
-                if entry.name.isdigit() and _parent_pid(int(entry.name)) == pid
-            )
-
-    def log_tail(self, lines: int = 30) -> str:
-        self.log.flush()
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return child_pids(self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -263,6 +314,66 @@ def fetch(
 
 
 # --------------------------------------------------------------------------------------------------------
+# Load
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    measure_from: float  # perf_counter: requests started from here on are measured
+    end: float  # no request starts after this
+
+
+async def run_clients(
+    port: int,
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+    step: Callable[[Connection, int, int, Window], Awaitable[None]],
+) -> None:
+    """`concurrency` clients, each on its own connection, call `step(connection, client, turn, window)` (turn
+    0, 1, ... of that client) until warmup + duration seconds have passed; the last finish within
+    REQUEST_TIMEOUT."""
+    start = time.perf_counter()
+    window = Window(start + warmup, start + warmup + duration)
+
+    async def client(index: int) -> None:
+        connection = Connection(port)
+        turn = 0
+        try:
+            while time.perf_counter() < window.end:
+                await step(connection, index, turn, window)
+                turn += 1
+        finally:
+            await connection.close()
+
+    tasks = [asyncio.create_task(client(index)) for index in range(concurrency)]
+    await asyncio.wait_for(asyncio.gather(*tasks), warmup + duration + REQUEST_TIMEOUT + 5)
+
+
+def cpu_during(
+    load: Awaitable[None], warmup: float, duration: float, pid_groups: list[list[int]]
+) -> tuple[list[float | None], float]:
+    """Run `load` (warmup, then duration seconds) and sample CPU at the edges of the measured window, not of
+    the warm-up: what each group of processes used (None if one has gone) and what this process used."""
+
+    async def sliced() -> tuple[list[float | None], float]:
+        task = asyncio.ensure_future(load)
+        await asyncio.sleep(warmup)
+        before, client_before = [cpu_seconds(pids) for pids in pid_groups], time.process_time()
+        await asyncio.sleep(duration)
+        after, client_after = [cpu_seconds(pids) for pids in pid_groups], time.process_time()
+        await task
+        used = [
+            None if first is None or last is None else last - first for first, last in zip(before, after, strict=True)
+        ]
+        return used, client_after - client_before
+
+    return asyncio.run(sliced())
+
+
+# --------------------------------------------------------------------------------------------------------
 # Measurements
 # --------------------------------------------------------------------------------------------------------
 
@@ -285,6 +396,42 @@ class Tally:
         if len(self.error_samples) < 5:
             self.error_samples.append(message)
 
+    def add_window(self, seconds: float, server_cpu: float | None, client_cpu: float) -> None:
+        """One measured window: its length, the servers' CPU in it (None: unknown), this process's CPU."""
+        self.measured_seconds += seconds
+        self.client_cpu_seconds += client_cpu
+        if server_cpu is None or self.server_cpu_seconds is None:
+            self.server_cpu_seconds = None
+        else:
+            self.server_cpu_seconds += server_cpu
+
+    def figures(self, *, with_max: bool = False) -> dict[str, Any]:
+        """Throughput, latency (ms), errors, statuses, sizes and CPU per request, as the results hold them."""
+        seconds = self.measured_seconds or float("nan")
+        served = self.completed
+        latency = {
+            "p50": percentile(self.latencies, 0.50) * 1000,
+            "p90": percentile(self.latencies, 0.90) * 1000,
+            "p99": percentile(self.latencies, 0.99) * 1000,
+        }
+        if with_max:
+            latency["max"] = max(self.latencies) * 1000 if self.latencies else float("nan")
+        latency["mean"] = statistics.fmean(self.latencies) * 1000 if self.latencies else float("nan")
+        return {
+            "requests": served,
+            "seconds": self.measured_seconds,
+            "requests_per_second": served / seconds,
+            "latency_ms": latency,
+            "errors": self.errors,
+            "error_samples": self.error_samples,
+            "statuses": {str(status): count for status, count in sorted(self.statuses.items())},
+            "response_bytes": {"min": self.bytes_min, "max": self.bytes_max},
+            "server_cpu_ms_per_request": (
+                self.server_cpu_seconds * 1000 / served if self.server_cpu_seconds is not None and served else None
+            ),
+            "client_cpu_percent": 100 * self.client_cpu_seconds / seconds,
+        }
+
 
 def percentile(values: list[float], fraction: float) -> float:
     """Nearest-rank percentile."""
@@ -303,6 +450,96 @@ def top_stats(profiler: cProfile.Profile, sort: str, limit: int) -> str:
     return text[text.find("   ncalls") :] if "   ncalls" in text else text
 
 
+class GCClock:
+    """Time spent in the garbage collector while installed (`with clock:`), in `seconds`."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+    def __enter__(self) -> "GCClock":
+        self.seconds = 0.0
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+
+def profile_gc_off(work: Callable[[], None]) -> cProfile.Profile:
+    """cProfile of `work` with the garbage collector off, so that a collection is not charged to whichever
+    function happened to allocate."""
+    profiler = cProfile.Profile()
+    gc.disable()
+    try:
+        profiler.enable()
+        work()
+        profiler.disable()
+    finally:
+        gc.enable()
+    return profiler
+
+
+# --------------------------------------------------------------------------------------------------------
+# Reports
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: int
+    cell: Callable[[dict[str, Any]], str]
+
+
+def format_table(columns: list[Column], rows: list[dict[str, Any]]) -> str:
+    """A header, a rule and a line a row: the first column left-aligned, the others right-aligned."""
+
+    def line(cells: list[str]) -> str:
+        first, *others = cells
+        return " ".join(
+            [
+                f"{first:<{columns[0].width}}",
+                *(f"{cell:>{c.width}}" for cell, c in zip(others, columns[1:], strict=True)),
+            ]
+        )
+
+    header = line([column.title for column in columns])
+    return "\n".join([header, "-" * len(header), *(line([c.cell(row) for c in columns]) for row in rows)])
+
+
+def ms(value: float | None) -> str:
+    """Milliseconds with two decimals, or n/a."""
+    return f"{value:.2f}" if value is not None else "n/a"
+
+
+def machine(
+    load_before: tuple[float, ...] | None = None, load_after: tuple[float, ...] | None = None
+) -> dict[str, Any]:
+    """The machine of the results: CPUs, Python and, when given, the load average around the measurements."""
+    info: dict[str, Any] = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    if load_before is not None:
+        info.update({"load_average_before": load_before, "load_average_after": load_after})
+    return info
+
+
+def write_results(
+    name: str, started: datetime, result: dict[str, Any], default: Callable[[Any], Any] | None = None
+) -> Path:
+    """bench/results/<name>-<started>.json, indented; prints and returns its path."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    output = RESULTS_DIR / f"{name}-{started:%Y%m%d-%H%M%S}.json"
+    output.write_text(json.dumps(result, indent=2, default=default) + "\n")
+    print(f"\nresults: {output.relative_to(ROOT)}")
+    return output
+
+
 def raise_on_sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
@@ -317,10 +554,21 @@ def servers_stopped_at_exit(servers: list[Server]) -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------------------------------------
-# Databases, Redis and Celery workers (bench/speed_to_lead.py)
+# Databases, Redis and Celery workers
 # --------------------------------------------------------------------------------------------------------
 
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_backend_pids(name: str) -> list[int]:
+    """The PostgreSQL backends connected to a database (the gunicorn workers' connections)."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", [name]
+        ).fetchall()
+    return sorted(int(row[0]) for row in rows)
 
 
 def recreate_database(name: str) -> None:
@@ -358,7 +606,7 @@ def child_pids(pid: int) -> list[int]:
         )
 
 
-class CeleryWorker:
+class CeleryWorker(_Logged):
     """One `celery -A config worker` (its pool's children included), started and stopped by this process only."""
 
     def __init__(
@@ -392,10 +640,6 @@ class CeleryWorker:
     def pids(self) -> list[int]:
         """The main process first, then its pool's children (none with the solo pool)."""
         return [self.process.pid, *child_pids(self.process.pid)]
-
-    def log_tail(self, lines: int = 30) -> str:
-        self.log.flush()
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM (Celery's warm shutdown: running tasks finish), then SIGKILL of its process group."""

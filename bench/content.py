@@ -26,10 +26,7 @@ and grow with the benchmark's own throughput (`--throttle-ips single` shows that
 
 import argparse
 import asyncio
-import cProfile
-import json
 import os
-import platform
 import random
 import shutil
 import signal
@@ -49,21 +46,34 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 
 from bench.common import (  # noqa: E402  (needs the sys.path fix above)
     HOST,
+    NEVER_TRIPS,
+    REQUEST_ERRORS,
     REQUEST_TIMEOUT,
     RESULTS_DIR,
+    Column,
     Connection,
+    GCClock,
     Server,
     Tally,
-    cpu_seconds,
+    Window,
+    bench_env,
+    cpu_during,
     fetch,
-    percentile,
+    flush_redis,
+    format_table,
+    machine,
+    ms,
+    profile_gc_off,
+    raise_on_sigterm,
+    recreate_database,
+    run_clients,
     servers_stopped_at_exit,
+    setup_django,
+    top_stats,
+    write_results,
 )
-from bench.common import raise_on_sigterm as _raise_on_sigterm  # noqa: E402
-from bench.common import top_stats as _top  # noqa: E402
 
 DB_NAME = "corerecovery_bench"
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 ARTICLES = 60
@@ -83,54 +93,20 @@ COLD_VS_BASELINE_TARGET = 2.0
 
 
 def server_env(*, cache_enabled: bool, floor_file: str | None, throttle_ips: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-            "REDIS_URL": REDIS_URL,
-            "CACHE_KEY_PREFIX": "corerecovery-bench",
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DEBUG": "false",
-            "ALLOWED_HOSTS": HOST,
-            "THROTTLE_ANON_RATE": "100000000/minute",
-            "NUM_PROXIES": "1" if throttle_ips == "unique" else "0",
-            "CONTENT_CACHE_ENABLED": "true" if cache_enabled else "false",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
+    env = bench_env(
+        db_name=DB_NAME,
+        redis_url=REDIS_URL,
+        cache_key_prefix="corerecovery-bench",
+        settings_module="bench.settings",
+        THROTTLE_ANON_RATE=NEVER_TRIPS,
+        NUM_PROXIES="1" if throttle_ips == "unique" else "0",
+        CONTENT_CACHE_ENABLED="true" if cache_enabled else "false",
     )
     if floor_file:
         env["BENCH_FLOOR_FILE"] = floor_file
     else:
         env.pop("BENCH_FLOOR_FILE", None)
     return env
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def flush_redis() -> None:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-
-
-def setup_django(throttle_ips: str) -> None:
-    # This process writes the corpus and profiles with the same settings the servers use.
-    os.environ.update(server_env(cache_enabled=False, floor_file=None, throttle_ips=throttle_ips))
-    os.environ["ALLOWED_HOSTS"] = f"{HOST},testserver"
-    import django
-
-    django.setup()
 
 
 _WORD_TEXT = """
@@ -344,46 +320,34 @@ async def run_slice(
     scenario: Scenario, port: int, *, concurrency: int, warmup: float, duration: float, pool: AddressPool, tally: Tally
 ) -> None:
     """Load one server with `concurrency` clients for warmup + duration seconds; count only the latter."""
-    start = time.perf_counter()
-    measure_from = start + warmup
-    end = measure_from + duration
 
-    async def client(index: int) -> None:
-        connection = Connection(port)
-        turn = index
+    async def step(connection: Connection, index: int, turn: int, window: Window) -> None:
+        path = scenario.paths[(index + turn * concurrency) % len(scenario.paths)]
+        began = time.perf_counter()
         try:
-            while time.perf_counter() < end:
-                path = scenario.paths[turn % len(scenario.paths)]
-                turn += concurrency
-                began = time.perf_counter()
-                try:
-                    response = await asyncio.wait_for(
-                        connection.request(path, {**scenario.headers, **pool.headers()}), REQUEST_TIMEOUT
-                    )
-                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                    await connection.close()
-                    if began >= measure_from:
-                        tally.error(f"{type(exc).__name__}: {exc}"[:200])
-                    continue
-                done = time.perf_counter()
-                if began < measure_from:
-                    continue
-                tally.statuses[response.status] = tally.statuses.get(response.status, 0) + 1
-                tally.latencies.append(done - began)
-                if response.status not in scenario.expect:
-                    tally.error(f"status {response.status} for {path}")
-                    continue
-                if done <= end:
-                    tally.completed += 1
-                if response.status == 200:
-                    tally.bytes_min = min(tally.bytes_min or response.length, response.length)
-                    tally.bytes_max = max(tally.bytes_max or 0, response.length)
-        finally:
+            response = await asyncio.wait_for(
+                connection.request(path, {**scenario.headers, **pool.headers()}), REQUEST_TIMEOUT
+            )
+        except REQUEST_ERRORS as exc:
             await connection.close()
+            if began >= window.measure_from:
+                tally.error(f"{type(exc).__name__}: {exc}"[:200])
+            return
+        done = time.perf_counter()
+        if began < window.measure_from:
+            return
+        tally.statuses[response.status] = tally.statuses.get(response.status, 0) + 1
+        tally.latencies.append(done - began)
+        if response.status not in scenario.expect:
+            tally.error(f"status {response.status} for {path}")
+            return
+        if done <= window.end:
+            tally.completed += 1
+        if response.status == 200:
+            tally.bytes_min = min(tally.bytes_min or response.length, response.length)
+            tally.bytes_max = max(tally.bytes_max or 0, response.length)
 
-    tasks = [asyncio.create_task(client(index)) for index in range(concurrency)]
-    # Every client stops starting requests at `end`; the last ones finish within REQUEST_TIMEOUT.
-    await asyncio.wait_for(asyncio.gather(*tasks), warmup + duration + REQUEST_TIMEOUT + 5)
+    await run_clients(port, concurrency=concurrency, warmup=warmup, duration=duration, step=step)
 
 
 def measure(
@@ -396,63 +360,20 @@ def measure(
     pool: AddressPool,
     tally: Tally,
 ) -> None:
-    pids = server.worker_pids()
-
-    async def sliced() -> tuple[float | None, float, float]:
-        # Sample CPU at the edges of the measured window, not of the warm-up.
-        task = asyncio.create_task(
-            run_slice(
-                scenario,
-                server.port,
-                concurrency=concurrency,
-                warmup=warmup,
-                duration=duration,
-                pool=pool,
-                tally=tally,
-            )
-        )
-        await asyncio.sleep(warmup)
-        server_before, client_before = cpu_seconds(pids), time.process_time()
-        await asyncio.sleep(duration)
-        server_after, client_after = cpu_seconds(pids), time.process_time()
-        await task
-        server_used = None if server_before is None or server_after is None else server_after - server_before
-        return server_used, client_after - client_before, duration
-
-    server_used, client_used, measured = asyncio.run(sliced())
-    tally.measured_seconds += measured
-    tally.client_cpu_seconds += client_used
-    if server_used is None or tally.server_cpu_seconds is None:
-        tally.server_cpu_seconds = None
-    else:
-        tally.server_cpu_seconds += server_used
+    load = run_slice(
+        scenario, server.port, concurrency=concurrency, warmup=warmup, duration=duration, pool=pool, tally=tally
+    )
+    (server_used,), client_used = cpu_during(load, warmup, duration, [server.worker_pids()])
+    tally.add_window(duration, server_used, client_used)
 
 
 def summarise(scenario: Scenario, tally: Tally) -> dict[str, Any]:
-    seconds = tally.measured_seconds or float("nan")
-    served = tally.completed
     return {
         "key": scenario.key,
         "label": scenario.label,
         "server": scenario.server,
         "paths": scenario.paths if len(scenario.paths) <= 3 else [*scenario.paths[:2], f"... ({len(scenario.paths)})"],
-        "requests": served,
-        "seconds": tally.measured_seconds,
-        "requests_per_second": served / seconds,
-        "latency_ms": {
-            "p50": percentile(tally.latencies, 0.50) * 1000,
-            "p90": percentile(tally.latencies, 0.90) * 1000,
-            "p99": percentile(tally.latencies, 0.99) * 1000,
-            "mean": statistics.fmean(tally.latencies) * 1000 if tally.latencies else float("nan"),
-        },
-        "errors": tally.errors,
-        "error_samples": tally.error_samples,
-        "statuses": {str(status): count for status, count in sorted(tally.statuses.items())},
-        "response_bytes": {"min": tally.bytes_min, "max": tally.bytes_max},
-        "server_cpu_ms_per_request": (
-            tally.server_cpu_seconds * 1000 / served if tally.server_cpu_seconds is not None and served else None
-        ),
-        "client_cpu_percent": 100 * tally.client_cpu_seconds / seconds,
+        **tally.figures(),
     }
 
 
@@ -474,8 +395,6 @@ def profile_in_process(targets: dict[str, ProfileTarget], floor_body: bytes) -> 
     Timings run with the garbage collector as configured (its pauses measured apart); cProfile runs with it
     off, so that a collection is not charged to whichever function happened to allocate.
     """
-    import gc
-
     from django.conf import settings
     from django.test import Client
 
@@ -484,13 +403,6 @@ def profile_in_process(targets: dict[str, ProfileTarget], floor_body: bytes) -> 
     bench.floor_urls.PRECOMPUTED = floor_body  # imported by `migrate`'s checks before the file existed
     client = Client(SERVER_NAME=HOST)
     pool = AddressPool("unique")
-    gc_seconds = [0.0, 0.0]  # total, start of the current collection
-
-    def on_gc(phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            gc_seconds[1] = time.perf_counter()
-        else:
-            gc_seconds[0] += time.perf_counter() - gc_seconds[1]
 
     def get(path: str) -> None:
         response = client.get(path, HTTP_X_FORWARDED_FOR=pool.headers()["X-Forwarded-For"])
@@ -504,35 +416,28 @@ def profile_in_process(targets: dict[str, ProfileTarget], floor_body: bytes) -> 
         for _ in range(3):
             get(target.path)
         timings = []
-        gc_seconds[0] = 0.0
-        gc.callbacks.append(on_gc)
         cpu_before = time.process_time()
-        try:
+        with GCClock() as gc_clock:
             for _ in range(target.requests):
                 began = time.perf_counter()
                 get(target.path)
                 timings.append(time.perf_counter() - began)
-        finally:
-            gc.callbacks.remove(on_gc)
         cpu = time.process_time() - cpu_before
-        profiler = cProfile.Profile()
-        gc.disable()
-        try:
-            profiler.enable()
+
+        def repeat(target: ProfileTarget = target) -> None:
             for _ in range(target.requests):
                 get(target.path)
-            profiler.disable()
-        finally:
-            gc.enable()
+
+        profiler = profile_gc_off(repeat)
         report[name] = {
             "path": target.path,
             "cache_enabled": target.cache_enabled,
             "requests": target.requests,
             "ms_per_request_median": statistics.median(timings) * 1000,
             "cpu_ms_per_request": cpu * 1000 / target.requests,
-            "gc_ms_per_request": gc_seconds[0] * 1000 / target.requests,
-            "top_tottime": _top(profiler, "tottime", 15),
-            "top_cumulative": _top(profiler, "cumulative", 45),
+            "gc_ms_per_request": gc_clock.seconds * 1000 / target.requests,
+            "top_tottime": top_stats(profiler, "tottime", 15),
+            "top_cumulative": top_stats(profiler, "cumulative", 45),
         }
         profiler.dump_stats(str(RESULTS_DIR / f"profile-{name}.prof"))
     return report
@@ -543,22 +448,16 @@ def profile_in_process(targets: dict[str, ProfileTarget], floor_body: bytes) -> 
 # --------------------------------------------------------------------------------------------------------
 
 
-def _format_table(rows: list[dict[str, Any]]) -> str:
-    header = (
-        f"{'scenario':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'KiB/resp':>9} "
-        f"{'srv CPU ms/req':>14} {'client CPU':>10}"
-    )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        size = row["response_bytes"]["max"]
-        cpu = row["server_cpu_ms_per_request"]
-        lines.append(
-            f"{row['label']:<34} {row['requests_per_second']:>8.1f} {row['latency_ms']['p50']:>8.1f} "
-            f"{row['latency_ms']['p99']:>8.1f} {row['errors']:>6d} "
-            f"{(size / 1024 if size else 0):>9.1f} {(f'{cpu:.2f}' if cpu is not None else 'n/a'):>14} "
-            f"{row['client_cpu_percent']:>9.0f}%"
-        )
-    return "\n".join(lines)
+TABLE = [
+    Column("scenario", 34, lambda row: row["label"]),
+    Column("req/s", 8, lambda row: f"{row['requests_per_second']:.1f}"),
+    Column("p50 ms", 8, lambda row: f"{row['latency_ms']['p50']:.1f}"),
+    Column("p99 ms", 8, lambda row: f"{row['latency_ms']['p99']:.1f}"),
+    Column("errors", 6, lambda row: f"{row['errors']:d}"),
+    Column("KiB/resp", 9, lambda row: f"{(row['response_bytes']['max'] or 0) / 1024:.1f}"),
+    Column("srv CPU ms/req", 14, lambda row: ms(row["server_cpu_ms_per_request"])),
+    Column("client CPU", 10, lambda row: f"{row['client_cpu_percent']:.0f}%"),
+]
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -620,15 +519,19 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     args = parse_args()
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
     started = datetime.now()
     print(f"bench/content.py: {DB_NAME} on PostgreSQL, Redis {REDIS_URL}, {os.cpu_count()} CPUs")
 
-    recreate_database()
-    setup_django(args.throttle_ips)
+    recreate_database(DB_NAME)
+    # This process writes the corpus and profiles with the same settings the servers use.
+    setup_django(
+        server_env(cache_enabled=False, floor_file=None, throttle_ips=args.throttle_ips),
+        ALLOWED_HOSTS=f"{HOST},testserver",
+    )
     corpus = build_corpus(args.seed)
     print(f"corpus: {len(corpus.slugs)} articles, {corpus.words_per_article:.0f} words each, {corpus.seconds:.1f}s")
-    flush_redis()
+    flush_redis(REDIS_URL)
 
     work_dir = Path(tempfile.mkdtemp(prefix="corerecovery-bench-"))
     floor_file = work_dir / "floor.json"
@@ -714,7 +617,7 @@ def main() -> int:
     rows = {scenario.key: summarise(scenario, tallies[scenario.key]) for scenario in scenarios}
     order = ["list_cold", "list_warm", "detail_warm", "revalidate_304", "floor", "drf_baseline"]
     print()
-    print(_format_table([rows[key] for key in order]))
+    print(format_table(TABLE, [rows[key] for key in order]))
     result_ratios = ratios(rows)
     warm_floor = result_ratios["warm_vs_floor"]
     cold_baseline = result_ratios["cold_vs_drf_baseline"]
@@ -756,41 +659,29 @@ def main() -> int:
             print(f"\n--- cProfile {name} (GC off), by own time ---\n{profile[name]['top_tottime'].rstrip()}")
         print(f"\ncProfile dumps: {(RESULTS_DIR / 'profile-<name>.prof').relative_to(ROOT)}")
 
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"content-{started:%Y%m%d-%H%M%S}.json"
-    output.write_text(
-        json.dumps(
-            {
-                "started_at": started.isoformat(timespec="seconds"),
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "load_average_before": load_before,
-                    "load_average_after": load_after,
-                },
-                "settings": {
-                    **vars(args),
-                    "gunicorn": f"{'sync' if args.threads == 1 else f'gthread x{args.threads}'}, -w {args.workers}",
-                    "list_path": LIST_PATH,
-                },
-                "corpus": {
-                    "articles": len(corpus.slugs),
-                    "words_per_article": corpus.words_per_article,
-                    "list_page_bytes": len(page.body),
-                    "seed": args.seed,
-                },
-                "results": [rows[key] for key in order],
-                "ratios": result_ratios,
-                "profile": profile,
-                "scenario_definitions": [
-                    asdict(scenario) | {"expect": sorted(scenario.expect)} for scenario in scenarios
-                ],
+    write_results(
+        "content",
+        started,
+        {
+            "started_at": started.isoformat(timespec="seconds"),
+            "machine": machine(load_before, load_after),
+            "settings": {
+                **vars(args),
+                "gunicorn": f"{'sync' if args.threads == 1 else f'gthread x{args.threads}'}, -w {args.workers}",
+                "list_path": LIST_PATH,
             },
-            indent=2,
-        )
-        + "\n"
+            "corpus": {
+                "articles": len(corpus.slugs),
+                "words_per_article": corpus.words_per_article,
+                "list_page_bytes": len(page.body),
+                "seed": args.seed,
+            },
+            "results": [rows[key] for key in order],
+            "ratios": result_ratios,
+            "profile": profile,
+            "scenario_definitions": [asdict(scenario) | {"expect": sorted(scenario.expect)} for scenario in scenarios],
+        },
     )
-    print(f"\nresults: {output.relative_to(ROOT)}")
     return 1 if errors else 0
 
 

@@ -39,11 +39,9 @@ reported by its status, its problem `code` and the names of the fields in error,
 import argparse
 import asyncio
 import cProfile
-import gc
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import shutil
@@ -67,25 +65,38 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 
 from bench.common import (  # noqa: E402  (needs the sys.path fix above)
     HOST,
+    NEVER_TRIPS,
+    REQUEST_ERRORS,
     REQUEST_TIMEOUT,
     RESULTS_DIR,
     VENV_BIN,
+    Column,
     Connection,
+    GCClock,
     Response,
     Server,
     Tally,
-    cpu_seconds,
+    Window,
+    bench_env,
+    cpu_during,
     fetch,
-    percentile,
+    flush_redis,
+    format_table,
+    machine,
+    ms,
+    pg_backend_pids,
+    profile_gc_off,
     raise_on_sigterm,
+    recreate_database,
+    run_clients,
     servers_stopped_at_exit,
+    setup_django,
     top_stats,
+    write_results,
 )
 
 DB_NAME = "corerecovery_bench_leads"
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/13"
-NEVER_TRIPS = "100000000/minute"
 
 LEADS_PATH = "/api/v1/leads/"
 REFERRALS_PATH = "/api/v1/referrals/"
@@ -106,56 +117,28 @@ TARGET_SCENARIOS = ("lead_new", "referral_new")
 # --------------------------------------------------------------------------------------------------------
 
 
+def intake_env(event_publisher: str) -> dict[str, str]:
+    """What lead intake needs in a benchmark (also bench/speed_to_lead.py's): throttles that never trip, the
+    client's own address, the event publisher, no fill-time check, no CAPTCHA, the SMS disclosure."""
+    return {
+        "THROTTLE_ANON_RATE": NEVER_TRIPS,
+        "THROTTLE_LEADS_RATE": NEVER_TRIPS,
+        "THROTTLE_PARTNER_RATE": NEVER_TRIPS,
+        "NUM_PROXIES": "0",
+        "LEAD_EVENT_PUBLISHER": event_publisher,
+        "LEAD_MIN_FILL_SECONDS": "0",
+        "LEAD_CAPTCHA_VERIFIER": "",
+        "LEAD_SMS_DISCLOSURE_VERSIONS": SMS_DISCLOSURE_VERSION,
+    }
+
+
 def server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-            "REDIS_URL": REDIS_URL,
-            "CACHE_KEY_PREFIX": "corerecovery-bench-leads",
-            "DJANGO_SETTINGS_MODULE": "config.settings.base",
-            "DEBUG": "false",
-            "ALLOWED_HOSTS": HOST,
-            "THROTTLE_ANON_RATE": NEVER_TRIPS,
-            "THROTTLE_LEADS_RATE": NEVER_TRIPS,
-            "THROTTLE_PARTNER_RATE": NEVER_TRIPS,
-            "NUM_PROXIES": "0",
-            "LEAD_EVENT_PUBLISHER": "",
-            "LEAD_MIN_FILL_SECONDS": "0",
-            "LEAD_CAPTCHA_VERIFIER": "",
-            "LEAD_SMS_DISCLOSURE_VERSIONS": SMS_DISCLOSURE_VERSION,
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
-    )
-    return env
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def flush_redis() -> None:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-
-
-def setup_django() -> None:
-    # This process migrates, checks the database and profiles with the settings the server uses.
-    os.environ.update(server_env())
-    os.environ["ALLOWED_HOSTS"] = f"{HOST},testserver"
-    import django
-
-    django.setup()
+    return bench_env(
+        db_name=DB_NAME,
+        redis_url=REDIS_URL,
+        cache_key_prefix="corerecovery-bench-leads",
+        settings_module="config.settings.base",
+    ) | intake_env("")
 
 
 def prepare_database() -> float:
@@ -199,17 +182,6 @@ def create_api_key() -> str:
     if "." not in key or " " in key:
         raise RuntimeError("create_api_key printed no key on its last line")
     return key
-
-
-def pg_backend_pids() -> list[int]:
-    """The PostgreSQL backends connected to the benchmark's database (the gunicorn workers' connections)."""
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as connection:
-        rows = connection.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", [DB_NAME]
-        ).fetchall()
-    return sorted(int(row[0]) for row in rows)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -469,36 +441,36 @@ def check_response(scenario: Scenario, call: Call, response: Response, ledger: L
     return None
 
 
+def request_once(
+    server: Server, workload: Workload, scenario: Scenario, ledger: Ledger, phase: str, what: str
+) -> tuple[Call, Response]:
+    """One request of a scenario before the load, checked: a wrong answer raises, saying `what` it was."""
+    call = workload.call(scenario, 0, 0)
+    response = fetch(server.port, call.path, call.headers, method=call.method, body=call.body)
+    problem = check_response(scenario, call, response, ledger, phase)
+    if problem:
+        raise RuntimeError(f"{what}: {problem}")
+    return call, response
+
+
 def prepare_replays(server: Server, workload: Workload, concurrency: int, ledger: Ledger) -> None:
     """Make each client's contact requests to replay, and check that a replay is one."""
-    scenario = SCENARIOS[0]
     for _ in range(concurrency):
         originals = []
         for _ in range(REPLAY_KEYS_PER_CLIENT):
-            call = workload.call(scenario, 0, 0)
-            response = fetch(server.port, call.path, call.headers, method=call.method, body=call.body)
-            problem = check_response(scenario, call, response, ledger, "originals of b")
-            if problem:
-                raise RuntimeError(f"contact request to replay: {problem}")
+            call, response = request_once(
+                server, workload, SCENARIOS[0], ledger, "originals of b", "contact request to replay"
+            )
             reference = _json(response.body)["reference"]
             originals.append(Original(call.headers["Idempotency-Key"], call.body or b"", reference))
         workload.originals.append(originals)
-    replay = SCENARIOS[1]
-    call = workload.call(replay, 0, 0)
-    response = fetch(server.port, call.path, call.headers, method=call.method, body=call.body)
-    problem = check_response(replay, call, response, ledger, "setup")
-    if problem:
-        raise RuntimeError(f"replay: {problem}")
+    request_once(server, workload, SCENARIOS[1], ledger, "setup", "replay")
 
 
 def preflight(server: Server, workload: Workload, ledger: Ledger) -> None:
     """One request of each other scenario, so that a broken set-up fails before the load starts."""
     for scenario in SCENARIOS[2:]:
-        call = workload.call(scenario, 0, 0)
-        response = fetch(server.port, call.path, call.headers, method=call.method, body=call.body)
-        problem = check_response(scenario, call, response, ledger, "setup")
-        if problem:
-            raise RuntimeError(f"{scenario.label}: {problem}")
+        request_once(server, workload, scenario, ledger, "setup", scenario.label)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -526,54 +498,42 @@ async def run_slice(
     ledger: Ledger,
 ) -> None:
     """Load the server with `concurrency` clients for warmup + duration seconds; count only the latter."""
-    start = time.perf_counter()
-    measure_from = start + warmup
-    end = measure_from + duration
 
-    async def client(index: int) -> None:
-        connection = Connection(port)
-        turn = 0
+    async def step(connection: Connection, index: int, turn: int, window: Window) -> None:
+        call = workload.call(scenario, index, turn)
+        began = time.perf_counter()
+        measured = began >= window.measure_from
         try:
-            while time.perf_counter() < end:
-                call = workload.call(scenario, index, turn)
-                turn += 1
-                began = time.perf_counter()
-                measured = began >= measure_from
-                try:
-                    response = await asyncio.wait_for(
-                        connection.request(call.path, call.headers, keep_body=True, method=call.method, body=call.body),
-                        REQUEST_TIMEOUT,
-                    )
-                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                    await connection.close()
-                    if scenario.creates and not scenario.replays:
-                        ledger.unknown += 1
-                    if measured:
-                        tally.error(f"{type(exc).__name__}: {exc}"[:200])
-                    else:
-                        tally.warmup_errors += 1
-                    continue
-                done = time.perf_counter()
-                problem = check_response(scenario, call, response, ledger, "measured" if measured else "warm-up")
-                if not measured:
-                    if problem:
-                        tally.warmup_errors += 1
-                    continue
-                tally.statuses[response.status] = tally.statuses.get(response.status, 0) + 1
-                tally.latencies.append(done - began)
-                if problem:
-                    tally.error(problem)
-                    continue
-                if done <= end:
-                    tally.completed += 1
-                tally.bytes_min = min(tally.bytes_min or response.length, response.length)
-                tally.bytes_max = max(tally.bytes_max or 0, response.length)
-        finally:
+            response = await asyncio.wait_for(
+                connection.request(call.path, call.headers, keep_body=True, method=call.method, body=call.body),
+                REQUEST_TIMEOUT,
+            )
+        except REQUEST_ERRORS as exc:
             await connection.close()
+            if scenario.creates and not scenario.replays:
+                ledger.unknown += 1
+            if measured:
+                tally.error(f"{type(exc).__name__}: {exc}"[:200])
+            else:
+                tally.warmup_errors += 1
+            return
+        done = time.perf_counter()
+        problem = check_response(scenario, call, response, ledger, "measured" if measured else "warm-up")
+        if not measured:
+            if problem:
+                tally.warmup_errors += 1
+            return
+        tally.statuses[response.status] = tally.statuses.get(response.status, 0) + 1
+        tally.latencies.append(done - began)
+        if problem:
+            tally.error(problem)
+            return
+        if done <= window.end:
+            tally.completed += 1
+        tally.bytes_min = min(tally.bytes_min or response.length, response.length)
+        tally.bytes_max = max(tally.bytes_max or 0, response.length)
 
-    tasks = [asyncio.create_task(client(index)) for index in range(concurrency)]
-    # Every client stops starting requests at `end`; the last ones finish within REQUEST_TIMEOUT.
-    await asyncio.wait_for(asyncio.gather(*tasks), warmup + duration + REQUEST_TIMEOUT + 5)
+    await run_clients(port, concurrency=concurrency, warmup=warmup, duration=duration, step=step)
 
 
 def measure(
@@ -588,40 +548,21 @@ def measure(
     ledger: Ledger,
 ) -> None:
     pids = server.worker_pids()
-    pg_pids = pg_backend_pids()
+    pg_pids = pg_backend_pids(DB_NAME)
     completed_before = tally.completed
-
-    async def sliced() -> tuple[float | None, float | None, float]:
-        # Sample CPU at the edges of the measured window, not of the warm-up.
-        task = asyncio.create_task(
-            run_slice(
-                scenario,
-                workload,
-                server.port,
-                concurrency=concurrency,
-                warmup=warmup,
-                duration=duration,
-                tally=tally,
-                ledger=ledger,
-            )
-        )
-        await asyncio.sleep(warmup)
-        server_before, pg_before, client_before = cpu_seconds(pids), cpu_seconds(pg_pids), time.process_time()
-        await asyncio.sleep(duration)
-        server_after, pg_after, client_after = cpu_seconds(pids), cpu_seconds(pg_pids), time.process_time()
-        await task
-        server_used = None if server_before is None or server_after is None else server_after - server_before
-        pg_used = None if not pg_pids or pg_before is None or pg_after is None else pg_after - pg_before
-        return server_used, pg_used, client_after - client_before
-
-    server_used, pg_used, client_used = asyncio.run(sliced())
-    tally.measured_seconds += duration
-    tally.client_cpu_seconds += client_used
-    if server_used is None or tally.server_cpu_seconds is None:
-        tally.server_cpu_seconds = None
-    else:
-        tally.server_cpu_seconds += server_used
-    if pg_used is not None:
+    load = run_slice(
+        scenario,
+        workload,
+        server.port,
+        concurrency=concurrency,
+        warmup=warmup,
+        duration=duration,
+        tally=tally,
+        ledger=ledger,
+    )
+    (server_used, pg_used), client_used = cpu_during(load, warmup, duration, [pids, pg_pids])
+    tally.add_window(duration, server_used, client_used)
+    if pg_pids and pg_used is not None:
         tally.pg_cpu_seconds += pg_used
         tally.pg_requests += tally.completed - completed_before
 
@@ -629,37 +570,25 @@ def measure(
 def summarise(scenario: Scenario, tally: WriteTally, workers: int) -> dict[str, Any]:
     seconds = tally.measured_seconds or float("nan")
     served = tally.completed
-    return {
+    row: dict[str, Any] = {
         "key": scenario.key,
         "label": scenario.label,
         "method": scenario.method,
         "path": scenario.path,
         "expect": scenario.expect,
-        "requests": served,
-        "seconds": tally.measured_seconds,
-        "requests_per_second": served / seconds,
-        "latency_ms": {
-            "p50": percentile(tally.latencies, 0.50) * 1000,
-            "p90": percentile(tally.latencies, 0.90) * 1000,
-            "p99": percentile(tally.latencies, 0.99) * 1000,
-            "max": max(tally.latencies) * 1000 if tally.latencies else float("nan"),
-            "mean": statistics.fmean(tally.latencies) * 1000 if tally.latencies else float("nan"),
-        },
-        "errors": tally.errors,
-        "warmup_errors": tally.warmup_errors,
-        "error_samples": tally.error_samples,
-        "statuses": {str(status): count for status, count in sorted(tally.statuses.items())},
-        "response_bytes": {"min": tally.bytes_min, "max": tally.bytes_max},
-        # How long a worker is busy with one request (CPU and waits), from throughput: workers / req/s.
-        "worker_ms_per_request": workers * seconds * 1000 / served if served else None,
-        "server_cpu_ms_per_request": (
-            tally.server_cpu_seconds * 1000 / served if tally.server_cpu_seconds is not None and served else None
-        ),
-        "pg_backend_cpu_ms_per_request": (
-            tally.pg_cpu_seconds * 1000 / tally.pg_requests if tally.pg_requests else None
-        ),
-        "client_cpu_percent": 100 * tally.client_cpu_seconds / seconds,
     }
+    for name, value in tally.figures(with_max=True).items():
+        if name == "server_cpu_ms_per_request":
+            # How long a worker is busy with one request (CPU and waits), from throughput: workers / req/s.
+            row["worker_ms_per_request"] = workers * seconds * 1000 / served if served else None
+        row[name] = value
+        if name == "errors":
+            row["warmup_errors"] = tally.warmup_errors
+        elif name == "server_cpu_ms_per_request":
+            row["pg_backend_cpu_ms_per_request"] = (
+                tally.pg_cpu_seconds * 1000 / tally.pg_requests if tally.pg_requests else None
+            )
+    return row
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -742,14 +671,6 @@ def profile_in_process(workload: Workload, scenarios: list[Scenario], requests: 
             query_stats[0] += 1
             query_stats[1] += time.perf_counter() - began
 
-    gc_seconds = [0.0, 0.0]  # total, start of the current collection
-
-    def on_gc(phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            gc_seconds[1] = time.perf_counter()
-        else:
-            gc_seconds[0] += time.perf_counter() - gc_seconds[1]
-
     def submit(scenario: Scenario) -> None:
         call = workload.call(scenario, 0, 0)
         response = client.generic(
@@ -764,34 +685,26 @@ def profile_in_process(workload: Workload, scenarios: list[Scenario], requests: 
         for _ in range(3):
             submit(scenario)
         timings = []
-        gc_seconds[0] = 0.0
         query_stats[:] = [0, 0.0]
-        gc.callbacks.append(on_gc)
         cpu_before = time.process_time()
-        try:
-            with connection.execute_wrapper(timed_query):
-                for _ in range(requests):
-                    began = time.perf_counter()
-                    submit(scenario)
-                    timings.append(time.perf_counter() - began)
-        finally:
-            gc.callbacks.remove(on_gc)
+        with GCClock() as gc_clock, connection.execute_wrapper(timed_query):
+            for _ in range(requests):
+                began = time.perf_counter()
+                submit(scenario)
+                timings.append(time.perf_counter() - began)
         cpu = time.process_time() - cpu_before
-        profiler = cProfile.Profile()
-        gc.disable()
-        try:
-            profiler.enable()
+
+        def repeat(scenario: Scenario = scenario) -> None:
             for _ in range(requests):
                 submit(scenario)
-            profiler.disable()
-        finally:
-            gc.enable()
+
+        profiler = profile_gc_off(repeat)
         report[scenario.key] = {
             "label": scenario.label,
             "requests": requests,
             "ms_per_request_median": statistics.median(timings) * 1000,
             "cpu_ms_per_request": cpu * 1000 / requests,
-            "gc_ms_per_request": gc_seconds[0] * 1000 / requests,
+            "gc_ms_per_request": gc_clock.seconds * 1000 / requests,
             "queries_per_request": query_stats[0] / requests,
             "query_ms_per_request": query_stats[1] * 1000 / requests,
             "own_ms_per_request_by_package": own_time_by_package(profiler, requests),
@@ -826,25 +739,18 @@ def own_time_by_package(profiler: cProfile.Profile, requests: int) -> dict[str, 
 # --------------------------------------------------------------------------------------------------------
 
 
-def _ms(value: float | None) -> str:
-    return f"{value:.2f}" if value is not None else "n/a"
-
-
-def _format_table(rows: list[dict[str, Any]]) -> str:
-    header = (
-        f"{'scenario':<28} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'KiB/resp':>8} "
-        f"{'srv CPU ms/req':>14} {'pg CPU ms/req':>13} {'worker ms/req':>13} {'client CPU':>10}"
-    )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        size = row["response_bytes"]["max"]
-        lines.append(
-            f"{row['label']:<28} {row['requests_per_second']:>7.1f} {row['latency_ms']['p50']:>8.1f} "
-            f"{row['latency_ms']['p99']:>8.1f} {row['errors']:>6d} {(size / 1024 if size else 0):>8.1f} "
-            f"{_ms(row['server_cpu_ms_per_request']):>14} {_ms(row['pg_backend_cpu_ms_per_request']):>13} "
-            f"{_ms(row['worker_ms_per_request']):>13} {row['client_cpu_percent']:>9.0f}%"
-        )
-    return "\n".join(lines)
+TABLE = [
+    Column("scenario", 28, lambda row: row["label"]),
+    Column("req/s", 7, lambda row: f"{row['requests_per_second']:.1f}"),
+    Column("p50 ms", 8, lambda row: f"{row['latency_ms']['p50']:.1f}"),
+    Column("p99 ms", 8, lambda row: f"{row['latency_ms']['p99']:.1f}"),
+    Column("errors", 6, lambda row: f"{row['errors']:d}"),
+    Column("KiB/resp", 8, lambda row: f"{(row['response_bytes']['max'] or 0) / 1024:.1f}"),
+    Column("srv CPU ms/req", 14, lambda row: ms(row["server_cpu_ms_per_request"])),
+    Column("pg CPU ms/req", 13, lambda row: ms(row["pg_backend_cpu_ms_per_request"])),
+    Column("worker ms/req", 13, lambda row: ms(row["worker_ms_per_request"])),
+    Column("client CPU", 10, lambda row: f"{row['client_cpu_percent']:.0f}%"),
+]
 
 
 def targets(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -888,12 +794,13 @@ def main() -> int:
     started = datetime.now()
     print(f"bench/leads.py: {DB_NAME} on PostgreSQL, Redis {REDIS_URL}, {os.cpu_count()} CPUs")
 
-    recreate_database()
-    setup_django()
+    recreate_database(DB_NAME)
+    # This process migrates, checks the database and profiles with the settings the server uses.
+    setup_django(server_env(), ALLOWED_HOSTS=f"{HOST},testserver")
     setup_seconds = prepare_database()
     api_key = create_api_key()
     print(f"database: migrated and seeded in {setup_seconds:.1f}s; partner API key created")
-    flush_redis()
+    flush_redis(REDIS_URL)
 
     workload = Workload(SyntheticPeople(args.seed), api_key)
     ledger = Ledger()
@@ -931,7 +838,7 @@ def main() -> int:
 
     rows = {scenario.key: summarise(scenario, tallies[scenario.key], args.workers) for scenario in SCENARIOS}
     print()
-    print(_format_table(list(rows.values())))
+    print(format_table(TABLE, list(rows.values())))
     print(
         f"\n(srv CPU: the gunicorn workers; pg CPU: their PostgreSQL backends; worker ms/req = workers / req/s, "
         f"how long a worker is busy with one request. With {args.concurrency} clients on {args.workers} sync "
@@ -984,34 +891,24 @@ def main() -> int:
             print(f"\n--- cProfile {key} (GC off), cumulative ---\n{entry['top_cumulative'].rstrip()}")
         print(f"\ncProfile dumps: {(RESULTS_DIR / 'profile-leads-<scenario>.prof').relative_to(ROOT)}")
 
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"leads-{started:%Y%m%d-%H%M%S}.json"
-    output.write_text(
-        json.dumps(
-            {
-                "started_at": started.isoformat(timespec="seconds"),
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "load_average_before": load_before,
-                    "load_average_after": load_after,
-                },
-                "settings": {
-                    **vars(args),
-                    "gunicorn": f"sync, -w {args.workers}",
-                    "replay_keys_per_client": REPLAY_KEYS_PER_CLIENT,
-                },
-                "results": list(rows.values()),
-                "targets": result_targets,
-                "database_check": database,
-                "profile": profile,
-                "scenario_definitions": [asdict(scenario) for scenario in SCENARIOS],
+    write_results(
+        "leads",
+        started,
+        {
+            "started_at": started.isoformat(timespec="seconds"),
+            "machine": machine(load_before, load_after),
+            "settings": {
+                **vars(args),
+                "gunicorn": f"sync, -w {args.workers}",
+                "replay_keys_per_client": REPLAY_KEYS_PER_CLIENT,
             },
-            indent=2,
-        )
-        + "\n"
+            "results": list(rows.values()),
+            "targets": result_targets,
+            "database_check": database,
+            "profile": profile,
+            "scenario_definitions": [asdict(scenario) for scenario in SCENARIOS],
+        },
     )
-    print(f"\nresults: {output.relative_to(ROOT)}")
     return 1 if errors or not database["ok"] else 0
 
 

@@ -61,15 +61,12 @@ import argparse
 import asyncio
 import base64
 import contextlib
-import cProfile
 import email.parser
 import email.policy
 import email.utils
-import gc
 import io
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -95,26 +92,31 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 
 from bench.common import (  # noqa: E402  (needs the sys.path fix above)
     HOST,
+    REQUEST_ERRORS,
     REQUEST_TIMEOUT,
     RESULTS_DIR,
     CeleryWorker,
     Connection,
     Server,
+    bench_env,
     cpu_seconds,
     flush_redis,
     free_port,
+    machine,
     percentile,
+    profile_gc_off,
     raise_on_sigterm,
     recreate_database,
+    setup_django,
     top_stats,
+    write_results,
 )
-from bench.leads import SMS_DISCLOSURE_VERSION, SyntheticPeople, describe_failure, encode  # noqa: E402
+from bench.leads import SyntheticPeople, describe_failure, encode, intake_env  # noqa: E402
 
 DB_NAME = "corerecovery_bench_stl"
 REDIS_URL = "redis://127.0.0.1:6379/11"
 # The default queue: a Redis list per priority step ("celery", then "celery\x06\x16<n>" for priorities 1-9).
 CELERY_QUEUE_KEYS = ("celery", *(f"celery\x06\x16{priority}" for priority in range(1, 10)))
-NEVER_TRIPS = "100000000/minute"
 LEADS_PATH = "/api/v1/leads/"
 
 # A fake account: the fake Twilio accepts only these.
@@ -155,56 +157,33 @@ Key = tuple[str, str, str]  # (reference, channel, recipient address)
 
 def stack_env(smtp_port: int, twilio_port: int, settings_module: str) -> dict[str, str]:
     """The environment of gunicorn, the worker and this process's Django."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name.lower() not in ("http_proxy", "https_proxy", "all_proxy")  # every request stays on 127.0.0.1
-    }
-    env.update(
-        {
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-            "REDIS_URL": REDIS_URL,
-            "CACHE_KEY_PREFIX": "corerecovery-bench-stl",
-            "DJANGO_SETTINGS_MODULE": settings_module,
-            "DEBUG": "false",
-            "ALLOWED_HOSTS": HOST,
-            "THROTTLE_ANON_RATE": NEVER_TRIPS,
-            "THROTTLE_LEADS_RATE": NEVER_TRIPS,
-            "THROTTLE_PARTNER_RATE": NEVER_TRIPS,
-            "NUM_PROXIES": "0",
-            "LEAD_EVENT_PUBLISHER": "notifications.tasks.enqueue_event_routing",
-            "LEAD_MIN_FILL_SECONDS": "0",
-            "LEAD_CAPTCHA_VERIFIER": "",
-            "LEAD_SMS_DISCLOSURE_VERSIONS": SMS_DISCLOSURE_VERSION,
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": HOST,
-            "EMAIL_PORT": str(smtp_port),
-            "EMAIL_HOST_USER": "",
-            "EMAIL_HOST_PASSWORD": "",
-            "EMAIL_USE_TLS": "false",
-            "EMAIL_TIMEOUT": "10",
-            "SMS_BACKEND": "notifications.backends.twilio",
-            "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": TWILIO_FROM_NUMBER,
-            "TWILIO_API_BASE_URL": f"http://{HOST}:{twilio_port}",
-            "ADMIN_BASE_URL": "http://127.0.0.1:8000",  # only written into links; nothing calls it
-            "NO_PROXY": "127.0.0.1,localhost",
-            "LOG_LEVEL": "WARNING",
-            # The root first; a variant settings module (--settings) may live on the caller's PYTHONPATH.
-            "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-        }
-    )
-    return env
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        os.environ.pop(name, None)
-    import django
-
-    django.setup()
+    return bench_env(
+        db_name=DB_NAME,
+        redis_url=REDIS_URL,
+        cache_key_prefix="corerecovery-bench-stl",
+        settings_module=settings_module,
+        base={
+            name: value
+            for name, value in os.environ.items()
+            if name.lower() not in ("http_proxy", "https_proxy", "all_proxy")  # every request stays on 127.0.0.1
+        },
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST=HOST,
+        EMAIL_PORT=str(smtp_port),
+        EMAIL_HOST_USER="",
+        EMAIL_HOST_PASSWORD="",
+        EMAIL_USE_TLS="false",
+        EMAIL_TIMEOUT="10",
+        SMS_BACKEND="notifications.backends.twilio",
+        TWILIO_ACCOUNT_SID=TWILIO_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN,
+        TWILIO_FROM_NUMBER=TWILIO_FROM_NUMBER,
+        TWILIO_API_BASE_URL=f"http://{HOST}:{twilio_port}",
+        ADMIN_BASE_URL="http://127.0.0.1:8000",  # only written into links; nothing calls it
+        NO_PROXY="127.0.0.1,localhost",
+        # The root first; a variant settings module (--settings) may live on the caller's PYTHONPATH.
+        PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    ) | intake_env("notifications.tasks.enqueue_event_routing")
 
 
 def prepare_database() -> dict[str, Any]:
@@ -460,7 +439,7 @@ async def submit(connection: Connection, body: bytes, ledger: Ledger, phase: str
         response = await asyncio.wait_for(
             connection.request(LEADS_PATH, headers, keep_body=True, method="POST", body=body), REQUEST_TIMEOUT
         )
-    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+    except REQUEST_ERRORS as exc:
         await connection.close()
         ledger.unknown += 1
         ledger.errors[f"{phase}: {type(exc).__name__}"] += 1
@@ -875,15 +854,12 @@ def profile_delivery(events: int) -> dict[str, Any]:
         for lead in leads[2 : 2 + events]:
             one(lead, timings)
     cpu = time.process_time() - cpu_before
-    profiler = cProfile.Profile()
-    gc.disable()
-    try:
-        profiler.enable()
+
+    def rest() -> None:
         for lead in leads[2 + events :]:
             one(lead, None)
-        profiler.disable()
-    finally:
-        gc.enable()
+
+    profiler = profile_gc_off(rest)
     connections.close_all()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     profiler.dump_stats(str(RESULTS_DIR / "profile-speed_to_lead-delivery.prof"))
@@ -1036,7 +1012,7 @@ def main() -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="corerecovery-bench-stl-"))
     result: dict[str, Any] = {
         "started_at": started.isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": machine(),
         "settings": {
             **vars(args),
             "warmup_leads": WARMUP_LEADS,
@@ -1198,10 +1174,7 @@ def main() -> int:
     else:
         print(f"gunicorn and worker logs: {work_dir}")
 
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"speed_to_lead-{started:%Y%m%d-%H%M%S}.json"
-    output.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"\nresults: {output.relative_to(ROOT)}")
+    write_results("speed_to_lead", started, result, default=str)
     return 0 if ok else 1
 
 
