@@ -314,7 +314,14 @@ referral_schema = extend_schema_view(
         summary="List your referrals",
         description="Your own referrals only, newest first (`referrals:read`): reference, status and its "
         "history, program, urgency. Never the clinical details sent.",
-        responses={200: ReferralSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED},
+        responses={
+            200: ReferralSerializer,
+            400: BAD_QUERY,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
         examples=[OpenApiExample("referrals", value=[REFERRAL_EXAMPLE], response_only=True)],
     ),
     retrieve=extend_schema(
@@ -326,3 +333,33 @@ referral_schema = extend_schema_view(
         examples=[OpenApiExample("referral", value=REFERRAL_EXAMPLE, response_only=True)],
     ),
 )
+
+
+def problem_media_type_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """POSTPROCESSING_HOOKS: every error response is RFC 9457 `application/problem+json`, as served."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(status)[0] in "45" and "application/json" in content:
+                    content["application/problem+json"] = content.pop("application/json")
+    return result
+
+
+def sparse_fields_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """POSTPROCESSING_HOOKS: a resource that `?fields=` can trim (and whose lists leave the body out) has no
+    required property: the honest contract for a sparse fieldset."""
+    from api.fields import SparseFieldsSerializer
+
+    def subclasses(cls: type) -> list[type]:
+        found: list[type] = []
+        direct_subclasses: list[type] = cls.__subclasses__()
+        for direct in direct_subclasses:
+            found += [direct, *subclasses(direct)]
+        return found
+
+    names = {cls.__name__.removesuffix("Serializer") for cls in subclasses(SparseFieldsSerializer)}
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name in names:
+            component.pop("required", None)
+    return result

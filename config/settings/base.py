@@ -178,6 +178,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.problem_media_type_hook",
+        "api.schema.sparse_fields_hook",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PublicationStatusEnum": "content.models.PublicationStatus",
     },
