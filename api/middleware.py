@@ -24,3 +24,30 @@ class RequestBodyLimitMiddleware:
                     status=413, detail=f"The request body is larger than {limit} bytes.", code="payload_too_large"
                 )
         return self.get_response(request)
+
+
+# JSON needs nothing from a browser: no script, no style, no framing.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# Swagger UI and ReDoc load their own files (no inline script: the Swagger view is the split one), inline
+# styles, icons as data: URLs, ReDoc's web worker from a blob:, its fonts from Google Fonts and its logo.
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; "
+    "font-src 'self' data: https://fonts.gstatic.com; img-src 'self' data: https://cdn.redoc.ly; connect-src 'self'; "
+    "worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+DOCS_PATHS = ("/api/docs/", "/api/redoc/")
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on everything under /api/: strict for JSON, what the docs pages need for them.
+    The admin keeps Django's defaults (X-Frame-Options, nosniff, referrer policy)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/") and "Content-Security-Policy" not in response:
+            docs = request.path.startswith(DOCS_PATHS)
+            response["Content-Security-Policy"] = DOCS_POLICY if docs else API_POLICY
+        return response

@@ -1,0 +1,79 @@
+"""Security headers on the API and its docs; staff sign-in locks out after failures and can require TOTP."""
+
+import pytest
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-staff-password-1"
+
+
+def test_json_responses_carry_a_strict_content_security_policy(client):
+    response = client.get("/api/v1/faqs/")
+
+    assert response["Content-Security-Policy"].startswith("default-src 'none'")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_the_docs_pages_need_no_inline_script_under_their_policy(client, url):
+    response = client.get(url)
+    html = response.content.decode()
+
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert "<script>" not in html  # every script is a file the policy allows
+
+
+def test_the_swagger_start_up_script_is_served_as_a_file(client):
+    html = client.get("/api/docs/").content.decode()
+    script_url = html.split('<script src="')[-1].split('"')[0]
+
+    response = client.get(script_url.replace("&amp;", "&"))
+
+    assert response.status_code == 200
+    assert "SwaggerUIBundle" in response.content.decode()
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user("staffer", password=PASSWORD, is_staff=True, is_superuser=True)
+
+
+def sign_in(client, password, **extra):
+    return client.post(reverse("admin:login"), {"username": "staffer", "password": password, **extra})
+
+
+def test_repeated_failed_sign_ins_lock_the_account_out(client, staff, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        sign_in(client, "wrong-password")
+
+    locked = sign_in(client, PASSWORD)
+
+    assert locked.status_code == 429
+    assert client.get("/admin/").status_code == 302  # not signed in
+
+
+def test_a_good_sign_in_works_and_resets_the_count(client, staff):
+    sign_in(client, "wrong-password")
+
+    assert sign_in(client, PASSWORD).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_with_totp_required_a_password_alone_is_not_enough(client, staff, settings):
+    settings.ADMIN_REQUIRE_OTP = True
+    device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+
+    without = sign_in(client, PASSWORD)
+    assert client.get("/admin/").status_code == 302
+    with_code = sign_in(client, PASSWORD, otp_device=device.persistent_id, otp_token=f"{totp(device.bin_key):06d}")
+
+    assert without.status_code == 200  # the form again, asking for the code
+    assert with_code.status_code == 302
+    assert client.get("/admin/").status_code == 200
