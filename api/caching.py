@@ -127,12 +127,14 @@ def stored_response(request: HttpRequest, *, query_params: Iterable[str]) -> Htt
 def _respond(request: HttpRequest, rendered: Rendered) -> HttpResponseBase:
     response = HttpResponse(rendered["body"], content_type="application/json")
     response["ETag"] = rendered["etag"]
-    if rendered["last_modified"] is not None:
-        response["Last-Modified"] = http_date(rendered["last_modified"])
+    last_modified = rendered["last_modified"]
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = (
         f"public, max-age={settings.CONTENT_MAX_AGE}, stale-while-revalidate={settings.CONTENT_STALE_WHILE_REVALIDATE}"
     )
-    last_modified = rendered["last_modified"]
+    if "HTTP_IF_NONE_MATCH" not in request.META and "HTTP_IF_MODIFIED_SINCE" not in request.META:
+        return response  # nothing to compare: skip Django's conditional machinery
     conditional = get_conditional_response(
         request,
         etag=rendered["etag"],

@@ -1,5 +1,6 @@
 """Content endpoints: read-only, public, cached under the content version (see api.caching)."""
 
+import functools
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -21,6 +22,14 @@ from api.throttling import ContentReadThrottle
 from content import selectors
 
 _COMMON_PARAMS = ("page", "page_size", FIELDS_PARAM)
+
+
+@functools.cache
+def _query_params_of(viewset: type) -> tuple[str, ...]:
+    """The query parameters that change a response of this viewset (the cache key's parts)."""
+    filterset_class = getattr(viewset, "filterset_class", None)
+    names = tuple(filterset_class.base_filters) if filterset_class else ()
+    return (*_COMMON_PARAMS, *names)
 
 
 class ContentListViewSet(viewsets.GenericViewSet):
@@ -75,9 +84,7 @@ class ContentListViewSet(viewsets.GenericViewSet):
         return context
 
     def _query_params(self) -> tuple[str, ...]:
-        filterset_class = getattr(self, "filterset_class", None)
-        names = tuple(filterset_class.base_filters) if filterset_class else ()
-        return (*_COMMON_PARAMS, *names)
+        return _query_params_of(type(self))
 
     def _render_list(self) -> bytes:
         fields = self._fields()
