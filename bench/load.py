@@ -75,14 +75,12 @@ from bench.leads import REFERRALS_PATH, SyntheticPeople, describe_failure, encod
 from bench.speed_to_lead import (  # noqa: E402
     CELERY_QUEUE_KEYS,
     LEADS_PATH,
-    TWILIO_ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN,
-    TWILIO_FROM_NUMBER,
     Arrival,
     FakeTwilio,
     Inbox,
     SMTPServer,
     prepare_database,
+    providers_env,
 )
 
 DB_NAME = "corerecovery_bench_load"
@@ -116,20 +114,7 @@ def stack_env(db_name: str, redis_url: str, smtp_port: int, twilio_port: int) ->
             for name, value in os.environ.items()
             if name.lower() not in ("http_proxy", "https_proxy", "all_proxy") and not name.startswith("TWILIO_")
         },
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST=HOST,
-        EMAIL_PORT=str(smtp_port),
-        EMAIL_HOST_USER="",
-        EMAIL_HOST_PASSWORD="",
-        EMAIL_USE_TLS="false",
-        EMAIL_TIMEOUT="10",
-        SMS_BACKEND="notifications.backends.twilio",
-        TWILIO_ACCOUNT_SID=TWILIO_ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=TWILIO_FROM_NUMBER,
-        TWILIO_API_BASE_URL=f"http://{HOST}:{twilio_port}",
-        ADMIN_BASE_URL="http://127.0.0.1:8000",
-        NO_PROXY="127.0.0.1,localhost",
+        **providers_env(smtp_port, twilio_port),
         NOTIFICATION_SWEEP_GRACE_SECONDS="0",
         NOTIFICATION_RETRY_STALE_SECONDS=str(STALE_SECONDS),
         NOTIFICATION_RETRY_BASE_SECONDS="1",

@@ -155,6 +155,26 @@ Key = tuple[str, str, str]  # (reference, channel, recipient address)
 # --------------------------------------------------------------------------------------------------------
 
 
+def providers_env(smtp_port: int, twilio_port: int) -> dict[str, str]:
+    """Email to the benchmark's SMTP server and SMS through the Twilio SDK to its fake Twilio, on loopback."""
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": HOST,
+        "EMAIL_PORT": str(smtp_port),
+        "EMAIL_HOST_USER": "",
+        "EMAIL_HOST_PASSWORD": "",
+        "EMAIL_USE_TLS": "false",
+        "EMAIL_TIMEOUT": "10",
+        "SMS_BACKEND": "notifications.backends.twilio",
+        "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": TWILIO_FROM_NUMBER,
+        "TWILIO_API_BASE_URL": f"http://{HOST}:{twilio_port}",
+        "ADMIN_BASE_URL": "http://127.0.0.1:8000",  # only written into links; nothing calls it
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+
+
 def stack_env(smtp_port: int, twilio_port: int, settings_module: str) -> dict[str, str]:
     """The environment of gunicorn, the worker and this process's Django."""
     return bench_env(
@@ -167,20 +187,7 @@ def stack_env(smtp_port: int, twilio_port: int, settings_module: str) -> dict[st
             for name, value in os.environ.items()
             if name.lower() not in ("http_proxy", "https_proxy", "all_proxy")  # every request stays on 127.0.0.1
         },
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST=HOST,
-        EMAIL_PORT=str(smtp_port),
-        EMAIL_HOST_USER="",
-        EMAIL_HOST_PASSWORD="",
-        EMAIL_USE_TLS="false",
-        EMAIL_TIMEOUT="10",
-        SMS_BACKEND="notifications.backends.twilio",
-        TWILIO_ACCOUNT_SID=TWILIO_ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=TWILIO_AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=TWILIO_FROM_NUMBER,
-        TWILIO_API_BASE_URL=f"http://{HOST}:{twilio_port}",
-        ADMIN_BASE_URL="http://127.0.0.1:8000",  # only written into links; nothing calls it
-        NO_PROXY="127.0.0.1,localhost",
+        **providers_env(smtp_port, twilio_port),
         # The root first; a variant settings module (--settings) may live on the caller's PYTHONPATH.
         PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
     ) | intake_env("notifications.tasks.enqueue_event_routing")

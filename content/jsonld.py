@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 
-from content.models import Article, Program, Publishable, SiteProfile, Therapy
+from content.models import Article, Program, SiteProfile, Therapy
 
 JsonLd = dict[str, Any]
 
@@ -21,10 +21,6 @@ _DAY_NAMES = {
 
 def _url(path: str) -> str:
     return f"{settings.PUBLIC_SITE_URL}{path}" if path else settings.PUBLIC_SITE_URL
-
-
-def canonical_path(item: Publishable, default: str) -> str:
-    return item.canonical_path or default
 
 
 def site_jsonld(profile: SiteProfile) -> JsonLd:
