@@ -22,6 +22,13 @@ class PublishableAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.content_save(item=obj)
 
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.content_delete(item=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for item in queryset:
+            services.content_delete(item=item)
+
     def _apply(self, request: HttpRequest, queryset: QuerySet, service: Any, verb: str) -> None:
         done = 0
         for item in queryset:
@@ -107,6 +114,9 @@ class TagAdmin(admin.ModelAdmin):
 @admin.register(models.SiteProfile)
 class SiteProfileAdmin(admin.ModelAdmin):
     list_display = ["name", "phone_display", "city", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.site_profile_save(profile=obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not models.SiteProfile.objects.exists()

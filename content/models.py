@@ -297,3 +297,34 @@ class SiteProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ContentEvent(models.Model):
+    """The content outbox: a change the public site must see, written in the same transaction as the change.
+
+    The notifications app turns each due event into webhook deliveries; `routed_at` stays empty until it
+    has. A scheduled publication is an event due at its `publish_at`, which the minute's sweep routes when
+    the item goes live by itself.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "content.published", "Published"
+        UPDATED = "content.updated", "Updated"
+        UNPUBLISHED = "content.unpublished", "Unpublished"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    item_type = models.CharField(max_length=16, help_text="program, therapy, article, faq, testimonial or site")
+    item_id = models.PositiveIntegerField()
+    slug = models.CharField(max_length=200, blank=True)
+    # Public paths whose pages show the item: a frontend revalidates exactly these.
+    paths = models.JSONField(default=_empty_list)
+    due_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    routed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["due_at"], condition=Q(routed_at__isnull=True), name="content_event_unrouted")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_type}:{self.slug or self.item_id}"

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from content.blocks import plain_text, render_html
-from content.models import Article, PublicationStatus, Publishable, WithBody
+from content.events import content_change_record, public_state, site_change_record
+from content.models import Article, PublicationStatus, Publishable, SiteProfile, WithBody
 
 P = TypeVar("P", bound=Publishable)
 
@@ -34,11 +35,33 @@ def _derive_body_fields(item: Publishable) -> list[str]:
 
 @transaction.atomic
 def content_save(*, item: P) -> P:
-    """Validate (`full_clean`, including the body's schema), derive the rendered body, and save."""
+    """Validate (`full_clean`, including the body's schema), derive the rendered body, save, and record the
+    event a visitor would see (published, updated, unpublished) for webhooks."""
     item.full_clean()
     _derive_body_fields(item)
+    before = public_state(item)
     item.save()
+    content_change_record(item, before=before)
     return item
+
+
+@transaction.atomic
+def content_delete(*, item: Publishable) -> None:
+    """Delete an item; if it was live, its pages are announced as unpublished."""
+    before = public_state(item)
+    item_id = item.pk
+    item.delete()
+    item.pk = item_id  # the event names the item that was
+    content_change_record(item, before=before, deleted=True)
+
+
+@transaction.atomic
+def site_profile_save(*, profile: SiteProfile) -> SiteProfile:
+    """Validate and save the site profile; every page shows it, so the event names the site as a whole."""
+    profile.full_clean()
+    profile.save()
+    site_change_record(profile)
+    return profile
 
 
 def content_publish(*, item: P, publish_at: datetime | None = None) -> P:

@@ -358,11 +358,15 @@ def leads_anonymise_expired(*, now: Any = None, batch_size: int = 500) -> int:
     return total
 
 
+# Every (model, field) sealed with FIELD_ENCRYPTION_KEYS. Apps that seal with the same keys add theirs
+# when they load (notifications: webhook secrets), so one key rotation covers them all.
+SEALED_FIELDS: list[tuple[Any, str]] = [(Lead, "sealed"), (LeadStatusChange, "sealed_note")]
+
+
 def leads_reseal(*, batch_size: int = 500) -> int:
     """Re-encrypt every sealed field under the newest key of FIELD_ENCRYPTION_KEYS; returns rows changed."""
     changed = 0
-    sealed_fields: tuple[tuple[Any, str], ...] = ((Lead, "sealed"), (LeadStatusChange, "sealed_note"))
-    for model, field_name in sealed_fields:
+    for model, field_name in SEALED_FIELDS:
         last_id = 0
         while True:
             with transaction.atomic():

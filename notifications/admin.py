@@ -1,10 +1,12 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from notifications import models, services, tasks
+from notifications import models, services, tasks, webhooks
 
 
 @admin.register(models.StaffGroup)
@@ -57,3 +59,92 @@ class NotificationAdmin(admin.ModelAdmin):
             services.notification_resend(notification_id=notification_id)
             tasks.deliver_notification.delay(notification_id)
         self.message_user(request, f"{len(ids)} notification(s) queued again.", messages.SUCCESS)
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https", help_text=models.WebhookEndpoint.url.field.help_text)
+    events = forms.MultipleChoiceField(
+        choices=models.WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Referral events go only to a partner's endpoint, and only for that partner's referrals.",
+    )
+
+    class Meta:
+        model = models.WebhookEndpoint
+        fields = ["url", "partner", "events", "description", "is_active"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "url" in cleaned and "events" in cleaned:
+            try:
+                webhooks.webhook_endpoint_check(
+                    url=cleaned["url"], events=list(cleaned["events"]), partner=cleaned.get("partner")
+                )
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict) from exc
+        return cleaned
+
+
+@admin.register(models.WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
+    list_display = ["url", "partner", "events", "is_active", "disabled_reason", "previous_secret_expires_at"]
+    list_filter = ["is_active", "partner"]
+    search_fields = ["url", "description"]
+    readonly_fields = ["disabled_reason", "previous_secret_expires_at", "created_at", "updated_at"]
+    actions = ["rotate_secret", "enable"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        secret = webhooks.webhook_endpoint_save(endpoint=obj)
+        if secret is not None:
+            self.message_user(request, _SECRET_SHOWN_ONCE.format(url=obj.url, secret=secret), messages.WARNING)
+
+    @admin.action(description="Rotate the signing secret (the old one keeps signing during the overlap)",
+                  permissions=["change"])  # fmt: skip
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[models.WebhookEndpoint]) -> None:
+        for endpoint in queryset:
+            secret = webhooks.webhook_secret_rotate(endpoint=endpoint)
+            self.message_user(request, _SECRET_SHOWN_ONCE.format(url=endpoint.url, secret=secret), messages.WARNING)
+
+    @admin.action(description="Enable selected endpoints again", permissions=["change"])
+    def enable(self, request: HttpRequest, queryset: QuerySet[models.WebhookEndpoint]) -> None:
+        for endpoint in queryset:
+            webhooks.webhook_endpoint_enable(endpoint=endpoint)
+        self.message_user(request, f"{len(queryset)} endpoint(s) enabled.", messages.SUCCESS)
+
+
+_SECRET_SHOWN_ONCE = "Signing secret for {url}, shown this once — put it in the receiver now: {secret}"  # noqa: S105 (a template)
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = models.WebhookAttempt
+    fields = readonly_fields = ("attempted_at", "status_code", "duration_ms", "error", "response_excerpt")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(models.WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "event_type", "endpoint", "status", "attempts", "last_status_code",
+                    "next_attempt_at", "delivered_at"]  # fmt: skip
+    list_filter = ["status", "event_type", "endpoint"]
+    search_fields = ["message_id", "source"]
+    list_select_related = ["endpoint__partner"]
+    readonly_fields = [field.name for field in models.WebhookDelivery._meta.fields]
+    inlines = [WebhookAttemptInline]
+    actions = ["redeliver"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Redeliver selected deliveries", permissions=["change"])
+    def redeliver(self, request: HttpRequest, queryset: QuerySet[models.WebhookDelivery]) -> None:
+        ids: list[Any] = list(queryset.values_list("id", flat=True))
+        for delivery in queryset:
+            webhooks.webhook_redeliver(delivery=delivery)
+        for delivery_id in ids:
+            tasks.deliver_webhook.delay(delivery_id)
+        self.message_user(request, f"{len(ids)} delivery(ies) queued again.", messages.SUCCESS)

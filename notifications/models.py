@@ -127,3 +127,97 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient_id} for event {self.event_id}"
+
+
+class WebhookEvent(models.TextChoices):
+    CONTENT_PUBLISHED = "content.published", "Content published"
+    CONTENT_UPDATED = "content.updated", "Content updated"
+    CONTENT_UNPUBLISHED = "content.unpublished", "Content unpublished"
+    REFERRAL_STATUS_CHANGED = "referral.status_changed", "Referral status changed (partner endpoints only)"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the center's website or of a partner that receives signed events (Standard Webhooks).
+
+    The signing secret is sealed at rest (the same Fernet keys as leads) and shown once; after a rotation
+    the previous secret also signs until `previous_secret_expires_at`, so a receiver can switch over.
+    """
+
+    url = models.URLField(max_length=500, help_text="https only; never a private, loopback or link-local address.")
+    partner = models.ForeignKey(
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        help_text="The partner that owns this endpoint; empty for the center's own website.",
+    )
+    events = models.JSONField(default=list, help_text="Event types this endpoint receives.")
+    description = models.CharField(max_length=200, blank=True)
+    sealed_secret = models.TextField(editable=False)
+    sealed_previous_secret = models.TextField(editable=False, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.partner or 'website'}: {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint: created once, delivered at most once successfully, retried with backoff.
+
+    `message_id` is the `webhook-id` header, the same on every attempt, so a receiver can drop repeats.
+    `payload` is the exact JSON text signed and sent, never personal data.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled (endpoint disabled)"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    # The outbox row this delivery comes from: "content:<id>" or "lead:<id>".
+    source = models.CharField(max_length=40)
+    message_id = models.CharField(max_length=40, unique=True)
+    event_type = models.CharField(max_length=32, choices=WebhookEvent.choices)
+    payload = models.TextField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [models.UniqueConstraint(fields=["endpoint", "source"], name="webhook_delivery_once")]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} to endpoint {self.endpoint_id}"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP attempt of a delivery: what the receiver answered and how long it took."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    error = models.CharField(max_length=200, blank=True, help_text="Connection error class or refusal reason.")
+    response_excerpt = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.status_code or self.error} in {self.duration_ms} ms"

@@ -19,7 +19,7 @@ from django.utils.module_loading import import_string
 
 from leads import services as lead_services
 from leads.models import Lead, LeadEvent, LeadStatus
-from notifications import messages, tokens
+from notifications import messages, tokens, webhooks
 from notifications.backends.base import BaseSMSBackend, PermanentDeliveryError, TransientDeliveryError
 from notifications.models import Channel, Notification
 from notifications.routing import targets_for
@@ -55,6 +55,8 @@ def event_route(*, event_id: int, now: datetime | None = None) -> list[int]:
                 [Notification(event=event, recipient=target.recipient, channel=target.channel) for target in targets],
                 ignore_conflicts=True,  # the unique (event, recipient, channel) makes a re-run create nothing
             )
+            # The same outbox feeds partners' webhooks: a referral's new status, to its own partner only.
+            webhooks.lead_event_deliveries_create(event=event, now=now)
             event.routed_at = now
             event.save(update_fields=["routed_at"])
         return list(

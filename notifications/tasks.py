@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from notifications import services
+from notifications import services, webhooks
 from notifications.backends.base import TransientDeliveryError
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,15 @@ def enqueue_event_routing(event_id: int) -> None:
         logger.warning("could not enqueue routing of event %s; the sweeper will", event_id)
 
 
+def enqueue_content_event_routing(event_id: int) -> None:
+    """CONTENT_EVENT_PUBLISHER: runs after a content event commits. Never fails the editor's save: if the
+    broker is down the event waits in the outbox for the sweep."""
+    try:
+        route_content_event.delay(event_id)
+    except Exception:
+        logger.warning("could not enqueue routing of content event %s; the sweeper will", event_id)
+
+
 def enqueue_delivery(notification_id: int) -> None:
     """Enqueue one notification's delivery; if the broker is down the row waits, pending, for the sweeper."""
     try:
@@ -45,6 +54,8 @@ def route_event(event_id: int) -> int:
     pending = services.event_route(event_id=event_id)
     for notification_id in pending:
         deliver_notification.delay(notification_id)
+    for delivery_id in webhooks.pending_deliveries(source=f"lead:{event_id}"):
+        deliver_webhook.delay(delivery_id)
     if settings.LEAD_CONFIRMATION_CHANNELS:
         confirm_lead.delay(event_id)
     return len(pending)
@@ -74,6 +85,37 @@ def deliver_notification(self, notification_id: int) -> str:
     if outcome.fallback_id is not None:
         deliver_notification.delay(outcome.fallback_id)
     return outcome.status
+
+
+@shared_task(
+    name="notifications.route_content_event", acks_late=True, soft_time_limit=30, time_limit=60,
+    autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5,
+)  # fmt: skip
+def route_content_event(event_id: int) -> int:
+    pending = webhooks.content_event_route(event_id=event_id)
+    for delivery_id in pending:
+        deliver_webhook.delay(delivery_id)
+    return len(pending)
+
+
+# A failed attempt is not retried by Celery: its next attempt is a time on the row (backoff over about a
+# day, longer than a broker should hold a task), which the minute's sweep picks up.
+@shared_task(
+    name="notifications.deliver_webhook", acks_late=True, soft_time_limit=45, time_limit=60,
+    autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5,
+)  # fmt: skip
+def deliver_webhook(delivery_id: int) -> str:
+    return webhooks.webhook_deliver(delivery_id=delivery_id).status
+
+
+@shared_task(name="notifications.sweep_webhooks", acks_late=True, soft_time_limit=50, time_limit=55)
+def sweep_webhooks() -> dict[str, int]:
+    result = webhooks.webhooks_sweep()
+    for event_id in result.content_events:
+        route_content_event.delay(event_id)
+    for delivery_id in result.deliveries:
+        deliver_webhook.delay(delivery_id)
+    return {"content_events": len(result.content_events), "deliveries": len(result.deliveries)}
 
 
 @shared_task(name="notifications.sweep", acks_late=True, soft_time_limit=50, time_limit=55)

@@ -268,6 +268,22 @@ LEAD_SMS_DISCLOSURE_VERSIONS = env_list("LEAD_SMS_DISCLOSURE_VERSIONS", "2026-01
 # Request bodies under /api/ larger than this are refused with 413.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024)
 
+# Outgoing webhooks (notifications/webhooks.py, docs/webhooks.md). Dotted path of a callable(event_id) run
+# after each content event commits (the notifications app's hook).
+CONTENT_EVENT_PUBLISHER = env_str("CONTENT_EVENT_PUBLISHER", "notifications.tasks.enqueue_content_event_routing")
+# Guards against server-side request forgery: https only, and only public addresses. Tests and a local
+# receiver on a developer's machine turn these on; production refuses WEBHOOK_ALLOW_HTTP.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 3)
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 10)
+# Backoff times 4 from 30 s, capped at 6 h: ten attempts span about 27 hours.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
+# After a rotation the previous secret also signs this long, so a receiver switches without a gap.
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+
 # Content responses: browsers and CDNs may keep them this long, then revalidate with the ETag.
 CONTENT_CACHE_ENABLED = env_bool("CONTENT_CACHE_ENABLED", True)
 CONTENT_CACHE_TIMEOUT = env_int("CONTENT_CACHE_TIMEOUT", 3600)
@@ -297,6 +313,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {"task": "notifications.sweep", "schedule": 60.0},
+    # Scheduled go-lives announce themselves, and failed webhook attempts are retried, within a minute.
+    "sweep-webhooks": {"task": "notifications.sweep_webhooks", "schedule": 60.0},
     "daily-digest": {"task": "notifications.daily_digest", "schedule": crontab(hour=7, minute=0)},
     # Retention: leads past LEAD_RETENTION_DAYS lose their personal data every night (03:15 Phoenix time).
     "anonymise-expired-leads": {"task": "leads.anonymise_expired", "schedule": crontab(hour=3, minute=15)},

@@ -11,6 +11,7 @@ from config.settings.base import (
     FIELD_ENCRYPTION_KEYS,
     LEAD_LOOKUP_KEY,
     SECRET_KEY,
+    WEBHOOK_ALLOW_HTTP,
 )
 
 if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
@@ -22,6 +23,8 @@ if LEAD_LOOKUP_KEY == DEV_LEAD_LOOKUP_KEY or len(LEAD_LOOKUP_KEY) < 32:
 if env_bool("DEBUG", False):
     raise ImproperlyConfigured("DEBUG must be false in production.")
 DEBUG = False
+if WEBHOOK_ALLOW_HTTP:
+    raise ImproperlyConfigured("Webhooks go over https only in production: unset WEBHOOK_ALLOW_HTTP.")
 
 # TLS terminates at the proxy, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -14,3 +14,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 SMS_BACKEND = "notifications.backends.locmem"
 ADMIN_BASE_URL = "https://admin.corerecovery.example"
 TWILIO_AUTH_TOKEN = "test-twilio-auth-token"  # noqa: S105
+# Test receivers listen on plain http on 127.0.0.1; a test of the guard turns these off.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True

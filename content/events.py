@@ -1,0 +1,161 @@
+"""What the public site must refresh after a change: content events, recorded by the content services.
+
+An event names the item's type and slug and the public paths whose pages show it, so a frontend
+(Next.js `revalidatePath`, a CDN purge) refreshes exactly those. Only changes a visitor can see make an
+event: editing a draft makes none; publishing makes `content.published` (due at `publish_at` when that is
+in the future), editing a live item `content.updated`, unpublishing, archiving or deleting it
+`content.unpublished`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from content.models import (
+    FAQ,
+    Article,
+    ContentEvent,
+    Program,
+    PublicationStatus,
+    Publishable,
+    SiteProfile,
+    Testimonial,
+    Therapy,
+)
+
+# The item types and their paths on the public website (the API's `seo.canonical_path` defaults).
+ITEM_TYPES: dict[type, str] = {
+    Program: "program",
+    Therapy: "therapy",
+    Article: "article",
+    FAQ: "faq",
+    Testimonial: "testimonial",
+    SiteProfile: "site",
+}
+_LIST_PATHS = {
+    "program": "/programs/",
+    "therapy": "/therapies/",
+    "article": "/articles/",
+    "faq": "/faqs/",
+    "testimonial": "/testimonials/",
+}
+
+
+@dataclass(frozen=True)
+class PublicState:
+    """What a visitor could see of an item before a change."""
+
+    live: bool
+    paths: frozenset[str]
+
+
+def _is_live(item: Publishable, now: datetime) -> bool:
+    return item.status == PublicationStatus.PUBLISHED and item.publish_at is not None and item.publish_at <= now
+
+
+def _own_path(item: Any, item_type: str) -> str | None:
+    slug = getattr(item, "slug", "")
+    if not slug:
+        return None
+    return item.canonical_path or f"{_LIST_PATHS[item_type]}{slug}/"
+
+
+def _slug_paths(items: Any, item_type: str) -> set[str]:
+    return {path for item in items if (path := _own_path(item, item_type))}
+
+
+def affected_paths(item: Any) -> frozenset[str]:
+    """The public pages that show `item`: its own page, its list, and pages of items that list it."""
+    item_type = ITEM_TYPES[type(item)]
+    if item_type == "site":
+        return frozenset({"/"})  # the profile is in every page's layout; "/" stands for all of them
+    paths = {_LIST_PATHS[item_type]}
+    if own := _own_path(item, item_type):
+        paths.add(own)
+    if item.pk is None:
+        return frozenset(paths)
+    if isinstance(item, Program):
+        # Therapy pages and lists show the programs that use them; FAQ lists may be filtered by program.
+        paths |= {_LIST_PATHS["therapy"], _LIST_PATHS["faq"]}
+        paths |= _slug_paths(item.therapies.live().only("slug", "canonical_path"), "therapy")
+        paths |= _slug_paths(item.articles.live().only("slug", "canonical_path"), "article")
+    elif isinstance(item, Therapy):
+        paths |= {_LIST_PATHS["program"], _LIST_PATHS["article"]}
+        paths |= _slug_paths(item.programs.live().only("slug", "canonical_path"), "program")
+        paths |= _slug_paths(item.articles.live().only("slug", "canonical_path"), "article")
+    elif isinstance(item, FAQ | Testimonial) and item.program_id is not None:
+        program = Program.objects.live().filter(pk=item.program_id).only("slug", "canonical_path").first()
+        paths |= _slug_paths([program] if program else [], "program")
+    return frozenset(paths)
+
+
+def public_state(item: Publishable, *, now: datetime | None = None) -> PublicState:
+    """The item as stored now (before the change about to be saved); a new item was never visible."""
+    if item.pk is None:
+        return PublicState(live=False, paths=frozenset())
+    stored = type(item).objects.filter(pk=item.pk).first()
+    if stored is None:
+        return PublicState(live=False, paths=frozenset())
+    live = _is_live(stored, now or timezone.now())
+    return PublicState(live=live, paths=affected_paths(stored) if live else frozenset())
+
+
+def content_change_record(item: Publishable, *, before: PublicState, deleted: bool = False) -> ContentEvent | None:
+    """Record the event of a saved (or deleted) change, given the state before it; None if no visitor sees it.
+
+    A scheduled publication not yet due is replaced by whatever the new state calls for.
+    """
+    now = timezone.now()
+    item_type = ITEM_TYPES[type(item)]
+    ContentEvent.objects.filter(item_type=item_type, item_id=item.pk, routed_at__isnull=True, due_at__gt=now).delete()
+    live_now = not deleted and _is_live(item, now)
+    scheduled = not deleted and item.status == PublicationStatus.PUBLISHED and not live_now
+    if before.live and live_now:
+        return _record(item, ContentEvent.Kind.UPDATED, paths=before.paths | affected_paths(item), due_at=now)
+    event = None
+    if before.live:
+        event = _record(item, ContentEvent.Kind.UNPUBLISHED, paths=before.paths, due_at=now)
+    if live_now or scheduled:
+        event = _record(item, ContentEvent.Kind.PUBLISHED, paths=affected_paths(item), due_at=item.publish_at or now)
+    return event
+
+
+def site_change_record(profile: SiteProfile) -> ContentEvent:
+    return _record(profile, ContentEvent.Kind.UPDATED, paths=frozenset({"/"}), due_at=timezone.now())
+
+
+def _record(item: Any, kind: str, *, paths: frozenset[str], due_at: datetime) -> ContentEvent:
+    event = ContentEvent.objects.create(
+        kind=kind,
+        item_type=ITEM_TYPES[type(item)],
+        item_id=item.pk,
+        slug=getattr(item, "slug", ""),
+        paths=sorted(paths),
+        due_at=due_at,
+    )
+    publisher_path = settings.CONTENT_EVENT_PUBLISHER
+    if publisher_path and due_at <= timezone.now():
+        publisher = import_string(publisher_path)
+        # robust: a broker outage never fails an editor's save; the sweep routes the event later.
+        transaction.on_commit(lambda: publisher(event.id), robust=True)
+    return event
+
+
+_MODELS_BY_TYPE = {item_type: model for model, item_type in ITEM_TYPES.items()}
+
+
+def event_paths(event: ContentEvent) -> list[str]:
+    """The paths to announce: those recorded with the event, and, for an item still live, the pages it is
+    on now (relations the admin saves after the item itself, such as a new article's programs)."""
+    paths = set(event.paths)
+    if event.kind != ContentEvent.Kind.UNPUBLISHED and event.item_type != "site":
+        model = _MODELS_BY_TYPE[event.item_type]
+        item = model.objects.live().filter(pk=event.item_id).first()  # type: ignore[attr-defined]
+        if item is not None:
+            paths |= affected_paths(item)
+    return sorted(paths)

@@ -1,0 +1,128 @@
+"""Sending a webhook without becoming a tool for server-side request forgery.
+
+A URL is checked when an endpoint is saved and again at every attempt: https only (unless
+WEBHOOK_ALLOW_HTTP), no credentials in it, and every address its host resolves to must be public
+(`ipaddress.is_global`: no loopback, private, link-local — 169.254.169.254, the cloud metadata service —,
+shared, reserved or multicast), unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES. The request then goes to the
+address that was checked (TLS still verifies the host name), so a DNS answer that changes between the
+check and the connection (rebinding) cannot redirect it, and redirects are never followed.
+"""
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import urllib3
+from django.conf import settings
+
+# The answer of a receiver is kept for the attempt log only up to this many characters.
+EXCERPT_CHARS = 200
+
+
+class UnsafeWebhookURL(Exception):
+    """The URL may not receive webhooks; the message says why, without the URL's secrets."""
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+    address: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int | None
+    duration_ms: int
+    excerpt: str = ""
+    error: str = ""
+
+
+def _check_address(raw: str) -> str:
+    address = ipaddress.ip_address(raw.split("%", 1)[0])
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:  # ::ffff:127.0.0.1 is 127.0.0.1
+        address = mapped
+    if (not address.is_global or address.is_multicast) and not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        raise UnsafeWebhookURL(f"The host resolves to a non-public address ({address}).")
+    return str(address)
+
+
+def resolve_target(url: str) -> Target:
+    """Check `url` and resolve its host; raises UnsafeWebhookURL. Returns the address to connect to."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeWebhookURL("The URL is not valid.") from exc
+    allowed = {"https", "http"} if settings.WEBHOOK_ALLOW_HTTP else {"https"}
+    if parts.scheme not in allowed:
+        raise UnsafeWebhookURL("Webhook URLs must use https.")
+    if parts.username or parts.password:
+        raise UnsafeWebhookURL("Webhook URLs may not carry credentials; the signature authenticates us.")
+    host = parts.hostname
+    if not host:
+        raise UnsafeWebhookURL("The URL has no host.")
+    port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise UnsafeWebhookURL("The host name does not resolve.") from exc
+    # Every address must pass: a name with one public and one private address is refused.
+    addresses = [_check_address(str(answer[4][0])) for answer in answers]
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return Target(scheme=parts.scheme, host=host, port=port, path=path, address=addresses[0])
+
+
+def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Answer:
+    """POST `body` to the checked address of `target`; never raises for network trouble."""
+    timeout = urllib3.Timeout(connect=settings.WEBHOOK_CONNECT_TIMEOUT, read=settings.WEBHOOK_READ_TIMEOUT)
+    pool: urllib3.HTTPConnectionPool
+    if target.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            target.address,
+            target.port,
+            timeout=timeout,
+            retries=False,
+            server_hostname=target.host,
+            assert_hostname=target.host,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, retries=False)
+    host_header = f"[{target.host}]" if ":" in target.host else target.host
+    if target.port not in (80, 443):
+        host_header = f"{host_header}:{target.port}"
+    started = time.monotonic()
+    try:
+        response = pool.urlopen(
+            "POST",
+            target.path,
+            body=body,
+            headers={**headers, "Host": host_header},
+            redirect=False,
+            preload_content=False,
+        )
+        try:
+            # Read a little: the excerpt is for the log, and a huge answer must not fill a worker's memory.
+            excerpt = response.read(EXCERPT_CHARS * 4, decode_content=False).decode("utf-8", "replace")
+        finally:
+            response.release_conn()
+        return Answer(response.status, _elapsed_ms(started), excerpt=_printable(excerpt)[:EXCERPT_CHARS])
+    except urllib3.exceptions.HTTPError as exc:
+        return Answer(None, _elapsed_ms(started), error=type(exc).__name__)
+    finally:
+        pool.close()
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+def _printable(text: str) -> str:
+    return "".join(char if char.isprintable() else " " for char in text).strip()
