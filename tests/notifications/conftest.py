@@ -6,7 +6,6 @@ from leads.models import Lead, LeadEvent, Partner
 from notifications.backends import locmem
 from notifications.models import Recipient, StaffGroup
 from notifications.routing_defaults import routing_install
-from tests.notifications.webhook_receiver import receiver, second_receiver  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)
