@@ -199,7 +199,8 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-created_at", "id"]
         verbose_name_plural = "webhook deliveries"
-        constraints = [models.UniqueConstraint(fields=["endpoint", "source"], name="webhook_delivery_once")]
+        # (source, endpoint): the index also serves the lookup of an event's deliveries by source.
+        constraints = [models.UniqueConstraint(fields=["source", "endpoint"], name="webhook_delivery_once")]
         indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due")]
 
     def __str__(self) -> str:
