@@ -19,7 +19,13 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.dev
+# The TypeScript toolchain tests/clients uses (openapi-typescript, openapi-fetch, tsc), exactly as locked.
+TS_CLIENT := clients/typescript
+$(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed
 
 ## make run: the embedded set-up (SQLite, Celery eager, email and SMS to the console), seeded, on $(PORT).
 run: $(VENV)/.runtime
@@ -30,7 +36,7 @@ run: $(VENV)/.runtime
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint, types, schema, then the whole suite against PostgreSQL and Redis.
-test: $(VENV)/.dev services lint
+test: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest
 
 services: $(VENV)/.runtime
@@ -47,4 +53,4 @@ bench: $(VENV)/.dev
 	$(PY) bench/content.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache $(TS_CLIENT)/node_modules

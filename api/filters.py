@@ -23,6 +23,13 @@ class TherapyFilter(django_filters.FilterSet):
         fields = ["program"]
 
 
+class _OrderingFilter(django_filters.OrderingFilter):
+    """`?ordering=,` names no field: the default order stays, where django-filter would drop every order."""
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        return super().filter(qs, [name for name in value or [] if name] or None)
+
+
 class ArticleFilter(django_filters.FilterSet):
     program = django_filters.CharFilter(field_name="related_programs__slug", help_text="Program slug, e.g. `iop`.")
     therapy = django_filters.CharFilter(field_name="related_therapies__slug", help_text="Therapy slug, e.g. `cbt`.")
@@ -32,7 +39,7 @@ class ArticleFilter(django_filters.FilterSet):
         max_length=200,
         help_text="Full-text search over title, summary and body, best match first (unless `ordering` is given).",
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = _OrderingFilter(
         fields=(
             ("publish_at", "published_at"),
             ("title", "title"),

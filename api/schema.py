@@ -137,6 +137,7 @@ def content_schema(
         list_example = {name: example[name] for name in list_fields if name in example}
         operations = {
             "list": extend_schema(
+                operation_id=f"{tag}_list",
                 tags=[tag],
                 summary=list_summary,
                 description=f"{list_summary}, paginated (`page`, `page_size` up to 100).{_CACHING_NOTE}",
@@ -147,6 +148,7 @@ def content_schema(
         }
         if detail_summary:
             operations["retrieve"] = extend_schema(
+                operation_id=f"{tag}_retrieve",
                 tags=[tag],
                 summary=detail_summary,
                 description=f"{detail_summary} by its slug, with the full body and JSON-LD.{_CACHING_NOTE}",
@@ -160,6 +162,7 @@ def content_schema(
 
 
 site_schema = extend_schema(
+    operation_id="site_retrieve",
     tags=["site"],
     summary="Read the site profile",
     description=(
@@ -265,6 +268,7 @@ REFERRAL_EXAMPLE = {
 }
 
 lead_create_schema = extend_schema(
+    operation_id="leads_create",
     tags=["leads"],
     summary="Send a contact request",
     description=(
@@ -285,6 +289,7 @@ lead_create_schema = extend_schema(
 
 referral_schema = extend_schema_view(
     create=extend_schema(
+        operation_id="referrals_create",
         tags=["referrals"],
         summary="Send a referral",
         description=(
@@ -310,6 +315,7 @@ referral_schema = extend_schema_view(
         ],
     ),
     list=extend_schema(
+        operation_id="referrals_list",
         tags=["referrals"],
         summary="List your referrals",
         description="Your own referrals only, newest first (`referrals:read`): reference, status and its "
@@ -325,6 +331,7 @@ referral_schema = extend_schema_view(
         examples=[OpenApiExample("referrals", value=[REFERRAL_EXAMPLE], response_only=True)],
     ),
     retrieve=extend_schema(
+        operation_id="referrals_retrieve",
         tags=["referrals"],
         summary="Read one of your referrals",
         description="By reference (`referrals:read`). Another partner's reference answers 404, exactly like "
@@ -363,3 +370,79 @@ def sparse_fields_hook(result: dict[str, Any], generator: Any, request: Any, pub
         if name in names:
             component.pop("required", None)
     return result
+
+
+def client_names_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """POSTPROCESSING_HOOKS (after the enum hook): enums and objects that drf-spectacular leaves inline become
+    named components, so generated clients get one `Block`, `BlockTypeEnum`, `LevelOfCareEnum` or
+    `ArticleOrderingEnum` instead of a copy per use named after the operation (`ProgramsListLevelOfCare`)."""
+    from api.serializers.content import BLOCK_ITEM_SCHEMA
+
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    block_ref = _lift(schemas, "Block", {**BLOCK_ITEM_SCHEMA, "properties": {"type": {"$ref": _ref("BlockTypeEnum")}}})
+    _lift(schemas, "BlockTypeEnum", BLOCK_ITEM_SCHEMA["properties"]["type"])
+    for component in schemas.values():
+        for prop in component.get("properties", {}).values():
+            if prop.get("items") == BLOCK_ITEM_SCHEMA:
+                prop["items"] = block_ref
+
+    enums = {frozenset(schema["enum"]): name for name, schema in schemas.items() if "enum" in schema}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            # drf-spectacular writes AllowAny as "no requirement" (`[{}]`), which some generators read as
+            # "needs credentials"; no `security` at all says the same and reads right everywhere.
+            if operation.get("security") == [{}]:
+                del operation["security"]
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter["name"] == "ordering" and "enum" in schema.get("items", {}):
+                    resource = _listed_component(operation)
+                    schema["items"] = _lift(schemas, f"{resource}OrderingEnum", schema["items"])
+                elif "enum" in schema and frozenset(schema["enum"]) in enums:
+                    parameter["schema"] = {"$ref": _ref(enums[frozenset(schema["enum"])])}
+
+    member_names = _choice_member_names()
+    for schema in schemas.values():
+        if "enum" in schema:
+            schema["x-enum-varnames"] = [member_names.get(value) or _member_name(value) for value in schema["enum"]]
+    return result
+
+
+def _choice_member_names() -> dict[str, str]:
+    """Value → member name of the TextChoices in ENUM_NAME_OVERRIDES (`18_25` → `AGE_18_25`), so generated
+    clients name enum members as the server does, where they would otherwise write `VALUE_1`."""
+    from drf_spectacular.plumbing import deep_import_string
+    from drf_spectacular.settings import spectacular_settings
+
+    names: dict[str, str] = {}
+    for path in spectacular_settings.ENUM_NAME_OVERRIDES.values():
+        choices = deep_import_string(path) if isinstance(path, str) else path
+        if hasattr(choices, "names"):
+            names.update(zip(choices.values, choices.names, strict=True))
+    return names
+
+
+def _member_name(value: str) -> str:
+    """`-published_at` → `PUBLISHED_AT_DESC`, `` → `BLANK`, `family_or_friend` → `FAMILY_OR_FRIEND`."""
+    name = f"{value[1:]}_desc" if value.startswith("-") else value or "blank"
+    name = name.upper()
+    if not name.isidentifier() or name[0] == "_":
+        raise ValueError(f"No readable enum member name for {value!r}: add its choices to ENUM_NAME_OVERRIDES.")
+    return name
+
+
+def _ref(name: str) -> str:
+    return f"#/components/schemas/{name}"
+
+
+def _lift(schemas: dict[str, Any], name: str, schema: dict[str, Any]) -> dict[str, str]:
+    """Register `schema` as component `name` (one name, one schema: a clash is a bug to fix here)."""
+    if schemas.setdefault(name, schema) != schema:
+        raise ValueError(f"Two schemas named {name} in the OpenAPI document.")
+    return {"$ref": _ref(name)}
+
+
+def _listed_component(operation: dict[str, Any]) -> str:
+    """`Article` for a list operation answering `PaginatedArticleList`."""
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    return ref.rsplit("/", 1)[1].removeprefix("Paginated").removesuffix("List")

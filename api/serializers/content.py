@@ -12,17 +12,19 @@ from content.blocks import BLOCK_TYPES
 from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
 
 _JSONLD_SCHEMA = {"type": "object", "additionalProperties": True, "description": "schema.org JSON-LD object."}
+# One block of a body; api.schema.client_names_hook makes it the `Block` component.
+BLOCK_ITEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type"],
+    "properties": {"type": {"type": "string", "enum": list(BLOCK_TYPES)}},
+    "additionalProperties": True,
+}
 # The body's JSON Schema, inlined in OpenAPI 3.0 form (its $defs moved to a reusable component).
 _BODY_FIELD_SCHEMA = {
     "type": "array",
     "description": "Structured body: typed blocks (heading, paragraph, list, quote, call_to_action, "
     "crisis_resources). Inline text is a list of spans `{text, bold?, italic?, href?}`.",
-    "items": {
-        "type": "object",
-        "required": ["type"],
-        "properties": {"type": {"type": "string", "enum": list(BLOCK_TYPES)}},
-        "additionalProperties": True,
-    },
+    "items": BLOCK_ITEM_SCHEMA,
 }
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from api.serializers.content import CrisisResourceSerializer
@@ -18,6 +19,7 @@ US_STATES = {
     "AS", "MP",
 }  # fmt: skip
 PROGRAM_UNSURE = "unsure"
+RELATIONSHIP_CHOICES = [("self", "For myself"), ("family_or_friend", "For a family member or friend")]
 
 
 class StrictCharField(serializers.CharField):
@@ -148,12 +150,13 @@ class _PersonFields(StrictSerializer):
         return attrs
 
 
+# Request bodies' components get a `Request` suffix (COMPONENT_SPLIT_REQUEST): named after the resource, the
+# generated clients' types read `LeadRequest` and `ReferralRequest`, not `LeadRequestRequest`.
+@extend_schema_serializer(component_name="Lead")
 class LeadRequestSerializer(_PersonFields):
     """A contact request from the website form."""
 
-    relationship = serializers.ChoiceField(
-        choices=[("self", "For myself"), ("family_or_friend", "For a family member or friend")], default="self"
-    )
+    relationship = serializers.ChoiceField(choices=RELATIONSHIP_CHOICES, default="self")
     consent = ConsentSerializer()
     utm_source = StrictCharField(max_length=100, required=False, allow_blank=True)
     utm_medium = StrictCharField(max_length=100, required=False, allow_blank=True)
@@ -187,6 +190,7 @@ class ReferrerSerializer(StrictSerializer):
         return normalise_phone(value) if value.strip() else ""
 
 
+@extend_schema_serializer(component_name="Referral")
 class ReferralRequestSerializer(_PersonFields):
     """A partner's referral: the client's details, the referring clinician, and the clinical context."""
 

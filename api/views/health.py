@@ -33,6 +33,7 @@ def _json(body: dict, status: int = 200) -> HttpResponse:
 
 
 @extend_schema(
+    operation_id="healthz_retrieve",
     tags=["health"],
     summary="Liveness probe",
     description="200 while the process can serve requests. Checks no dependency.",
@@ -67,6 +68,7 @@ def _check_redis() -> str:
 
 
 @extend_schema(
+    operation_id="readyz_retrieve",
     tags=["health"],
     summary="Readiness probe",
     description="200 when the database and Redis answer; 503 problem+json naming what failed otherwise.",

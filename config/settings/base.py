@@ -201,9 +201,20 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.problem_media_type_hook",
         "api.schema.sparse_fields_hook",
+        "api.schema.client_names_hook",
     ],
+    # Every enum named after its choices, not after the field that happens to use it: names stay the same
+    # when a field is added or renamed, and a second `status` field never turns one into `Status4aeEnum`.
     "ENUM_NAME_OVERRIDES": {
         "PublicationStatusEnum": "content.models.PublicationStatus",
+        "LevelOfCareEnum": "content.models.Program.LevelOfCare",
+        "TherapyFormatEnum": "content.models.Therapy.Format",
+        "LeadStatusEnum": "leads.models.LeadStatus",
+        "NotAdmittedReasonEnum": "leads.models.NotAdmittedReason",
+        "UrgencyEnum": "leads.models.Urgency",
+        "ContactMethodEnum": "leads.models.ContactMethod",
+        "AgeRangeEnum": "leads.models.AgeRange",
+        "RelationshipEnum": "api.serializers.leads.RELATIONSHIP_CHOICES",
     },
     "TAGS": [
         {"name": "site", "description": "The center's profile: contact, hours, crisis resources."},

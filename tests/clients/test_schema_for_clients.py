@@ -1,0 +1,78 @@
+"""What generated clients are named after: operation ids, component and enum names, enum members."""
+
+import re
+
+import pytest
+import yaml
+
+# Client method names (openapi-python-client's modules, SDKs' functions) come from these: a change breaks
+# every client built before it, so it has to be made here, on purpose.
+OPERATION_IDS = {
+    ("get", "/api/v1/site/"): "site_retrieve",
+    ("get", "/api/v1/programs/"): "programs_list",
+    ("get", "/api/v1/programs/{slug}/"): "programs_retrieve",
+    ("get", "/api/v1/therapies/"): "therapies_list",
+    ("get", "/api/v1/therapies/{slug}/"): "therapies_retrieve",
+    ("get", "/api/v1/articles/"): "articles_list",
+    ("get", "/api/v1/articles/{slug}/"): "articles_retrieve",
+    ("get", "/api/v1/faqs/"): "faqs_list",
+    ("get", "/api/v1/testimonials/"): "testimonials_list",
+    ("post", "/api/v1/leads/"): "leads_create",
+    ("get", "/api/v1/referrals/"): "referrals_list",
+    ("post", "/api/v1/referrals/"): "referrals_create",
+    ("get", "/api/v1/referrals/{reference}/"): "referrals_retrieve",
+    ("get", "/healthz"): "healthz_retrieve",
+    ("get", "/readyz"): "readyz_retrieve",
+}
+
+
+@pytest.fixture(scope="module")
+def schema(openapi_document) -> dict:
+    return yaml.safe_load(openapi_document.read_text())
+
+
+def test_operation_ids_are_the_published_snake_case_names(schema):
+    found = {
+        (method, path): operation["operationId"]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+    assert found == OPERATION_IDS
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", operation_id) for operation_id in found.values())
+
+
+def test_component_names_read_as_what_they_are(schema):
+    names = set(schema["components"]["schemas"])
+
+    # No hash from an enum name collision (drf-spectacular's `Status4aeEnum`), no doubled suffix.
+    assert not [name for name in names if re.search(r"[0-9A-F][0-9a-f]{2}Enum$", name)]
+    assert not [name for name in names if "RequestRequest" in name]
+    assert {"LeadRequest", "LeadReceipt", "ReferralRequest", "Referral", "Problem", "Block"} <= names
+    assert {
+        "AgeRangeEnum", "ArticleOrderingEnum", "BlankEnum", "BlockTypeEnum", "ContactMethodEnum", "LeadStatusEnum",
+        "LevelOfCareEnum", "NotAdmittedReasonEnum", "RelationshipEnum", "TherapyFormatEnum", "UrgencyEnum",
+    } == {name for name in names if name.endswith("Enum")}  # fmt: skip
+
+
+def test_every_enum_names_its_members_as_identifiers(schema):
+    enums = {name: schema for name, schema in schema["components"]["schemas"].items() if "enum" in schema}
+
+    for name, enum in enums.items():
+        members = enum["x-enum-varnames"]
+        assert len(members) == len(enum["enum"]) == len(set(members)), name
+        assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*", member) for member in members), (name, members)
+    age_ranges = enums["AgeRangeEnum"]
+    assert dict(zip(age_ranges["enum"], age_ranges["x-enum-varnames"], strict=True))["18_25"] == "AGE_18_25"
+
+
+def test_query_parameters_and_bodies_use_the_named_components(schema):
+    programs = {p["name"]: p for p in schema["paths"]["/api/v1/programs/"]["get"]["parameters"]}
+    articles = {p["name"]: p for p in schema["paths"]["/api/v1/articles/"]["get"]["parameters"]}
+    body = schema["components"]["schemas"]["Article"]["properties"]["body"]
+
+    assert programs["level_of_care"]["schema"] == {"$ref": "#/components/schemas/LevelOfCareEnum"}
+    assert articles["ordering"]["schema"]["items"] == {"$ref": "#/components/schemas/ArticleOrderingEnum"}
+    assert body["items"] == {"$ref": "#/components/schemas/Block"}
+    # The contact form needs no credentials: no security requirement, not an empty one.
+    assert "security" not in schema["paths"]["/api/v1/leads/"]["post"]
