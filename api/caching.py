@@ -124,6 +124,15 @@ def stored_response(request: HttpRequest, *, query_params: Iterable[str]) -> Htt
     return _respond(request, rendered) if rendered is not None else None
 
 
+def preview_response(body: bytes) -> HttpResponse:
+    """An editor's draft preview: never stored by anyone (no ETag, no Last-Modified), never indexed."""
+    response = HttpResponse(body, content_type="application/json")
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Preview"] = "true"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 def _respond(request: HttpRequest, rendered: Rendered) -> HttpResponseBase:
     response = HttpResponse(rendered["body"], content_type="application/json")
     response["ETag"] = rendered["etag"]

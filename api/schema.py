@@ -111,6 +111,38 @@ CACHE_HEADERS = [
 ]
 
 
+PREVIEW_REFUSED = problem(
+    "The draft preview token is tampered with, for another item, or expired (`preview_token_expired`).",
+    status=403,
+    code="preview_token_invalid",
+    detail="This preview link is not valid. Open a new one from the admin.",
+)
+PREVIEW_PARAMETERS = [
+    OpenApiParameter(
+        "preview",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        description="An editor's draft preview token, from the admin's preview links. The item is returned in "
+        "its saved state whatever its status or publication time, with `X-Content-Preview: true` and "
+        "`Cache-Control: no-store, private`; it is never cached. A bad or expired token is a `403` problem "
+        "(`preview_token_invalid`, `preview_token_expired`), never the published version.",
+    ),
+    OpenApiParameter(
+        "Content-Preview-Token",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="The draft preview token as a header instead of `?preview=` (the query parameter wins).",
+    ),
+    OpenApiParameter(
+        "X-Content-Preview",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="`true` on a draft preview (sent with `Cache-Control: no-store, private`, no `ETag`).",
+    ),
+]
+
+
 def _fields_parameter(serializer_class: type[serializers.BaseSerializer], *, many: bool) -> OpenApiParameter:
     available = field_names(serializer_class)
     defaults = list_field_names(serializer_class) if many else None
@@ -150,8 +182,15 @@ def content_schema(
                 tags=[tag],
                 summary=detail_summary,
                 description=f"{detail_summary} by its slug, with the full body and JSON-LD.{_CACHING_NOTE}",
-                parameters=[_fields_parameter(serializer_class, many=False), *CACHE_HEADERS],
-                responses={200: serializer_class, 304: NOT_MODIFIED, 400: BAD_QUERY, 404: NOT_FOUND, 429: THROTTLED},
+                parameters=[_fields_parameter(serializer_class, many=False), *CACHE_HEADERS, *PREVIEW_PARAMETERS],
+                responses={
+                    200: serializer_class,
+                    304: NOT_MODIFIED,
+                    400: BAD_QUERY,
+                    403: PREVIEW_REFUSED,
+                    404: NOT_FOUND,
+                    429: THROTTLED,
+                },
                 examples=[OpenApiExample(tag, value=example, response_only=True)],
             )
         return extend_schema_view(**operations)(viewset)  # type: ignore[type-var]

@@ -6,10 +6,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from content import models, services
+from content import models, preview, services
 from content.models import Publishable
 
 
@@ -46,7 +47,28 @@ class PublishableAdmin(admin.ModelAdmin):
 
 
 class WithBodyAdmin(PublishableAdmin):
-    readonly_fields = ["body_preview", "created_at", "updated_at"]
+    readonly_fields = ["preview_links", "body_preview", "created_at", "updated_at"]
+
+    @admin.display(description="Preview links")
+    def preview_links(self, obj: Any) -> SafeString:
+        if obj is None or obj.pk is None:
+            return format_html("<em>{}</em>", "Save the item to get its preview links.")
+        pattern = models.SiteProfile.objects.filter(id=1).values_list("preview_url_pattern", flat=True).first()
+        links = preview.preview_links(item=obj, pattern=pattern or "")
+        website = (
+            format_html('<a href="{}" target="_blank" rel="noopener">Preview on the website</a> · ', links.website_url)
+            if links.website_url
+            else format_html(
+                "<em>{}</em> · ", "Set a preview URL pattern in the site profile to preview on the website."
+            )
+        )
+        return format_html(
+            '{}<a href="{}" target="_blank" rel="noopener">Preview the API response</a><br>'
+            "<small>The saved state, whatever its status. These links work until {} for anyone who has them.</small>",
+            website,
+            links.api_path,
+            timezone.localtime(links.expires_at).strftime("%Y-%m-%d %H:%M %Z"),
+        )
 
     @admin.display(description="Preview of the rendered body")
     def body_preview(self, obj: Any) -> SafeString:
@@ -79,7 +101,7 @@ class ArticleAdmin(WithBodyAdmin):
     search_fields = ["title", "summary", "body_text"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags", "related_programs", "related_therapies"]
-    readonly_fields = ["body_preview", "reading_time_minutes", "created_at", "updated_at"]
+    readonly_fields = ["preview_links", "body_preview", "reading_time_minutes", "created_at", "updated_at"]
 
 
 @admin.register(models.FAQ)

@@ -4,6 +4,7 @@ Publishing rule (one place, `Publishable.objects.live()`): an item is live when 
 and its `publish_at` has come. A scheduled item therefore appears by itself, with nobody running a command.
 """
 
+import string
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any, ClassVar
@@ -84,6 +85,30 @@ def validate_blocks(value: Any) -> None:
         validate_body(value)
     except InvalidBody as exc:
         raise ValidationError(exc.messages) from exc
+
+
+# Placeholders a site profile's preview URL pattern may use; `{token}` is required.
+PREVIEW_URL_PLACEHOLDERS = ("type", "slug", "token", "lang")
+
+
+def validate_preview_url_pattern(pattern: str) -> None:
+    """A preview URL pattern: an http(s) URL using only the known placeholders, `{token}` among them."""
+    if not pattern:
+        return
+    if not pattern.startswith(("https://", "http://")):
+        raise ValidationError("Use an absolute http(s) URL.")
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+    except ValueError as exc:
+        raise ValidationError(f"Not a valid pattern: {exc}.") from exc
+    unknown = sorted(names - set(PREVIEW_URL_PLACEHOLDERS))
+    if unknown:
+        raise ValidationError(
+            f"Unknown placeholder(s): {', '.join('{' + name + '}' for name in unknown)}. "
+            f"Use {', '.join('{' + name + '}' for name in PREVIEW_URL_PLACEHOLDERS)}."
+        )
+    if "token" not in names:
+        raise ValidationError("The pattern must contain {token}.")
 
 
 def _empty_list() -> list[Any]:
@@ -290,6 +315,14 @@ class SiteProfile(models.Model):
     seo_title = models.CharField(max_length=70, blank=True)
     seo_description = models.CharField(max_length=160, blank=True)
     canonical_path = models.CharField(max_length=200, default="/")
+    preview_url_pattern = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_preview_url_pattern],
+        help_text="The website's draft preview page, for the admin's preview links, e.g. "
+        "https://www.example.org/api/preview?type={type}&slug={slug}&token={token}&lang={lang}. "
+        "Placeholders: {type} (programs, therapies, articles), {slug}, {token} (required), {lang}.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

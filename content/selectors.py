@@ -71,21 +71,30 @@ _THERAPY_REF = ("slug", "name", "abbreviation")
 _TAG_REF = ("slug", "name")
 
 
-def program_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Program]:
+def _items(model: type[Program] | type[Therapy] | type[Article], *, drafts: bool) -> Any:
+    # `drafts`: every saved item whatever its status or publish_at, for an editor's preview (content.preview).
+    return model.objects.all() if drafts else model.objects.live()
+
+
+def program_list(*, relations: Collection[str] | None = ALL, drafts: bool = False) -> QuerySet[Program]:
     values = {"therapies": _THERAPY_REF}
-    programs = Program.objects.live().with_related_values(**{name: values[name] for name in _wanted(values, relations)})
+    programs = _items(Program, drafts=drafts).with_related_values(
+        **{name: values[name] for name in _wanted(values, relations)}
+    )
     faqs = {"faqs": FAQ.objects.live().only("id", "question", "answer", "order", "program_id")}
     return _prefetch(programs, faqs, relations)
 
 
-def therapy_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Therapy]:
+def therapy_list(*, relations: Collection[str] | None = ALL, drafts: bool = False) -> QuerySet[Therapy]:
     available = {"programs": _live_programs()}
-    return _prefetch(Therapy.objects.live(), available, relations)
+    return _prefetch(_items(Therapy, drafts=drafts), available, relations)
 
 
-def article_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Article]:
+def article_list(*, relations: Collection[str] | None = ALL, drafts: bool = False) -> QuerySet[Article]:
     values = {"tags": _TAG_REF, "related_programs": _PROGRAM_REF, "related_therapies": _THERAPY_REF}
-    return Article.objects.live().with_related_values(**{name: values[name] for name in _wanted(values, relations)})
+    return _items(Article, drafts=drafts).with_related_values(
+        **{name: values[name] for name in _wanted(values, relations)}
+    )
 
 
 def article_search(*, articles: QuerySet[Article], text: str) -> QuerySet[Article]:

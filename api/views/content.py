@@ -12,16 +12,27 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api import examples, filters
-from api.caching import content_response, stored_response
+from api.caching import content_response, preview_response, stored_response
 from api.fields import FIELDS_PARAM, selected_fields
 from api.negotiation import ACCEPTS_JSON
 from api.renderers import dumps
 from api.schema import content_schema, site_schema
 from api.serializers import content as serializers
 from api.throttling import ContentReadThrottle
-from content import selectors
+from content import preview, selectors
 
 _COMMON_PARAMS = ("page", "page_size", FIELDS_PARAM)
+# An editor's draft preview token (content.preview), as a query parameter or a header.
+PREVIEW_PARAM = "preview"
+PREVIEW_HEADER = "Content-Preview-Token"
+_PREVIEW_META = "HTTP_CONTENT_PREVIEW_TOKEN"
+
+
+def preview_token_of(request: HttpRequest) -> str | None:
+    """The preview token a request carries, or None; an empty one is still a (bad) token, never ignored."""
+    if PREVIEW_PARAM in request.GET:
+        return request.GET[PREVIEW_PARAM]
+    return request.META.get(_PREVIEW_META)
 
 
 @functools.cache
@@ -66,11 +77,15 @@ class ContentListViewSet(viewsets.GenericViewSet):
             and "HTTP_AUTHORIZATION" not in request.META
             and request.META.get("HTTP_ACCEPT", "").strip() in ACCEPTS_JSON
             and "format" not in request.GET
+            # A draft preview is never read from nor written to the response cache.
+            and PREVIEW_PARAM not in request.GET
+            and _PREVIEW_META not in request.META
         )
 
-    def _queryset_for(self, fields: list[str]) -> QuerySet:
+    def _queryset_for(self, fields: list[str], *, drafts: bool = False) -> QuerySet:
         deferred = [column for field, columns in self.deferrable.items() if field not in fields for column in columns]
-        queryset = type(self).selector(relations=fields)
+        selector = type(self).selector
+        queryset = selector(relations=fields, drafts=True) if drafts else selector(relations=fields)
         return self.filter_queryset(queryset).defer(*self.never_loaded, *deferred)
 
     def _fields(self) -> list[str]:
@@ -105,6 +120,8 @@ class ContentViewSet(ContentListViewSet):
     deferrable = {"body": ("body_json",), "body_html": ("body_html",)}
     # `body` (jsonb) is for editors; the API embeds the same blocks from `body_json`.
     never_loaded = ("editor_notes", "body", "body_text")
+    # The type a preview token must name (content.preview.PREVIEW_TYPES).
+    preview_type: ClassVar[str]
 
     def _render_detail(self) -> bytes:
         fields = self._fields()
@@ -114,7 +131,19 @@ class ContentViewSet(ContentListViewSet):
         return dumps(self.get_serializer_class()(item, context=self._context(fields)).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        token = preview_token_of(request)
+        if token is not None:
+            return preview_response(self._render_preview(token))
         return content_response(request, renderer=self._render_detail, query_params=self._query_params())
+
+    def _render_preview(self, token: str) -> bytes:
+        """The item the token opens, in its saved state whatever its status; the slug must be the item's."""
+        item_id = preview.preview_token_check(token=token, content_type=self.preview_type)
+        fields = self._fields()
+        item = self._queryset_for(fields, drafts=True).filter(pk=item_id, slug=self.kwargs["slug"]).first()
+        if item is None:
+            raise NotFound()
+        return dumps(self.get_serializer_class()(item, context=self._context(fields)).data)
 
 
 @content_schema(
@@ -125,6 +154,7 @@ class ContentViewSet(ContentListViewSet):
 )
 class ProgramViewSet(ContentViewSet):
     selector = staticmethod(selectors.program_list)
+    preview_type = "programs"
     serializer_class = serializers.ProgramSerializer
     filterset_class = filters.ProgramFilter
 
@@ -137,6 +167,7 @@ class ProgramViewSet(ContentViewSet):
 )
 class TherapyViewSet(ContentViewSet):
     selector = staticmethod(selectors.therapy_list)
+    preview_type = "therapies"
     serializer_class = serializers.TherapySerializer
     filterset_class = filters.TherapyFilter
 
@@ -146,6 +177,7 @@ class TherapyViewSet(ContentViewSet):
 )
 class ArticleViewSet(ContentViewSet):
     selector = staticmethod(selectors.article_list)
+    preview_type = "articles"
     serializer_class = serializers.ArticleSerializer
     filterset_class = filters.ArticleFilter
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from corsheaders.defaults import default_headers as cors_default_headers
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -149,7 +150,9 @@ PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "https://www.example.org").rstrip("
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "POST"]
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Language"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Language", "X-Content-Preview"]
+# The website's preview page may send the draft preview token as a header instead of `?preview=`.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "content-preview-token")
 
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
@@ -275,6 +278,8 @@ CONTENT_CACHE_TIMEOUT = env_int("CONTENT_CACHE_TIMEOUT", 3600)
 CONTENT_LOCAL_CACHE_BYTES = env_int("CONTENT_LOCAL_CACHE_BYTES", 32 * 1024 * 1024)
 CONTENT_MAX_AGE = env_int("CONTENT_MAX_AGE", 60)
 CONTENT_STALE_WHILE_REVALIDATE = env_int("CONTENT_STALE_WHILE_REVALIDATE", 300)
+# Seconds an editor's draft preview link (content/preview.py) stays valid after the admin page made it.
+CONTENT_PREVIEW_MAX_AGE = env_int("CONTENT_PREVIEW_MAX_AGE", 3600)
 
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
