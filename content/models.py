@@ -60,10 +60,23 @@ class PublishableQuerySet(models.QuerySet):
 def attach_related_values(items: list[Any], *, relations: dict[str, tuple[str, ...]]) -> None:
     """Set `prefetched_<name>` on each item: its live related rows as objects with the given attributes."""
     model, ids, now = type(items[0]), [item.pk for item in items], timezone.now()
+    from content.i18n import active_language, fallback_order, translated_fields
+
+    lang = active_language()
     for name, attributes in relations.items():
         field = model._meta.get_field(name)
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
         target_model = field.related_model
+        # A translated attribute is read in the reader's language, falling back to English: one column per
+        # language in the fallback order (the through model's manager does not know of translations).
+        translated = set(translated_fields(target_model))
+        languages = fallback_order(lang)
+        columns = {
+            attribute: [f"{target}__{attribute}_{code}" for code in languages]
+            if attribute in translated
+            else [f"{target}__{attribute}"]
+            for attribute in attributes
+        }
         rows = field.remote_field.through.objects.filter(**{f"{source}_id__in": ids})
         if issubclass(target_model, Publishable):
             rows = rows.filter(**{f"{target}__status": PublicationStatus.PUBLISHED, f"{target}__publish_at__lte": now})
@@ -71,11 +84,19 @@ def attach_related_values(items: list[Any], *, relations: dict[str, tuple[str, .
             f"-{target}__{key[1:]}" if key.startswith("-") else f"{target}__{key}"
             for key in target_model._meta.ordering
         ]
+        # An empty translation is NULL or "": then the next language's, or the field's default (as the
+        # descriptor of a translated field does).
+        defaults = {attribute: target_model._meta.get_field(attribute).get_default() for attribute in attributes}
         grouped: dict[Any, list[SimpleNamespace]] = defaultdict(list)
         for source_id, *values in rows.order_by(*ordering).values_list(
-            f"{source}_id", *(f"{target}__{attribute}" for attribute in attributes)
+            f"{source}_id", *(column for names in columns.values() for column in names)
         ):
-            grouped[source_id].append(SimpleNamespace(**dict(zip(attributes, values, strict=True))))
+            found, position = {}, 0
+            for attribute, names in columns.items():
+                candidates = values[position : position + len(names)]
+                position += len(names)
+                found[attribute] = next((value for value in candidates if value), defaults[attribute])
+            grouped[source_id].append(SimpleNamespace(**found))
         for item in items:
             setattr(item, f"prefetched_{name}", grouped.get(item.pk, []))
 

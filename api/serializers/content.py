@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import SparseFieldsSerializer
-from content import jsonld
+from content import i18n, jsonld
 from content.blocks import BLOCK_TYPES
 from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
 
@@ -40,6 +40,36 @@ class BodyField(serializers.Field):
 @extend_schema_field(_JSONLD_SCHEMA)
 class JsonLdField(serializers.SerializerMethodField):
     pass
+
+
+class LocalizedFields(serializers.Serializer):
+    """The language of a content item's text, and which of its fields had to be shown in English. A sparse
+    fieldset (`?fields=`) leaves them out unless it names them, like any field.
+
+    `Meta.translated` maps each response field to the model fields it shows (content.translation).
+    """
+
+    language = serializers.SerializerMethodField(
+        help_text="The language of this item's text: `en` or `es` (as `Content-Language`), requested with "
+        "`?lang=` or `Accept-Language`."
+    )
+    fallback_fields = serializers.SerializerMethodField(
+        help_text="Fields of this item shown in English because they have no text in `language` yet; always "
+        "empty for `en`. Related items (a program's therapies, tags) fall back too, unlisted."
+    )
+
+    def get_language(self, item: Any) -> str:
+        return str(self.context.get("lang", i18n.DEFAULT_LANGUAGE))
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_fallback_fields(self, item: Any) -> list[str]:
+        translated: dict[str, tuple[str, ...]] = self.Meta.translated  # type: ignore[attr-defined]
+        shown = {name: fields for name, fields in translated.items() if name in self.fields}
+        return i18n.fallback_fields(item, fields=shown, lang=self.get_language(item))
+
+
+_SEO_FIELDS = ("seo_title", "seo_description")
+_BODY_FIELDS = {"body": ("body_json",), "body_html": ("body_html",)}
 
 
 class SeoSerializer(serializers.Serializer):
@@ -124,7 +154,7 @@ class ScheduleSerializer(serializers.Serializer):
     )
 
 
-class _Published(SparseFieldsSerializer):
+class _Published(LocalizedFields, SparseFieldsSerializer):
     published_at = serializers.DateTimeField(source="publish_at", read_only=True)
     seo = serializers.SerializerMethodField()
     json_ld = JsonLdField()
@@ -160,6 +190,8 @@ class ProgramSerializer(_Published):
             "json_ld",
             "published_at",
             "updated_at",
+            "language",
+            "fallback_fields",
         ]
         list_fields = [
             "slug",
@@ -173,7 +205,15 @@ class ProgramSerializer(_Published):
             "seo",
             "published_at",
             "updated_at",
+            "language",
+            "fallback_fields",
         ]
+        translated = {
+            **{name: (name,) for name in ("name", "short_name", "summary", "typical_length", "who_it_is_for")},
+            **{name: (name,) for name in ("conditions_addressed", "what_to_expect")},
+            **_BODY_FIELDS,
+            "seo": _SEO_FIELDS,
+        }
 
     @extend_schema_field(ScheduleSerializer)
     def get_schedule(self, program: Program) -> dict[str, Any]:
@@ -209,8 +249,26 @@ class TherapySerializer(_Published):
             "json_ld",
             "published_at",
             "updated_at",
+            "language",
+            "fallback_fields",
         ]
-        list_fields = ["slug", "name", "abbreviation", "summary", "formats", "programs", "seo", "updated_at"]
+        list_fields = [
+            "slug",
+            "name",
+            "abbreviation",
+            "summary",
+            "formats",
+            "programs",
+            "seo",
+            "updated_at",
+            "language",
+            "fallback_fields",
+        ]
+        translated = {
+            **{name: (name,) for name in ("name", "abbreviation", "summary")},
+            **_BODY_FIELDS,
+            "seo": _SEO_FIELDS,
+        }
 
     @extend_schema_field(SeoSerializer)
     def get_seo(self, therapy: Therapy) -> dict[str, str]:
@@ -245,7 +303,10 @@ class ArticleSerializer(_Published):
             "body_html",
             "seo",
             "json_ld",
+            "language",
+            "fallback_fields",
         ]
+        translated = {"title": ("title",), "summary": ("summary",), **_BODY_FIELDS, "seo": _SEO_FIELDS}
         list_fields = [
             "slug",
             "title",
@@ -257,6 +318,8 @@ class ArticleSerializer(_Published):
             "reading_time_minutes",
             "published_at",
             "updated_at",
+            "language",
+            "fallback_fields",
         ]
 
     @extend_schema_field(SeoSerializer)
@@ -270,17 +333,18 @@ class ArticleSerializer(_Published):
         return jsonld.article_jsonld(article, path=path, organization=self._organization())
 
 
-class FAQSerializer(SparseFieldsSerializer):
+class FAQSerializer(LocalizedFields, SparseFieldsSerializer):
     program: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
 
     class Meta:
         model = FAQ
-        fields = ["id", "question", "answer", "program", "order"]
+        fields = ["id", "question", "answer", "program", "order", "language", "fallback_fields"]
+        translated = {"question": ("question",), "answer": ("answer",)}
 
 
-class TestimonialSerializer(SparseFieldsSerializer):
+class TestimonialSerializer(LocalizedFields, SparseFieldsSerializer):
     program: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
@@ -288,7 +352,8 @@ class TestimonialSerializer(SparseFieldsSerializer):
 
     class Meta:
         model = Testimonial
-        fields = ["id", "quote", "attribution", "program", "published_at"]
+        fields = ["id", "quote", "attribution", "program", "published_at", "language", "fallback_fields"]
+        translated = {"quote": ("quote",), "attribution": ("attribution",)}
 
 
 ADDRESS_FIELDS = ("street_address", "city", "region", "postal_code", "country")
@@ -322,7 +387,7 @@ class CallToActionSerializer(serializers.Serializer):
     href = serializers.CharField()
 
 
-class SiteProfileSerializer(serializers.ModelSerializer):
+class SiteProfileSerializer(LocalizedFields, serializers.ModelSerializer):
     address = serializers.SerializerMethodField()
     hours = OpeningHoursSerializer(many=True, read_only=True)
     crisis_resources = CrisisResourceSerializer(many=True, read_only=True)
@@ -346,7 +411,15 @@ class SiteProfileSerializer(serializers.ModelSerializer):
             "seo",
             "json_ld",
             "updated_at",
+            "language",
+            "fallback_fields",
         ]
+        translated = {
+            "licence_statement": ("licence_statement",),
+            "crisis_resources": ("crisis_resources",),
+            "calls_to_action": ("calls_to_action",),
+            "seo": _SEO_FIELDS,
+        }
 
     @extend_schema_field(AddressSerializer)
     def get_address(self, profile: SiteProfile) -> dict[str, str]:

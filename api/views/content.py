@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import translation
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -14,13 +15,15 @@ from rest_framework.views import APIView
 from api import examples, filters
 from api.caching import content_response, preview_response, stored_response
 from api.fields import FIELDS_PARAM, selected_fields
+from api.language import requested_language, response_language
 from api.negotiation import ACCEPTS_JSON
 from api.renderers import dumps
 from api.schema import content_schema, site_schema
 from api.serializers import content as serializers
 from api.throttling import ContentReadThrottle
-from content import preview, selectors
+from content import i18n, preview, selectors
 
+# `lang` is not among them: the negotiated language is a part of the cache key of its own (api.caching).
 _COMMON_PARAMS = ("page", "page_size", FIELDS_PARAM)
 # An editor's draft preview token (content.preview), as a query parameter or a header.
 PREVIEW_PARAM = "preview"
@@ -53,6 +56,8 @@ class ContentListViewSet(viewsets.GenericViewSet):
     deferrable: ClassVar[dict[str, tuple[str, ...]]] = {}
     # Columns no response shows.
     never_loaded: ClassVar[tuple[str, ...]] = ("editor_notes",)
+    # The negotiated language of the response being rendered (api.language).
+    _lang: str = i18n.DEFAULT_LANGUAGE
 
     def get_queryset(self) -> QuerySet:
         return type(self).selector()
@@ -61,10 +66,11 @@ class ContentListViewSet(viewsets.GenericViewSet):
         """Serve a response already rendered under the current content version before DRF's machinery
         (request wrapping, negotiation, filters): for a warm page that machinery cost more than the rest.
         Throttling still counts the request; anything unusual takes the ordinary path."""
-        if self._may_serve_stored(request):
+        lang = requested_language(request)
+        if lang is not None and self._may_serve_stored(request):
             throttle = ContentReadThrottle()
             if throttle.allow_request(request, self):  # type: ignore[arg-type]
-                stored = stored_response(request, query_params=self._query_params())
+                stored = stored_response(request, query_params=self._query_params(), lang=lang)
                 if stored is not None:
                     stored["Allow"] = ", ".join(self.allowed_methods)
                     return stored
@@ -86,7 +92,11 @@ class ContentListViewSet(viewsets.GenericViewSet):
         deferred = [column for field, columns in self.deferrable.items() if field not in fields for column in columns]
         selector = type(self).selector
         queryset = selector(relations=fields, drafts=True) if drafts else selector(relations=fields)
-        return self.filter_queryset(queryset).defer(*self.never_loaded, *deferred)
+        # A translated name given to defer() stands for its every language (modeltranslation); then the
+        # columns this language never reads (other languages', the untranslated copy) go too, through
+        # Django's own defer(), which takes them as the exact columns they are.
+        queryset = self.filter_queryset(queryset).defer(*self.never_loaded, *deferred)
+        return QuerySet.defer(queryset, *i18n.unread_columns(queryset.model, self._lang))
 
     def _fields(self) -> list[str]:
         return selected_fields(self.request, self.get_serializer_class(), many=self.action == "list")
@@ -94,6 +104,7 @@ class ContentListViewSet(viewsets.GenericViewSet):
     def _context(self, fields: list[str]) -> dict[str, Any]:
         context = self.get_serializer_context()
         context["fields"] = fields
+        context["lang"] = self._lang
         if "json_ld" in fields:
             context["organization_name"] = selectors.organization_name()
         return context
@@ -108,8 +119,19 @@ class ContentListViewSet(viewsets.GenericViewSet):
         data = serializer_class(page, many=True, context=self._context(fields)).data
         return dumps(self.paginator.get_paginated_data(data))  # type: ignore[union-attr]
 
+    def _in_language(self, render: Callable[[], bytes]) -> Callable[[], bytes]:
+        """`render` with the negotiated language active: translated fields read its columns (modeltranslation)."""
+        self._lang = response_language(self.request)
+
+        def rendered() -> bytes:
+            with translation.override(self._lang):
+                return render()
+
+        return rendered
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return content_response(request, renderer=self._render_list, query_params=self._query_params())
+        renderer = self._in_language(self._render_list)
+        return content_response(request, renderer=renderer, query_params=self._query_params(), lang=self._lang)
 
 
 class ContentViewSet(ContentListViewSet):
@@ -133,8 +155,9 @@ class ContentViewSet(ContentListViewSet):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         token = preview_token_of(request)
         if token is not None:
-            return preview_response(self._render_preview(token))
-        return content_response(request, renderer=self._render_detail, query_params=self._query_params())
+            return preview_response(self._in_language(lambda: self._render_preview(token))(), lang=self._lang)
+        renderer = self._in_language(self._render_detail)
+        return content_response(request, renderer=renderer, query_params=self._query_params(), lang=self._lang)
 
     def _render_preview(self, token: str) -> bytes:
         """The item the token opens, in its saved state whatever its status; the slug must be the item's."""
@@ -201,10 +224,13 @@ class SiteProfileView(APIView):
 
     @site_schema
     def get(self, request: Request) -> HttpResponseBase:
-        return content_response(request, renderer=self._render, query_params=())
+        lang = response_language(request)
 
-    def _render(self) -> bytes:
-        profile = selectors.site_profile_get()
-        if profile is None:
-            raise NotFound("The site profile has not been set up yet.")
-        return dumps(serializers.SiteProfileSerializer(profile).data)
+        def render() -> bytes:
+            with translation.override(lang):
+                profile = selectors.site_profile_get()
+                if profile is None:
+                    raise NotFound("The site profile has not been set up yet.")
+                return dumps(serializers.SiteProfileSerializer(profile, context={"lang": lang}).data)
+
+        return content_response(request, renderer=render, query_params=(), lang=lang)

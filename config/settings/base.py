@@ -24,6 +24,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 
 INSTALLED_APPS = [
+    # https://django-modeltranslation.readthedocs.io/ — before the admin, as it asks: per-language columns.
+    "modeltranslation",
     "config.apps.AdminConfig",  # Django's admin, with optional two-factor sign-in (config/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -125,7 +127,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Content languages: every editable text has an English and a Spanish column (content/translation.py).
+# English is the default and the fallback: a Spanish response shows English where no Spanish is written.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 # Arizona keeps no daylight saving time.
 TIME_ZONE = env_str("TIME_ZONE", "America/Phoenix")
 USE_I18N = True
