@@ -7,8 +7,8 @@ therefore needs the Spanish and the English columns, an English reader only the 
 the untranslated original column (modeltranslation keeps it as a copy of the default language).
 """
 
-import functools
 from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Field, Model
@@ -32,13 +32,19 @@ def fallback_order(lang: str) -> tuple[str, ...]:
     return (lang,) if lang == DEFAULT_LANGUAGE else (lang, DEFAULT_LANGUAGE)
 
 
-@functools.cache
-def translated_fields(model: type[Model]) -> tuple[str, ...]:
+_translated: dict[type[Model], frozenset[str]] = {}
+
+
+def translated_fields(model: type[Model]) -> frozenset[str]:
     """Names of the model's fields that have a column per language (none when it is not registered)."""
-    try:
-        return tuple(translator.get_options_for_model(model).all_fields)
-    except NotRegistered:
-        return ()
+    names = _translated.get(model)
+    if names is None:
+        try:
+            names = frozenset(translator.get_options_for_model(model).all_fields)
+        except NotRegistered:
+            names = frozenset()
+        _translated[model] = names
+    return names
 
 
 _unread: dict[tuple[type[Model], str], tuple[str, ...]] = {}
@@ -57,10 +63,34 @@ def unread_columns(model: type[Model], lang: str) -> tuple[str, ...]:
     return columns
 
 
+_defaults: dict[tuple[type[Model], str], object] = {}
+
+
+def _default(model: type[Model], name: str) -> object:
+    key = (model, name)
+    if key not in _defaults:
+        field = model._meta.get_field(name)
+        _defaults[key] = field.get_default() if isinstance(field, Field) else None
+    return _defaults[key]
+
+
 def _missing(model: type[Model], name: str, value: object) -> bool:
     # As modeltranslation decides to fall back: no value, or the field's default.
+    return value is None or value == _default(model, name)
+
+
+def localized(item: Model, name: str, lang: str) -> Any:
+    """`item.<name>` as a reader of `lang` sees it, exactly what modeltranslation's descriptor returns, read
+    straight from the loaded columns: the descriptor costs about 8 µs a read, and a page of twenty articles
+    with their bodies reads eighty of them."""
+    model, values = type(item), item.__dict__
+    for code in fallback_order(lang):
+        column = f"{name}_{code}"
+        value = values[column] if column in values else getattr(item, column)  # a deferred column loads
+        if not _missing(model, name, value):
+            return value
     field = model._meta.get_field(name)
-    return value is None or (isinstance(field, Field) and value == field.get_default())
+    return field.get_default() if isinstance(field, Field) else None  # a fresh one: a list may be changed
 
 
 def fallback_fields(item: Model, *, fields: Mapping[str, tuple[str, ...]], lang: str) -> list[str]:

@@ -3,9 +3,8 @@
 A token names one item, by its API type (`programs`, `therapies`, `articles`) and its primary key, and is
 signed with the project's SECRET_KEY under a salt of its own (a lead acknowledgement token can never pass
 for a preview token, nor the reverse). It expires after CONTENT_PREVIEW_MAX_AGE seconds. Nothing is stored:
-rotating SECRET_KEY (keeping the old one in SECRET_KEY_FALLBACKS for an hour) is the way to revoke every
-link at once. A token is checked before any database read, so a bad token answers the same whether or not
-the item exists.
+anyone holding a link sees the draft until then, and rotating SECRET_KEY revokes every link at once. A token
+is checked before any database read, so a bad token answers the same whether or not the item exists.
 """
 
 from dataclasses import dataclass

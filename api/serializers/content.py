@@ -5,6 +5,8 @@ from typing import Any
 import orjson
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 
 from api.fields import SparseFieldsSerializer
 from content import i18n, jsonld
@@ -61,6 +63,25 @@ class LocalizedFields(serializers.Serializer):
     def get_language(self, item: Any) -> str:
         return str(self.context.get("lang", i18n.DEFAULT_LANGUAGE))
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """DRF's, except that a field showing a translated column reads it with `content.i18n.localized`
+        rather than through modeltranslation's descriptor: the same value, at a fraction of the cost."""
+        lang = self.get_language(instance)
+        translated = i18n.translated_fields(type(instance))
+        representation: dict[str, Any] = {}
+        for field in self._readable_fields:
+            if field.source in translated:
+                attribute = i18n.localized(instance, field.source, lang)
+            else:
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            name = str(field.field_name)
+            representation[name] = None if check_for_none is None else field.to_representation(attribute)
+        return representation
+
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_fallback_fields(self, item: Any) -> list[str]:
         translated: dict[str, tuple[str, ...]] = self.Meta.translated  # type: ignore[attr-defined]
@@ -78,10 +99,12 @@ class SeoSerializer(serializers.Serializer):
     canonical_path = serializers.CharField(help_text="Path of the page on the public website.")
 
 
-def _seo(item: Any, *, title: str, description: str, default_path: str) -> dict[str, str]:
+def _seo(item: Any, *, title: str, description: str, default_path: str, lang: str) -> dict[str, str]:
+    """`title` and `description` name the translated fields the SEO texts default to."""
     return {
-        "title": item.seo_title or title,
-        "description": item.seo_description or description[:160],
+        "title": i18n.localized(item, "seo_title", lang) or i18n.localized(item, title, lang),
+        "description": i18n.localized(item, "seo_description", lang)
+        or (i18n.localized(item, description, lang) or "")[:160],
         "canonical_path": item.canonical_path or default_path,
     }
 
@@ -222,7 +245,13 @@ class ProgramSerializer(_Published):
 
     @extend_schema_field(SeoSerializer)
     def get_seo(self, program: Program) -> dict[str, str]:
-        return _seo(program, title=program.name, description=program.summary, default_path=f"/programs/{program.slug}/")
+        return _seo(
+            program,
+            title="name",
+            description="summary",
+            default_path=f"/programs/{program.slug}/",
+            lang=self.get_language(program),
+        )
 
     def get_json_ld(self, program: Program) -> dict[str, Any]:
         path = program.canonical_path or f"/programs/{program.slug}/"
@@ -273,7 +302,11 @@ class TherapySerializer(_Published):
     @extend_schema_field(SeoSerializer)
     def get_seo(self, therapy: Therapy) -> dict[str, str]:
         return _seo(
-            therapy, title=therapy.name, description=therapy.summary, default_path=f"/therapies/{therapy.slug}/"
+            therapy,
+            title="name",
+            description="summary",
+            default_path=f"/therapies/{therapy.slug}/",
+            lang=self.get_language(therapy),
         )
 
     def get_json_ld(self, therapy: Therapy) -> dict[str, Any]:
@@ -325,7 +358,11 @@ class ArticleSerializer(_Published):
     @extend_schema_field(SeoSerializer)
     def get_seo(self, article: Article) -> dict[str, str]:
         return _seo(
-            article, title=article.title, description=article.summary, default_path=f"/articles/{article.slug}/"
+            article,
+            title="title",
+            description="summary",
+            default_path=f"/articles/{article.slug}/",
+            lang=self.get_language(article),
         )
 
     def get_json_ld(self, article: Article) -> dict[str, Any]:

@@ -120,8 +120,7 @@ class ContentListViewSet(viewsets.GenericViewSet):
         return dumps(self.paginator.get_paginated_data(data))  # type: ignore[union-attr]
 
     def _in_language(self, render: Callable[[], bytes]) -> Callable[[], bytes]:
-        """`render` with the negotiated language active: translated fields read its columns (modeltranslation)."""
-        self._lang = response_language(self.request)
+        """`render` with the response's language active: translated fields read its columns (modeltranslation)."""
 
         def rendered() -> bytes:
             with translation.override(self._lang):
@@ -130,6 +129,7 @@ class ContentListViewSet(viewsets.GenericViewSet):
         return rendered
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self._lang = response_language(request)
         renderer = self._in_language(self._render_list)
         return content_response(request, renderer=renderer, query_params=self._query_params(), lang=self._lang)
 
@@ -153,9 +153,11 @@ class ContentViewSet(ContentListViewSet):
         return dumps(self.get_serializer_class()(item, context=self._context(fields)).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self._lang = response_language(request)
         token = preview_token_of(request)
         if token is not None:
-            return preview_response(self._in_language(lambda: self._render_preview(token))(), lang=self._lang)
+            body = self._in_language(lambda: self._render_preview(token))()
+            return preview_response(body, lang=self._lang)
         renderer = self._in_language(self._render_detail)
         return content_response(request, renderer=renderer, query_params=self._query_params(), lang=self._lang)
 

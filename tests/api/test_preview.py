@@ -211,3 +211,16 @@ class TestAdminLinks:
 
         assert "Set a preview URL pattern in the site profile" in page
         assert "Preview the API response" in page
+
+
+def test_a_browser_may_send_the_token_header_from_an_allowed_origin(api_client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://www.example.org"]
+
+    response = api_client.options(
+        "/api/v1/articles/a/",
+        HTTP_ORIGIN="https://www.example.org",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-preview-token",
+    )
+
+    assert "content-preview-token" in response["Access-Control-Allow-Headers"]
