@@ -67,10 +67,17 @@ class WithBodyAdmin(PublishableAdmin):
                 "<em>{}</em> · ", "Set a preview URL pattern in the site profile to preview on the website."
             )
         )
+        spanish = ""
+        if pattern and "{lang}" in pattern:
+            spanish_links = preview.preview_links(item=obj, pattern=pattern, lang="es")
+            spanish = format_html(
+                '<a href="{}" target="_blank" rel="noopener">Vista previa en español</a> · ', spanish_links.website_url
+            )
         return format_html(
-            '{}<a href="{}" target="_blank" rel="noopener">Preview the API response</a><br>'
+            '{}{}<a href="{}" target="_blank" rel="noopener">Preview the API response</a><br>'
             "<small>The saved state, whatever its status. These links work until {} for anyone who has them.</small>",
             website,
+            spanish,
             links.api_path,
             timezone.localtime(links.expires_at).strftime("%Y-%m-%d %H:%M %Z"),
         )

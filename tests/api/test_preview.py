@@ -203,6 +203,15 @@ class TestAdminLinks:
         assert response.status_code == 200
         assert response.json()["title"] == "Draft title"
 
+    def test_a_pattern_with_lang_gets_a_spanish_preview_link_too(self, editor_client, draft):
+        SiteProfileFactory(preview_url_pattern="https://www.example.org/{lang}/preview/{type}/{slug}?t={token}")
+
+        page = editor_client.get(reverse("admin:content_article_change", args=[draft.pk])).content.decode()
+
+        assert 'href="https://www.example.org/en/preview/articles/draft?t=' in page
+        assert 'href="https://www.example.org/es/preview/articles/draft?t=' in page
+        assert "Vista previa en español" in page
+
     def test_without_a_pattern_the_page_says_how_to_set_one(self, editor_client, draft):
         SiteProfileFactory()
         assert SiteProfile.objects.get().preview_url_pattern == ""
