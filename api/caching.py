@@ -41,11 +41,18 @@ class Rendered(TypedDict):
 Renderer = Callable[[], bytes]
 
 
-def _cache_key(request: HttpRequest, query_params: Iterable[str]) -> str:
+# Content responses differ by language (`?lang=` or Accept-Language), and a request with a preview token
+# header must never be answered by a shared cache from the public response.
+VARY = "Accept-Language, Content-Preview-Token"
+
+
+def _cache_key(request: HttpRequest, query_params: Iterable[str], lang: str) -> str:
     # Only the parameters the view understands make a different response; others must not fill the cache.
+    # The negotiated language, not the raw parameter or header, keys it: `?lang=es` and `Accept-Language:
+    # es-MX` share one entry.
     wanted = set(query_params)
     known = sorted((name, value) for name, values in request.GET.lists() if name in wanted for value in values)
-    raw = f"{request.path}?{known!r}".encode()
+    raw = f"{request.path}?{known!r}#{lang}".encode()
     return "content:resp:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
@@ -107,25 +114,42 @@ def _cache_get(key: str) -> Any:
         return None
 
 
-def content_response(request: HttpRequest, *, renderer: Renderer, query_params: Iterable[str]) -> HttpResponseBase:
+def content_response(
+    request: HttpRequest, *, renderer: Renderer, query_params: Iterable[str], lang: str
+) -> HttpResponseBase:
+    """The response in `lang`, from the cache when it was rendered under the current content version."""
     if settings.CONTENT_CACHE_ENABLED:
-        rendered = _cached_render(request, renderer=renderer, query_params=query_params)
+        rendered = _cached_render(request, renderer=renderer, query_params=query_params, lang=lang)
     else:
         rendered = _render(renderer)
-    return _respond(request, rendered)
+    return _respond(request, rendered, lang=lang)
 
 
-def stored_response(request: HttpRequest, *, query_params: Iterable[str]) -> HttpResponseBase | None:
+def stored_response(request: HttpRequest, *, query_params: Iterable[str], lang: str) -> HttpResponseBase | None:
     """The response already rendered under the current version, or None (then the view renders it)."""
     if not settings.CONTENT_CACHE_ENABLED:
         return None
-    key, state = _cache_key(request, query_params), _current_state(request)
+    key, state = _cache_key(request, query_params, lang), _current_state(request)
     rendered = _stored(key, state["token"])
-    return _respond(request, rendered) if rendered is not None else None
+    return _respond(request, rendered, lang=lang) if rendered is not None else None
 
 
-def _respond(request: HttpRequest, rendered: Rendered) -> HttpResponseBase:
+def preview_response(body: bytes, *, lang: str) -> HttpResponse:
+    """An editor's draft preview: never stored by anyone (no ETag, no Last-Modified), never indexed."""
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Language"] = lang
+    response["Vary"] = VARY
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Preview"] = "true"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _respond(request: HttpRequest, rendered: Rendered, *, lang: str) -> HttpResponseBase:
     response = HttpResponse(rendered["body"], content_type="application/json")
+    response["Content-Language"] = lang
+    # Set, not patched: the response is new; CORS and DRF add their own values to it afterwards.
+    response["Vary"] = VARY
     response["ETag"] = rendered["etag"]
     last_modified = rendered["last_modified"]
     if last_modified is not None:
@@ -160,8 +184,8 @@ def _stored(key: str, token: str) -> Rendered | None:
     return rendered
 
 
-def _cached_render(request: HttpRequest, *, renderer: Renderer, query_params: Iterable[str]) -> Rendered:
-    key, state = _cache_key(request, query_params), _current_state(request)
+def _cached_render(request: HttpRequest, *, renderer: Renderer, query_params: Iterable[str], lang: str) -> Rendered:
+    key, state = _cache_key(request, query_params, lang), _current_state(request)
     rendered = _stored(key, state["token"])
     if rendered is None:
         rendered = _render(renderer, last_modified=state["changed_at"])

@@ -117,3 +117,7 @@ SITE = {
     "json_ld": {"@context": "https://schema.org", "@type": "MedicalClinic", "name": "Core Recovery"},
     "updated_at": "2026-01-05T09:00:00-07:00",
 }
+
+# Every content item says its language and which fields fell back to English (always none in English).
+for _example in (PROGRAM, THERAPY, ARTICLE, FAQ, TESTIMONIAL, SITE):
+    _example.update(language="en", fallback_fields=[])

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.renderers import dumps
+from content.preview import PreviewTokenError
 from leads.exceptions import LeadError
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,10 @@ DOMAIN_ERROR_STATUS = {
     "invalid_status_transition": 409,
     "submitted_too_fast": 400,
     "captcha_failed": 400,
+    # A draft preview link that is tampered with, for another item, or expired: refused, never answered
+    # with the published version instead (the editor would take it for the draft).
+    "preview_token_invalid": 403,
+    "preview_token_expired": 403,
 }
 # Codes that deserve a type of their own (clients branch on them); the rest are about:blank.
 TYPED_CODES = {"validation_error", "throttled", "payload_too_large", *DOMAIN_ERROR_STATUS}
@@ -75,7 +80,7 @@ def _flatten_errors(data: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: turn every handled error into problem+json, keeping DRF's headers."""
-    if isinstance(exc, LeadError):
+    if isinstance(exc, (LeadError, PreviewTokenError)):
         status = DOMAIN_ERROR_STATUS.get(exc.code, 400)
         body = problem_body(status=status, detail=exc.detail, code=exc.code)
         return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE)

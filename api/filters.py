@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import QuerySet
 
+from content.i18n import active_language
 from content.models import FAQ, Article, Program, Testimonial, Therapy
 from content.selectors import article_search
 
@@ -37,7 +38,8 @@ class ArticleFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=200,
-        help_text="Full-text search over title, summary and body, best match first (unless `ordering` is given).",
+        help_text="Full-text search over title, summary and body in the response's language (English text "
+        "where no Spanish is written), with that language's stemming; best match first (unless `ordering` is given).",
     )
     ordering = _OrderingFilter(
         fields=(
@@ -54,7 +56,8 @@ class ArticleFilter(django_filters.FilterSet):
         fields = ["program", "therapy", "tag", "search"]
 
     def filter_search(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
-        return article_search(articles=queryset, text=value) if value.strip() else queryset
+        # The view renders with the response's language active (api.views.content).
+        return article_search(articles=queryset, text=value, lang=active_language()) if value.strip() else queryset
 
 
 class FAQFilter(django_filters.FilterSet):

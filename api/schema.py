@@ -111,6 +111,70 @@ CACHE_HEADERS = [
 ]
 
 
+LANGUAGE_PARAMETERS = [
+    OpenApiParameter(
+        "lang",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        enum=["en", "es"],
+        description="Language of the text: `en` (default) or `es`. Wins over `Accept-Language`; another value is "
+        "a `400` problem. Fields without Spanish text are shown in English and named in each item's "
+        "`fallback_fields`. Prefer it to `Accept-Language` behind a CDN: it makes one URL per language.",
+    ),
+    OpenApiParameter(
+        "Accept-Language",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="Used when `lang` is absent, with quality values (`es-MX;q=0.9, en;q=0.8` gives Spanish). "
+        "A header naming no language served here gives English.",
+    ),
+    OpenApiParameter(
+        "Content-Language",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="The language of the response: `en` or `es`.",
+    ),
+    OpenApiParameter(
+        "Vary",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="`Accept-Language, Content-Preview-Token` (and `Origin`): each language is cached apart.",
+    ),
+]
+PREVIEW_REFUSED = problem(
+    "The draft preview token is tampered with, for another item, or expired (`preview_token_expired`).",
+    status=403,
+    code="preview_token_invalid",
+    detail="This preview link is not valid. Open a new one from the admin.",
+)
+PREVIEW_PARAMETERS = [
+    OpenApiParameter(
+        "preview",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        description="An editor's draft preview token, from the admin's preview links. The item is returned in "
+        "its saved state whatever its status or publication time, with `X-Content-Preview: true` and "
+        "`Cache-Control: no-store, private`; it is never cached. A bad or expired token is a `403` problem "
+        "(`preview_token_invalid`, `preview_token_expired`), never the published version.",
+    ),
+    OpenApiParameter(
+        "Content-Preview-Token",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="The draft preview token as a header instead of `?preview=` (the query parameter wins).",
+    ),
+    OpenApiParameter(
+        "X-Content-Preview",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="`true` on a draft preview (sent with `Cache-Control: no-store, private`, no `ETag`).",
+    ),
+]
+
+
 def _fields_parameter(serializer_class: type[serializers.BaseSerializer], *, many: bool) -> OpenApiParameter:
     available = field_names(serializer_class)
     defaults = list_field_names(serializer_class) if many else None
@@ -141,7 +205,7 @@ def content_schema(
                 tags=[tag],
                 summary=list_summary,
                 description=f"{list_summary}, paginated (`page`, `page_size` up to 100).{_CACHING_NOTE}",
-                parameters=[_fields_parameter(serializer_class, many=True), *CACHE_HEADERS],
+                parameters=[_fields_parameter(serializer_class, many=True), *LANGUAGE_PARAMETERS, *CACHE_HEADERS],
                 responses={200: serializer_class, 304: NOT_MODIFIED, 400: BAD_QUERY, 404: NOT_FOUND, 429: THROTTLED},
                 examples=[OpenApiExample(f"{tag} page", value=[list_example], response_only=True)],
             )
@@ -152,8 +216,20 @@ def content_schema(
                 tags=[tag],
                 summary=detail_summary,
                 description=f"{detail_summary} by its slug, with the full body and JSON-LD.{_CACHING_NOTE}",
-                parameters=[_fields_parameter(serializer_class, many=False), *CACHE_HEADERS],
-                responses={200: serializer_class, 304: NOT_MODIFIED, 400: BAD_QUERY, 404: NOT_FOUND, 429: THROTTLED},
+                parameters=[
+                    _fields_parameter(serializer_class, many=False),
+                    *LANGUAGE_PARAMETERS,
+                    *CACHE_HEADERS,
+                    *PREVIEW_PARAMETERS,
+                ],
+                responses={
+                    200: serializer_class,
+                    304: NOT_MODIFIED,
+                    400: BAD_QUERY,
+                    403: PREVIEW_REFUSED,
+                    404: NOT_FOUND,
+                    429: THROTTLED,
+                },
                 examples=[OpenApiExample(tag, value=example, response_only=True)],
             )
         return extend_schema_view(**operations)(viewset)  # type: ignore[type-var]
@@ -167,10 +243,11 @@ site_schema = extend_schema(
     summary="Read the site profile",
     description=(
         "The center's name, licence, contact, hours, crisis resources and calls to action, with a schema.org "
-        "`MedicalClinic` JSON-LD object. Every page of the website should show the crisis resources." + _CACHING_NOTE
+        "`MedicalClinic` JSON-LD object. Every page of the website should show the crisis resources, which exist "
+        "in English and Spanish (`?lang=es`)." + _CACHING_NOTE
     ),
-    parameters=CACHE_HEADERS,
-    responses={200: SiteProfileSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND, 429: THROTTLED},
+    parameters=[*LANGUAGE_PARAMETERS, *CACHE_HEADERS],
+    responses={200: SiteProfileSerializer, 304: NOT_MODIFIED, 400: BAD_QUERY, 404: NOT_FOUND, 429: THROTTLED},
     examples=[OpenApiExample("site", value=examples.SITE, response_only=True)],
 )
 

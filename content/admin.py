@@ -1,4 +1,8 @@
-"""The editors' tool: filters, search, a preview of the rendered body, and publish actions."""
+"""The editors' tool: filters, search, a preview of the rendered body, preview links, and publish actions.
+
+Translated fields (content/translation.py) show as a pair, `[en]` then `[es]`, one under the other
+(modeltranslation's TranslationAdmin): the Spanish is written next to the English it translates.
+"""
 
 from typing import Any
 
@@ -6,14 +10,16 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from modeltranslation.admin import TranslationAdmin
 
-from content import models, services
+from content import models, preview, services
 from content.models import Publishable
 
 
-class PublishableAdmin(admin.ModelAdmin):
+class PublishableAdmin(TranslationAdmin):
     list_filter = ["status"]
     actions = ["publish", "unpublish", "archive"]
     readonly_fields = ["created_at", "updated_at"]
@@ -53,21 +59,58 @@ class PublishableAdmin(admin.ModelAdmin):
 
 
 class WithBodyAdmin(PublishableAdmin):
-    readonly_fields = ["body_preview", "created_at", "updated_at"]
+    readonly_fields = ["preview_links", "body_preview", "created_at", "updated_at"]
+
+    @admin.display(description="Preview links")
+    def preview_links(self, obj: Any) -> SafeString:
+        if obj is None or obj.pk is None:
+            return format_html("<em>{}</em>", "Save the item to get its preview links.")
+        pattern = models.SiteProfile.objects.filter(id=1).values_list("preview_url_pattern", flat=True).first()
+        links = preview.preview_links(item=obj, pattern=pattern or "")
+        website = (
+            format_html('<a href="{}" target="_blank" rel="noopener">Preview on the website</a> · ', links.website_url)
+            if links.website_url
+            else format_html(
+                "<em>{}</em> · ", "Set a preview URL pattern in the site profile to preview on the website."
+            )
+        )
+        spanish = ""
+        if pattern and "{lang}" in pattern:
+            spanish_links = preview.preview_links(item=obj, pattern=pattern, lang="es")
+            spanish = format_html(
+                '<a href="{}" target="_blank" rel="noopener">Vista previa en español</a> · ', spanish_links.website_url
+            )
+        return format_html(
+            '{}{}<a href="{}" target="_blank" rel="noopener">Preview the API response</a><br>'
+            "<small>The saved state, whatever its status. These links work until {} for anyone who has them.</small>",
+            website,
+            spanish,
+            links.api_path,
+            timezone.localtime(links.expires_at).strftime("%Y-%m-%d %H:%M %Z"),
+        )
 
     @admin.display(description="Preview of the rendered body")
     def body_preview(self, obj: Any) -> SafeString:
-        if not obj.body_html:
+        if not obj.body_html_en:
             return format_html("<em>{}</em>", "Saved bodies are previewed here.")
-        # body_html was rendered from validated blocks and sanitised by nh3 (content.blocks).
-        return format_html('<div style="max-width:48em">{}</div>', mark_safe(obj.body_html))  # noqa: S308
+        # body_html_* were rendered from validated blocks and sanitised by nh3 (content.blocks).
+        english = format_html('<div style="max-width:48em">{}</div>', mark_safe(obj.body_html_en))  # noqa: S308
+        if not obj.body_html_es:
+            return format_html("{}<p><em>{}</em></p>", english, "No Spanish body: Spanish readers see the English.")
+        spanish = mark_safe(obj.body_html_es)  # noqa: S308
+        return format_html(
+            '<div style="display:flex;gap:2em"><div style="flex:1"><h4>English</h4>{}</div>'
+            '<div style="flex:1" lang="es"><h4>Español</h4>{}</div></div>',
+            english,
+            spanish,
+        )
 
 
 @admin.register(models.Program)
 class ProgramAdmin(WithBodyAdmin):
     list_display = ["name", "short_name", "level_of_care", "status", "publish_at", "updated_at"]
     list_filter = ["status", "level_of_care"]
-    search_fields = ["name", "short_name", "summary"]
+    search_fields = ["name_en", "name_es", "short_name_en", "summary_en", "summary_es"]
     prepopulated_fields = {"slug": ["short_name"]}
     filter_horizontal = ["therapies"]
 
@@ -75,7 +118,7 @@ class ProgramAdmin(WithBodyAdmin):
 @admin.register(models.Therapy)
 class TherapyAdmin(WithBodyAdmin):
     list_display = ["name", "abbreviation", "status", "publish_at", "updated_at"]
-    search_fields = ["name", "abbreviation", "summary"]
+    search_fields = ["name_en", "name_es", "abbreviation_en", "summary_en", "summary_es"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -83,17 +126,17 @@ class TherapyAdmin(WithBodyAdmin):
 class ArticleAdmin(WithBodyAdmin):
     list_display = ["title", "author", "status", "publish_at", "reading_time_minutes", "updated_at"]
     list_filter = ["status", "tags", "related_programs"]
-    search_fields = ["title", "summary", "body_text"]
+    search_fields = ["title_en", "title_es", "summary_en", "summary_es", "body_text_en", "body_text_es"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags", "related_programs", "related_therapies"]
-    readonly_fields = ["body_preview", "reading_time_minutes", "created_at", "updated_at"]
+    readonly_fields = ["preview_links", "body_preview", "reading_time_minutes", "created_at", "updated_at"]
 
 
 @admin.register(models.FAQ)
 class FAQAdmin(PublishableAdmin):
     list_display = ["question", "program", "order", "status", "publish_at"]
     list_filter = ["status", "program"]
-    search_fields = ["question", "answer"]
+    search_fields = ["question_en", "question_es", "answer_en", "answer_es"]
     list_editable = ["order"]
 
 
@@ -101,18 +144,18 @@ class FAQAdmin(PublishableAdmin):
 class TestimonialAdmin(PublishableAdmin):
     list_display = ["attribution", "program", "consent_on_file", "is_sample", "status", "publish_at"]
     list_filter = ["status", "program", "consent_on_file", "is_sample"]
-    search_fields = ["quote", "attribution"]
+    search_fields = ["quote_en", "quote_es", "attribution_en"]
 
 
 @admin.register(models.Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(TranslationAdmin):
     list_display = ["name", "slug"]
-    search_fields = ["name"]
+    search_fields = ["name_en", "name_es"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(models.SiteProfile)
-class SiteProfileAdmin(admin.ModelAdmin):
+class SiteProfileAdmin(TranslationAdmin):
     list_display = ["name", "phone_display", "city", "updated_at"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -78,10 +78,19 @@ BODY_SCHEMA: dict[str, Any] = {
 
 _VALIDATOR = jsonschema.Draft202012Validator(BODY_SCHEMA)
 
-# The crisis block renders the national lines, which never change with the site profile.
+# The crisis block renders the national lines, which never change with the site profile. The 988 Lifeline
+# answers in Spanish too (by phone, option 2).
 CRISIS_TEXT = (
     "If you are in crisis, call or text 988 (Suicide & Crisis Lifeline), available 24/7. In an emergency, call 911."
 )
+CRISIS_TEXTS = {
+    "en": (CRISIS_TEXT, ("Call 988", "Text 988", "Call 911")),
+    "es": (
+        "Si está en crisis, llame o envíe un mensaje de texto al 988 (988 Línea de Prevención del Suicidio y "
+        "Crisis), las 24 horas; para hablar en español, marque la opción 2. En una emergencia, llame al 911.",
+        ("Llamar al 988", "Texto al 988", "Llamar al 911"),
+    ),
+}
 
 
 class InvalidBody(ValueError):
@@ -131,7 +140,7 @@ def _spans_html(spans: Iterable[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def _block_html(block: dict[str, Any]) -> str:
+def _block_html(block: dict[str, Any], lang: str = "en") -> str:
     kind = block["type"]
     if kind == "heading":
         level = block["level"]
@@ -152,9 +161,10 @@ def _block_html(block: dict[str, Any]) -> str:
             f'<a href="{html.escape(block["href"])}">{html.escape(block["label"], quote=False)}</a></aside>'
         )
     # crisis_resources
+    text, (call, sms, emergency) = CRISIS_TEXTS.get(lang, CRISIS_TEXTS["en"])
     return (
-        f'<aside class="crisis-resources"><p>{html.escape(CRISIS_TEXT, quote=False)}</p>'
-        '<a href="tel:988">Call 988</a> <a href="sms:988">Text 988</a> <a href="tel:911">Call 911</a></aside>'
+        f'<aside class="crisis-resources"><p>{html.escape(text, quote=False)}</p>'
+        f'<a href="tel:988">{call}</a> <a href="sms:988">{sms}</a> <a href="tel:911">{emergency}</a></aside>'
     )
 
 
@@ -162,9 +172,10 @@ _ALLOWED_TAGS = {"h2", "h3", "h4", "p", "strong", "em", "a", "ul", "ol", "li", "
 _ALLOWED_ATTRIBUTES = {"a": {"href"}, "aside": {"class"}}
 
 
-def render_html(blocks: list[dict[str, Any]]) -> str:
-    """Render validated blocks to HTML, then sanitise it with nh3 as a second line of defence."""
-    markup = "\n".join(_block_html(block) for block in blocks)
+def render_html(blocks: list[dict[str, Any]], *, lang: str = "en") -> str:
+    """Render validated blocks to HTML, then sanitise it with nh3 as a second line of defence. `lang` is the
+    language of the fixed texts (the crisis block)."""
+    markup = "\n".join(_block_html(block, lang) for block in blocks)
     return nh3.clean(
         markup,
         tags=_ALLOWED_TAGS,

@@ -11,6 +11,26 @@ CRISIS_RESOURCES = [
     {"name": "Emergency services", "description": "In an emergency, call 911.", "phone": "911", "sms": "", "url": ""},
 ]
 
+# The same lines in Spanish, for the site profile's Spanish version. The 988 Lifeline answers in Spanish
+# (by phone, option 2); 911 dispatchers use interpreters.
+CRISIS_RESOURCES_ES = [
+    {
+        "name": "988 Línea de Prevención del Suicidio y Crisis",
+        "description": "Llame o envíe un mensaje de texto al 988, a cualquier hora del día o de la noche; para "
+        "hablar en español, marque la opción 2. Es gratis y confidencial.",
+        "phone": "988",
+        "sms": "988",
+        "url": "https://988lifeline.org",
+    },
+    {
+        "name": "Servicios de emergencia",
+        "description": "En una emergencia, llame al 911.",
+        "phone": "911",
+        "sms": "",
+        "url": "",
+    },
+]
+
 CRISIS_NOTICE = (
     "Core Recovery is not a crisis service and this form is not monitored around the clock. If you or someone "
     "you know is in crisis, call or text 988 (Suicide & Crisis Lifeline). In an emergency, call 911."

@@ -4,6 +4,7 @@ Publishing rule (one place, `Publishable.objects.live()`): an item is live when 
 and its `publish_at` has come. A scheduled item therefore appears by itself, with nobody running a command.
 """
 
+import string
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any, ClassVar
@@ -59,10 +60,23 @@ class PublishableQuerySet(models.QuerySet):
 def attach_related_values(items: list[Any], *, relations: dict[str, tuple[str, ...]]) -> None:
     """Set `prefetched_<name>` on each item: its live related rows as objects with the given attributes."""
     model, ids, now = type(items[0]), [item.pk for item in items], timezone.now()
+    from content.i18n import active_language, fallback_order, translated_fields
+
+    lang = active_language()
     for name, attributes in relations.items():
         field = model._meta.get_field(name)
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
         target_model = field.related_model
+        # A translated attribute is read in the reader's language, falling back to English: one column per
+        # language in the fallback order (the through model's manager does not know of translations).
+        translated = set(translated_fields(target_model))
+        languages = fallback_order(lang)
+        columns = {
+            attribute: [f"{target}__{attribute}_{code}" for code in languages]
+            if attribute in translated
+            else [f"{target}__{attribute}"]
+            for attribute in attributes
+        }
         rows = field.remote_field.through.objects.filter(**{f"{source}_id__in": ids})
         if issubclass(target_model, Publishable):
             rows = rows.filter(**{f"{target}__status": PublicationStatus.PUBLISHED, f"{target}__publish_at__lte": now})
@@ -70,11 +84,19 @@ def attach_related_values(items: list[Any], *, relations: dict[str, tuple[str, .
             f"-{target}__{key[1:]}" if key.startswith("-") else f"{target}__{key}"
             for key in target_model._meta.ordering
         ]
+        # An empty translation is NULL or "": then the next language's, or the field's default (as the
+        # descriptor of a translated field does).
+        defaults = {attribute: target_model._meta.get_field(attribute).get_default() for attribute in attributes}
         grouped: dict[Any, list[SimpleNamespace]] = defaultdict(list)
         for source_id, *values in rows.order_by(*ordering).values_list(
-            f"{source}_id", *(f"{target}__{attribute}" for attribute in attributes)
+            f"{source}_id", *(column for names in columns.values() for column in names)
         ):
-            grouped[source_id].append(SimpleNamespace(**dict(zip(attributes, values, strict=True))))
+            found, position = {}, 0
+            for attribute, names in columns.items():
+                candidates = values[position : position + len(names)]
+                position += len(names)
+                found[attribute] = next((value for value in candidates if value), defaults[attribute])
+            grouped[source_id].append(SimpleNamespace(**found))
         for item in items:
             setattr(item, f"prefetched_{name}", grouped.get(item.pk, []))
 
@@ -84,6 +106,30 @@ def validate_blocks(value: Any) -> None:
         validate_body(value)
     except InvalidBody as exc:
         raise ValidationError(exc.messages) from exc
+
+
+# Placeholders a site profile's preview URL pattern may use; `{token}` is required.
+PREVIEW_URL_PLACEHOLDERS = ("type", "slug", "token", "lang")
+
+
+def validate_preview_url_pattern(pattern: str) -> None:
+    """A preview URL pattern: an http(s) URL using only the known placeholders, `{token}` among them."""
+    if not pattern:
+        return
+    if not pattern.startswith(("https://", "http://")):
+        raise ValidationError("Use an absolute http(s) URL.")
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+    except ValueError as exc:
+        raise ValidationError(f"Not a valid pattern: {exc}.") from exc
+    unknown = sorted(names - set(PREVIEW_URL_PLACEHOLDERS))
+    if unknown:
+        raise ValidationError(
+            f"Unknown placeholder(s): {', '.join('{' + name + '}' for name in unknown)}. "
+            f"Use {', '.join('{' + name + '}' for name in PREVIEW_URL_PLACEHOLDERS)}."
+        )
+    if "token" not in names:
+        raise ValidationError("The pattern must contain {token}.")
 
 
 def _empty_list() -> list[Any]:
@@ -290,6 +336,14 @@ class SiteProfile(models.Model):
     seo_title = models.CharField(max_length=70, blank=True)
     seo_description = models.CharField(max_length=160, blank=True)
     canonical_path = models.CharField(max_length=200, default="/")
+    preview_url_pattern = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_preview_url_pattern],
+        help_text="The website's draft preview page, for the admin's preview links, e.g. "
+        "https://www.example.org/api/preview?type={type}&slug={slug}&token={token}&lang={lang}. "
+        "Placeholders: {type} (programs, therapies, articles), {slug}, {token} (required), {lang}.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
-from content.crisis import CRISIS_RESOURCES
+from content.crisis import CRISIS_RESOURCES, CRISIS_RESOURCES_ES
 from content.models import FAQ, Article, Program, SiteProfile, Tag, Therapy
 from content.services import content_publish
 
@@ -22,6 +22,13 @@ ARTICLE_FILE = SEED_DIR / "role-of-therapy-in-iop.txt"
 CALL_TO_ACTION = {
     "text": "Are you feeling lost? Anxious? Depressed? Our team of mental health experts is here to help.",
     "label": "Call 602-926-7729",
+    "href": "tel:+16029267729",
+}
+
+CALL_TO_ACTION_ES = {
+    "text": "¿Se siente perdido? ¿Ansioso? ¿Deprimido? Nuestro equipo de expertos en salud mental está aquí para "
+    "ayudarle.",
+    "label": "Llame al 602-926-7729",
     "href": "tel:+16029267729",
 }
 
@@ -171,7 +178,7 @@ def article_blocks(text: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _site_profile() -> None:
-    SiteProfile.objects.get_or_create(
+    profile, _ = SiteProfile.objects.get_or_create(
         id=1,
         defaults={
             "name": "Core Recovery",
@@ -186,6 +193,18 @@ def _site_profile() -> None:
             "seo_description": "Core Recovery is an Arizona-licensed outpatient mental health facility in Phoenix.",
         },
     )
+    # The crisis lines and the call to action in Spanish, on a new profile or one seeded before they existed;
+    # never over an editor's Spanish. The rest of the Spanish is for the editors to write (it falls back to
+    # English meanwhile): nothing clinical is machine-translated here.
+    missing = {
+        name: value
+        for name, value in (("crisis_resources_es", CRISIS_RESOURCES_ES), ("calls_to_action_es", [CALL_TO_ACTION_ES]))
+        if not getattr(profile, name)
+    }
+    if missing:
+        for name, value in missing.items():
+            setattr(profile, name, value)
+        profile.save(update_fields=[*missing, "updated_at"])
 
 
 def _create_published(model: Any, *, slug: str, **fields: Any) -> Any:

@@ -11,8 +11,10 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, TextField, Value
+from django.db.models.functions import Coalesce, NullIf
 
+from content.i18n import DEFAULT_LANGUAGE, fallback_order
 from content.models import FAQ, Article, Program, SiteProfile, Testimonial, Therapy
 
 ALL = None  # `relations=ALL`: prefetch every related set
@@ -71,38 +73,68 @@ _THERAPY_REF = ("slug", "name", "abbreviation")
 _TAG_REF = ("slug", "name")
 
 
-def program_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Program]:
+def _items(model: type[Program] | type[Therapy] | type[Article], *, drafts: bool) -> Any:
+    # `drafts`: every saved item whatever its status or publish_at, for an editor's preview (content.preview).
+    return model.objects.all() if drafts else model.objects.live()
+
+
+def program_list(*, relations: Collection[str] | None = ALL, drafts: bool = False) -> QuerySet[Program]:
     values = {"therapies": _THERAPY_REF}
-    programs = Program.objects.live().with_related_values(**{name: values[name] for name in _wanted(values, relations)})
+    programs = _items(Program, drafts=drafts).with_related_values(
+        **{name: values[name] for name in _wanted(values, relations)}
+    )
     faqs = {"faqs": FAQ.objects.live().only("id", "question", "answer", "order", "program_id")}
     return _prefetch(programs, faqs, relations)
 
 
-def therapy_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Therapy]:
+def therapy_list(*, relations: Collection[str] | None = ALL, drafts: bool = False) -> QuerySet[Therapy]:
     available = {"programs": _live_programs()}
-    return _prefetch(Therapy.objects.live(), available, relations)
+    return _prefetch(_items(Therapy, drafts=drafts), available, relations)
 
 
-def article_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Article]:
+def article_list(*, relations: Collection[str] | None = ALL, drafts: bool = False) -> QuerySet[Article]:
     values = {"tags": _TAG_REF, "related_programs": _PROGRAM_REF, "related_therapies": _THERAPY_REF}
-    return Article.objects.live().with_related_values(**{name: values[name] for name in _wanted(values, relations)})
+    return _items(Article, drafts=drafts).with_related_values(
+        **{name: values[name] for name in _wanted(values, relations)}
+    )
 
 
-def article_search(*, articles: QuerySet[Article], text: str) -> QuerySet[Article]:
-    """Full-text search ranked by relevance on PostgreSQL; a plain substring match elsewhere (SQLite)."""
+# PostgreSQL text search configuration (stemming, stop words) per content language.
+_SEARCH_CONFIG = {"en": "english", "es": "spanish"}
+
+
+def _localized_text(name: str, lang: str) -> Any:
+    """A translated column in `lang`, or the English one where it is empty (as a reader sees it)."""
+    if lang == DEFAULT_LANGUAGE:
+        return F(f"{name}_{lang}")
+    # modeltranslation makes a field class per translated field: Django needs the result's type said.
+    return Coalesce(NullIf(F(f"{name}_{lang}"), Value("")), F(f"{name}_{DEFAULT_LANGUAGE}"), output_field=TextField())
+
+
+def article_search(*, articles: QuerySet[Article], text: str, lang: str = DEFAULT_LANGUAGE) -> QuerySet[Article]:
+    """Full-text search ranked by relevance on PostgreSQL; a plain substring match elsewhere (SQLite).
+
+    It searches the text a reader of `lang` sees (English where the Spanish is missing) with the stemming
+    of `lang`, so `?lang=es&search=terapias` finds "terapia".
+    """
     if connection.vendor == "postgresql":
-        query = SearchQuery(text, search_type="websearch", config="english")
+        config = _SEARCH_CONFIG.get(lang, "simple")
+        query = SearchQuery(text, search_type="websearch", config=config)
         vector = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector("summary", weight="B", config="english")
-            + SearchVector("body_text", weight="C", config="english")
+            SearchVector(_localized_text("title", lang), weight="A", config=config)
+            + SearchVector(_localized_text("summary", lang), weight="B", config=config)
+            + SearchVector(_localized_text("body_text", lang), weight="C", config=config)
         )
         return (
             articles.annotate(search_vector=vector, search_rank=SearchRank(vector, query))
             .filter(search_vector=query)
             .order_by(F("search_rank").desc(), "-publish_at", "id")
         )
-    return articles.filter(Q(title__icontains=text) | Q(summary__icontains=text) | Q(body_text__icontains=text))
+    columns = [f"{name}_{code}" for name in ("title", "summary", "body_text") for code in fallback_order(lang)]
+    match = Q()
+    for column in columns:
+        match |= Q(**{f"{column}__icontains": text})
+    return articles.filter(match)
 
 
 def faq_list(*, relations: Collection[str] | None = ALL) -> QuerySet[FAQ]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from content.blocks import plain_text, render_html
 from content.events import content_change_record, public_state, site_change_record
+from content.i18n import content_languages
 from content.models import Article, PublicationStatus, Publishable, SiteProfile, WithBody
 
 P = TypeVar("P", bound=Publishable)
@@ -19,15 +20,24 @@ WORDS_PER_MINUTE = 200
 
 
 def _derive_body_fields(item: Publishable) -> list[str]:
-    """Fill the fields derived from the body; returns their names for `update_fields`."""
+    """Fill the fields derived from the body, in each language; returns their names for `update_fields`.
+
+    A language without a body of its own gets empty derived columns, so readers of that language fall back
+    to the English body (content.translation) rather than see an empty one.
+    """
     if not isinstance(item, WithBody):
         return []
-    item.body_json = orjson.dumps(item.body).decode()
-    item.body_html = render_html(item.body)
-    item.body_text = plain_text(item.body)
-    derived = ["body_json", "body_html", "body_text"]
+    derived = []
+    for lang in content_languages():
+        body = getattr(item, f"body_{lang}") or []
+        setattr(item, f"body_json_{lang}", orjson.dumps(body).decode())
+        setattr(item, f"body_html_{lang}", render_html(body, lang=lang) if body else "")
+        setattr(item, f"body_text_{lang}", plain_text(body))
+        derived += [f"body_json_{lang}", f"body_html_{lang}", f"body_text_{lang}"]
+    # The untranslated columns: modeltranslation saves the default language's text in them.
+    derived += ["body_json", "body_html", "body_text"]
     if isinstance(item, Article):
-        words = len(item.body_text.split()) + len(item.summary.split())
+        words = len(item.body_text_en.split()) + len((item.summary_en or "").split())
         item.reading_time_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
         derived.append("reading_time_minutes")
     return derived

@@ -5,9 +5,11 @@ from typing import Any
 import orjson
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 
 from api.fields import SparseFieldsSerializer
-from content import jsonld
+from content import i18n, jsonld
 from content.blocks import BLOCK_TYPES
 from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
 
@@ -44,16 +46,67 @@ class JsonLdField(serializers.SerializerMethodField):
     pass
 
 
+class LocalizedFields(serializers.Serializer):
+    """The language of a content item's text, and which of its fields had to be shown in English. A sparse
+    fieldset (`?fields=`) leaves them out unless it names them, like any field.
+
+    `Meta.translated` maps each response field to the model fields it shows (content.translation).
+    """
+
+    language = serializers.SerializerMethodField(
+        help_text="The language of this item's text: `en` or `es` (as `Content-Language`), requested with "
+        "`?lang=` or `Accept-Language`."
+    )
+    fallback_fields = serializers.SerializerMethodField(
+        help_text="Fields of this item shown in English because they have no text in `language` yet; always "
+        "empty for `en`. Related items (a program's therapies, tags) fall back too, unlisted."
+    )
+
+    def get_language(self, item: Any) -> str:
+        return str(self.context.get("lang", i18n.DEFAULT_LANGUAGE))
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """DRF's, except that a field showing a translated column reads it with `content.i18n.localized`
+        rather than through modeltranslation's descriptor: the same value, at a fraction of the cost."""
+        lang = self.get_language(instance)
+        translated = i18n.translated_fields(type(instance))
+        representation: dict[str, Any] = {}
+        for field in self._readable_fields:
+            if field.source in translated:
+                attribute = i18n.localized(instance, field.source, lang)
+            else:
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            name = str(field.field_name)
+            representation[name] = None if check_for_none is None else field.to_representation(attribute)
+        return representation
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_fallback_fields(self, item: Any) -> list[str]:
+        translated: dict[str, tuple[str, ...]] = self.Meta.translated  # type: ignore[attr-defined]
+        shown = {name: fields for name, fields in translated.items() if name in self.fields}
+        return i18n.fallback_fields(item, fields=shown, lang=self.get_language(item))
+
+
+_SEO_FIELDS = ("seo_title", "seo_description")
+_BODY_FIELDS = {"body": ("body_json",), "body_html": ("body_html",)}
+
+
 class SeoSerializer(serializers.Serializer):
     title = serializers.CharField(help_text="Page title for search engines.")
     description = serializers.CharField(help_text="Meta description.")
     canonical_path = serializers.CharField(help_text="Path of the page on the public website.")
 
 
-def _seo(item: Any, *, title: str, description: str, default_path: str) -> dict[str, str]:
+def _seo(item: Any, *, title: str, description: str, default_path: str, lang: str) -> dict[str, str]:
+    """`title` and `description` name the translated fields the SEO texts default to."""
     return {
-        "title": item.seo_title or title,
-        "description": item.seo_description or description[:160],
+        "title": i18n.localized(item, "seo_title", lang) or i18n.localized(item, title, lang),
+        "description": i18n.localized(item, "seo_description", lang)
+        or (i18n.localized(item, description, lang) or "")[:160],
         "canonical_path": item.canonical_path or default_path,
     }
 
@@ -126,7 +179,7 @@ class ScheduleSerializer(serializers.Serializer):
     )
 
 
-class _Published(SparseFieldsSerializer):
+class _Published(LocalizedFields, SparseFieldsSerializer):
     published_at = serializers.DateTimeField(source="publish_at", read_only=True)
     seo = serializers.SerializerMethodField()
     json_ld = JsonLdField()
@@ -162,6 +215,8 @@ class ProgramSerializer(_Published):
             "json_ld",
             "published_at",
             "updated_at",
+            "language",
+            "fallback_fields",
         ]
         list_fields = [
             "slug",
@@ -175,7 +230,15 @@ class ProgramSerializer(_Published):
             "seo",
             "published_at",
             "updated_at",
+            "language",
+            "fallback_fields",
         ]
+        translated = {
+            **{name: (name,) for name in ("name", "short_name", "summary", "typical_length", "who_it_is_for")},
+            **{name: (name,) for name in ("conditions_addressed", "what_to_expect")},
+            **_BODY_FIELDS,
+            "seo": _SEO_FIELDS,
+        }
 
     @extend_schema_field(ScheduleSerializer)
     def get_schedule(self, program: Program) -> dict[str, Any]:
@@ -184,7 +247,13 @@ class ProgramSerializer(_Published):
 
     @extend_schema_field(SeoSerializer)
     def get_seo(self, program: Program) -> dict[str, str]:
-        return _seo(program, title=program.name, description=program.summary, default_path=f"/programs/{program.slug}/")
+        return _seo(
+            program,
+            title="name",
+            description="summary",
+            default_path=f"/programs/{program.slug}/",
+            lang=self.get_language(program),
+        )
 
     def get_json_ld(self, program: Program) -> dict[str, Any]:
         path = program.canonical_path or f"/programs/{program.slug}/"
@@ -211,13 +280,35 @@ class TherapySerializer(_Published):
             "json_ld",
             "published_at",
             "updated_at",
+            "language",
+            "fallback_fields",
         ]
-        list_fields = ["slug", "name", "abbreviation", "summary", "formats", "programs", "seo", "updated_at"]
+        list_fields = [
+            "slug",
+            "name",
+            "abbreviation",
+            "summary",
+            "formats",
+            "programs",
+            "seo",
+            "updated_at",
+            "language",
+            "fallback_fields",
+        ]
+        translated = {
+            **{name: (name,) for name in ("name", "abbreviation", "summary")},
+            **_BODY_FIELDS,
+            "seo": _SEO_FIELDS,
+        }
 
     @extend_schema_field(SeoSerializer)
     def get_seo(self, therapy: Therapy) -> dict[str, str]:
         return _seo(
-            therapy, title=therapy.name, description=therapy.summary, default_path=f"/therapies/{therapy.slug}/"
+            therapy,
+            title="name",
+            description="summary",
+            default_path=f"/therapies/{therapy.slug}/",
+            lang=self.get_language(therapy),
         )
 
     def get_json_ld(self, therapy: Therapy) -> dict[str, Any]:
@@ -247,7 +338,10 @@ class ArticleSerializer(_Published):
             "body_html",
             "seo",
             "json_ld",
+            "language",
+            "fallback_fields",
         ]
+        translated = {"title": ("title",), "summary": ("summary",), **_BODY_FIELDS, "seo": _SEO_FIELDS}
         list_fields = [
             "slug",
             "title",
@@ -259,12 +353,18 @@ class ArticleSerializer(_Published):
             "reading_time_minutes",
             "published_at",
             "updated_at",
+            "language",
+            "fallback_fields",
         ]
 
     @extend_schema_field(SeoSerializer)
     def get_seo(self, article: Article) -> dict[str, str]:
         return _seo(
-            article, title=article.title, description=article.summary, default_path=f"/articles/{article.slug}/"
+            article,
+            title="title",
+            description="summary",
+            default_path=f"/articles/{article.slug}/",
+            lang=self.get_language(article),
         )
 
     def get_json_ld(self, article: Article) -> dict[str, Any]:
@@ -272,17 +372,18 @@ class ArticleSerializer(_Published):
         return jsonld.article_jsonld(article, path=path, organization=self._organization())
 
 
-class FAQSerializer(SparseFieldsSerializer):
+class FAQSerializer(LocalizedFields, SparseFieldsSerializer):
     program: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
 
     class Meta:
         model = FAQ
-        fields = ["id", "question", "answer", "program", "order"]
+        fields = ["id", "question", "answer", "program", "order", "language", "fallback_fields"]
+        translated = {"question": ("question",), "answer": ("answer",)}
 
 
-class TestimonialSerializer(SparseFieldsSerializer):
+class TestimonialSerializer(LocalizedFields, SparseFieldsSerializer):
     program: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
@@ -290,7 +391,8 @@ class TestimonialSerializer(SparseFieldsSerializer):
 
     class Meta:
         model = Testimonial
-        fields = ["id", "quote", "attribution", "program", "published_at"]
+        fields = ["id", "quote", "attribution", "program", "published_at", "language", "fallback_fields"]
+        translated = {"quote": ("quote",), "attribution": ("attribution",)}
 
 
 ADDRESS_FIELDS = ("street_address", "city", "region", "postal_code", "country")
@@ -324,7 +426,7 @@ class CallToActionSerializer(serializers.Serializer):
     href = serializers.CharField()
 
 
-class SiteProfileSerializer(serializers.ModelSerializer):
+class SiteProfileSerializer(LocalizedFields, serializers.ModelSerializer):
     address = serializers.SerializerMethodField()
     hours = OpeningHoursSerializer(many=True, read_only=True)
     crisis_resources = CrisisResourceSerializer(many=True, read_only=True)
@@ -348,7 +450,15 @@ class SiteProfileSerializer(serializers.ModelSerializer):
             "seo",
             "json_ld",
             "updated_at",
+            "language",
+            "fallback_fields",
         ]
+        translated = {
+            "licence_statement": ("licence_statement",),
+            "crisis_resources": ("crisis_resources",),
+            "calls_to_action": ("calls_to_action",),
+            "seo": _SEO_FIELDS,
+        }
 
     @extend_schema_field(AddressSerializer)
     def get_address(self, profile: SiteProfile) -> dict[str, str]:

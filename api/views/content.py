@@ -6,22 +6,36 @@ from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import translation
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api import examples, filters
-from api.caching import content_response, stored_response
+from api.caching import content_response, preview_response, stored_response
 from api.fields import FIELDS_PARAM, selected_fields
+from api.language import requested_language, response_language
 from api.negotiation import ACCEPTS_JSON
 from api.renderers import dumps
 from api.schema import content_schema, site_schema
 from api.serializers import content as serializers
 from api.throttling import ContentReadThrottle
-from content import selectors
+from content import i18n, preview, selectors
 
+# `lang` is not among them: the negotiated language is a part of the cache key of its own (api.caching).
 _COMMON_PARAMS = ("page", "page_size", FIELDS_PARAM)
+# An editor's draft preview token (content.preview), as a query parameter or a header.
+PREVIEW_PARAM = "preview"
+PREVIEW_HEADER = "Content-Preview-Token"
+_PREVIEW_META = "HTTP_CONTENT_PREVIEW_TOKEN"
+
+
+def preview_token_of(request: HttpRequest) -> str | None:
+    """The preview token a request carries, or None; an empty one is still a (bad) token, never ignored."""
+    if PREVIEW_PARAM in request.GET:
+        return request.GET[PREVIEW_PARAM]
+    return request.META.get(_PREVIEW_META)
 
 
 @functools.cache
@@ -42,6 +56,8 @@ class ContentListViewSet(viewsets.GenericViewSet):
     deferrable: ClassVar[dict[str, tuple[str, ...]]] = {}
     # Columns no response shows.
     never_loaded: ClassVar[tuple[str, ...]] = ("editor_notes",)
+    # The negotiated language of the response being rendered (api.language).
+    _lang: str = i18n.DEFAULT_LANGUAGE
 
     def get_queryset(self) -> QuerySet:
         return type(self).selector()
@@ -50,10 +66,11 @@ class ContentListViewSet(viewsets.GenericViewSet):
         """Serve a response already rendered under the current content version before DRF's machinery
         (request wrapping, negotiation, filters): for a warm page that machinery cost more than the rest.
         Throttling still counts the request; anything unusual takes the ordinary path."""
-        if self._may_serve_stored(request):
+        lang = requested_language(request)
+        if lang is not None and self._may_serve_stored(request):
             throttle = ContentReadThrottle()
             if throttle.allow_request(request, self):  # type: ignore[arg-type]
-                stored = stored_response(request, query_params=self._query_params())
+                stored = stored_response(request, query_params=self._query_params(), lang=lang)
                 if stored is not None:
                     stored["Allow"] = ", ".join(self.allowed_methods)
                     return stored
@@ -66,12 +83,20 @@ class ContentListViewSet(viewsets.GenericViewSet):
             and "HTTP_AUTHORIZATION" not in request.META
             and request.META.get("HTTP_ACCEPT", "").strip() in ACCEPTS_JSON
             and "format" not in request.GET
+            # A draft preview is never read from nor written to the response cache.
+            and PREVIEW_PARAM not in request.GET
+            and _PREVIEW_META not in request.META
         )
 
-    def _queryset_for(self, fields: list[str]) -> QuerySet:
+    def _queryset_for(self, fields: list[str], *, drafts: bool = False) -> QuerySet:
         deferred = [column for field, columns in self.deferrable.items() if field not in fields for column in columns]
-        queryset = type(self).selector(relations=fields)
-        return self.filter_queryset(queryset).defer(*self.never_loaded, *deferred)
+        selector = type(self).selector
+        queryset = selector(relations=fields, drafts=True) if drafts else selector(relations=fields)
+        # A translated name given to defer() stands for its every language (modeltranslation); then the
+        # columns this language never reads (other languages', the untranslated copy) go too, through
+        # Django's own defer(), which takes them as the exact columns they are.
+        queryset = self.filter_queryset(queryset).defer(*self.never_loaded, *deferred)
+        return QuerySet.defer(queryset, *i18n.unread_columns(queryset.model, self._lang))
 
     def _fields(self) -> list[str]:
         return selected_fields(self.request, self.get_serializer_class(), many=self.action == "list")
@@ -79,6 +104,7 @@ class ContentListViewSet(viewsets.GenericViewSet):
     def _context(self, fields: list[str]) -> dict[str, Any]:
         context = self.get_serializer_context()
         context["fields"] = fields
+        context["lang"] = self._lang
         if "json_ld" in fields:
             context["organization_name"] = selectors.organization_name()
         return context
@@ -93,8 +119,19 @@ class ContentListViewSet(viewsets.GenericViewSet):
         data = serializer_class(page, many=True, context=self._context(fields)).data
         return dumps(self.paginator.get_paginated_data(data))  # type: ignore[union-attr]
 
+    def _in_language(self, render: Callable[[], bytes]) -> Callable[[], bytes]:
+        """`render` with the response's language active: translated fields read its columns (modeltranslation)."""
+
+        def rendered() -> bytes:
+            with translation.override(self._lang):
+                return render()
+
+        return rendered
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return content_response(request, renderer=self._render_list, query_params=self._query_params())
+        self._lang = response_language(request)
+        renderer = self._in_language(self._render_list)
+        return content_response(request, renderer=renderer, query_params=self._query_params(), lang=self._lang)
 
 
 class ContentViewSet(ContentListViewSet):
@@ -105,6 +142,8 @@ class ContentViewSet(ContentListViewSet):
     deferrable = {"body": ("body_json",), "body_html": ("body_html",)}
     # `body` (jsonb) is for editors; the API embeds the same blocks from `body_json`.
     never_loaded = ("editor_notes", "body", "body_text")
+    # The type a preview token must name (content.preview.PREVIEW_TYPES).
+    preview_type: ClassVar[str]
 
     def _render_detail(self) -> bytes:
         fields = self._fields()
@@ -114,7 +153,22 @@ class ContentViewSet(ContentListViewSet):
         return dumps(self.get_serializer_class()(item, context=self._context(fields)).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return content_response(request, renderer=self._render_detail, query_params=self._query_params())
+        self._lang = response_language(request)
+        token = preview_token_of(request)
+        if token is not None:
+            body = self._in_language(lambda: self._render_preview(token))()
+            return preview_response(body, lang=self._lang)
+        renderer = self._in_language(self._render_detail)
+        return content_response(request, renderer=renderer, query_params=self._query_params(), lang=self._lang)
+
+    def _render_preview(self, token: str) -> bytes:
+        """The item the token opens, in its saved state whatever its status; the slug must be the item's."""
+        item_id = preview.preview_token_check(token=token, content_type=self.preview_type)
+        fields = self._fields()
+        item = self._queryset_for(fields, drafts=True).filter(pk=item_id, slug=self.kwargs["slug"]).first()
+        if item is None:
+            raise NotFound()
+        return dumps(self.get_serializer_class()(item, context=self._context(fields)).data)
 
 
 @content_schema(
@@ -125,6 +179,7 @@ class ContentViewSet(ContentListViewSet):
 )
 class ProgramViewSet(ContentViewSet):
     selector = staticmethod(selectors.program_list)
+    preview_type = "programs"
     serializer_class = serializers.ProgramSerializer
     filterset_class = filters.ProgramFilter
 
@@ -137,6 +192,7 @@ class ProgramViewSet(ContentViewSet):
 )
 class TherapyViewSet(ContentViewSet):
     selector = staticmethod(selectors.therapy_list)
+    preview_type = "therapies"
     serializer_class = serializers.TherapySerializer
     filterset_class = filters.TherapyFilter
 
@@ -146,6 +202,7 @@ class TherapyViewSet(ContentViewSet):
 )
 class ArticleViewSet(ContentViewSet):
     selector = staticmethod(selectors.article_list)
+    preview_type = "articles"
     serializer_class = serializers.ArticleSerializer
     filterset_class = filters.ArticleFilter
 
@@ -169,10 +226,13 @@ class SiteProfileView(APIView):
 
     @site_schema
     def get(self, request: Request) -> HttpResponseBase:
-        return content_response(request, renderer=self._render, query_params=())
+        lang = response_language(request)
 
-    def _render(self) -> bytes:
-        profile = selectors.site_profile_get()
-        if profile is None:
-            raise NotFound("The site profile has not been set up yet.")
-        return dumps(serializers.SiteProfileSerializer(profile).data)
+        def render() -> bytes:
+            with translation.override(lang):
+                profile = selectors.site_profile_get()
+                if profile is None:
+                    raise NotFound("The site profile has not been set up yet.")
+                return dumps(serializers.SiteProfileSerializer(profile, context={"lang": lang}).data)
+
+        return content_response(request, renderer=render, query_params=(), lang=lang)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from corsheaders.defaults import default_headers as cors_default_headers
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -23,6 +24,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 
 INSTALLED_APPS = [
+    # https://django-modeltranslation.readthedocs.io/ — before the admin, as it asks: per-language columns.
+    "modeltranslation",
     "config.apps.AdminConfig",  # Django's admin, with optional two-factor sign-in (config/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -124,7 +127,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Content languages: every editable text has an English and a Spanish column (content/translation.py).
+# English is the default and the fallback: a Spanish response shows English where no Spanish is written.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 # Arizona keeps no daylight saving time.
 TIME_ZONE = env_str("TIME_ZONE", "America/Phoenix")
 USE_I18N = True
@@ -149,7 +157,9 @@ PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "https://www.example.org").rstrip("
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "POST"]
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Language"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Language", "X-Content-Preview"]
+# The website's preview page may send the draft preview token as a header instead of `?preview=`.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "content-preview-token")
 
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
@@ -302,6 +312,8 @@ CONTENT_CACHE_TIMEOUT = env_int("CONTENT_CACHE_TIMEOUT", 3600)
 CONTENT_LOCAL_CACHE_BYTES = env_int("CONTENT_LOCAL_CACHE_BYTES", 32 * 1024 * 1024)
 CONTENT_MAX_AGE = env_int("CONTENT_MAX_AGE", 60)
 CONTENT_STALE_WHILE_REVALIDATE = env_int("CONTENT_STALE_WHILE_REVALIDATE", 300)
+# Seconds an editor's draft preview link (content/preview.py) stays valid after the admin page made it.
+CONTENT_PREVIEW_MAX_AGE = env_int("CONTENT_PREVIEW_MAX_AGE", 3600)
 
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

@@ -61,17 +61,18 @@ def test_saving_an_invalid_body_in_the_admin_shows_where_and_changes_nothing(edi
     program = ProgramFactory()
     article = ArticleFactory(title="Unchanged")
     form = {
-        "title": "Changed",
+        # Translated fields are edited per language (content/translation.py): `title_en`, `title_es`, …
+        "title_en": "Changed",
         "slug": article.slug,
-        "summary": "",
+        "summary_en": "",
         "author": "",
         "status": "published",
         "publish_at_0": "2026-01-01",
         "publish_at_1": "09:00:00",
-        "body": '[{"type": "heading", "level": 1, "text": "H1"}]',
+        "body_en": '[{"type": "heading", "level": 1, "text": "H1"}]',
         "related_programs": [program.pk],
-        "seo_title": "",
-        "seo_description": "",
+        "seo_title_en": "",
+        "seo_description_en": "",
         "canonical_path": "",
         "editor_notes": "",
     }
