@@ -140,3 +140,14 @@ def test_unusual_requests_take_the_ordinary_path_even_when_a_response_is_stored(
 
     assert html.status_code == 406
     assert bad_key.status_code == 401
+
+
+def test_the_throttle_counter_reloads_its_script_after_redis_lost_it():
+    from django.core.cache import cache
+
+    from api.throttling import count_hit
+
+    first, _ = count_hit("throttle:test:script", 60)
+    cache._cache.get_client(write=True).script_flush()  # a restarted or flushed Redis forgets loaded scripts
+    second, _ = count_hit("throttle:test:script", 60)
+    assert (first, second) == (1, 2)
