@@ -42,6 +42,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ({**PRODUCTION, "SECRET_KEY": ""}, "SECRET_KEY must be set"),
         ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY must be set"),
         ({**PRODUCTION, "DEBUG": "true"}, "DEBUG must be false"),
+        ({**PRODUCTION, "WEBHOOK_ALLOW_HTTP": "true"}, "Webhooks go over https only"),
         ({"SECRET_KEY": STRONG_KEY, "LEAD_LOOKUP_KEY": PRODUCTION["LEAD_LOOKUP_KEY"]}, "FIELD_ENCRYPTION_KEYS must"),
         (
             {"SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEYS": PRODUCTION["FIELD_ENCRYPTION_KEYS"]},
