@@ -1,7 +1,7 @@
 """The editors' tool: filters, search, a preview of the rendered body, preview links, and publish actions.
 
-Translated fields (content/translation.py) show as a pair, `[en]` then `[es]`, one under the other
-(modeltranslation's TranslationAdmin): the Spanish is written next to the English it translates.
+Translated fields (content/translation.py) show side by side, `[en]` and `[es]` on one row
+(`SideBySideTranslationAdmin`): the Spanish is written next to the English it translates.
 """
 
 from typing import Any
@@ -16,10 +16,32 @@ from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.admin import TranslationAdmin
 
 from content import models, preview, services
+from content.i18n import content_languages
 from content.models import Publishable
 
 
-class PublishableAdmin(TranslationAdmin):
+class SideBySideTranslationAdmin(TranslationAdmin):
+    """modeltranslation's admin, with each translated field's languages on one row instead of one under
+    the other (modeltranslation flattens grouped fields, so the rows are regrouped after it)."""
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        first, *others = content_languages()
+        translated = set(self.trans_opts.all_fields)
+        regrouped = []
+        for name, options in super().get_fieldsets(request, obj):
+            fields = list(options.get("fields", ()))
+            rows: list[Any] = []
+            for field in fields:
+                base, _, lang = field.rpartition("_") if isinstance(field, str) else ("", "", "")
+                if base in translated and lang == first:
+                    rows.append((field, *(f"{base}_{other}" for other in others if f"{base}_{other}" in fields)))
+                elif not (base in translated and lang in others and f"{base}_{first}" in fields):
+                    rows.append(field)
+            regrouped.append((name, {**options, "fields": rows}))
+        return regrouped
+
+
+class PublishableAdmin(SideBySideTranslationAdmin):
     list_filter = ["status"]
     actions = ["publish", "unpublish", "archive"]
     readonly_fields = ["created_at", "updated_at"]
@@ -148,14 +170,14 @@ class TestimonialAdmin(PublishableAdmin):
 
 
 @admin.register(models.Tag)
-class TagAdmin(TranslationAdmin):
+class TagAdmin(SideBySideTranslationAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name_en", "name_es"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(models.SiteProfile)
-class SiteProfileAdmin(TranslationAdmin):
+class SiteProfileAdmin(SideBySideTranslationAdmin):
     list_display = ["name", "phone_display", "city", "updated_at"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -82,3 +82,19 @@ def test_saving_an_invalid_body_in_the_admin_shows_where_and_changes_nothing(edi
     assert response.status_code == 200
     assert "invalid heading block: level: 1 is less than the minimum of 2" in response.content.decode()
     assert Article.objects.get(pk=article.pk).title == "Unchanged"
+
+
+@pytest.mark.parametrize("model", ["program", "therapy", "article", "faq", "testimonial", "tag", "siteprofile"])
+def test_english_and_spanish_are_edited_side_by_side(editor_client, model):
+    from content.models import SiteProfile
+
+    SiteProfile.objects.get_or_create(id=1, defaults={"name": "Core Recovery", "phone": "+16029267729"})
+    url = reverse(f"admin:content_{model}_add")
+    if model == "siteprofile":
+        url = reverse("admin:content_siteprofile_change", args=[1])
+    page = editor_client.get(url).content.decode()
+
+    first_field = {"program": "name", "therapy": "name", "article": "title", "faq": "question",
+                   "testimonial": "quote", "tag": "name", "siteprofile": "licence_statement"}[model]  # fmt: skip
+    # One form row holds both languages of the field (Django's admin renders a grouped line so).
+    assert f'class="form-row field-{first_field}_en field-{first_field}_es' in page
