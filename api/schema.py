@@ -355,7 +355,18 @@ lead_create_schema = extend_schema(
         "crisis lines. **This is not a crisis service**: in a crisis call or text 988; in an emergency call 911."
     ),
     request=LeadRequestSerializer,
-    parameters=_WRITE_HEADERS,
+    parameters=[
+        *_WRITE_HEADERS,
+        OpenApiParameter(
+            "Accept-Language", OpenApiTypes.STR, OpenApiParameter.HEADER,
+            description="`es` (e.g. `es-MX, es;q=0.9`) gives the next steps and the crisis lines in Spanish; "
+            "anything else gives English. Never a reason to refuse the request.",
+        ),
+        OpenApiParameter(
+            "Content-Language", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[201],
+            description="The language of `next_steps`, `crisis_resources` and `crisis_notice`: `en` or `es`.",
+        ),
+    ],
     responses={201: LeadReceiptSerializer, 400: INVALID_LEAD, 409: CONFLICT, 413: TOO_LARGE, 422: KEY_REUSED,
                429: THROTTLED},
     examples=[

@@ -1,5 +1,6 @@
 """Lead intake: public contact requests and partners' referrals (writes are idempotent)."""
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -12,21 +13,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import client_ip, idempotency_request
+from api.language import requested_language
 from api.models import ClientAPIKey
 from api.permissions import HasActionScope
 from api.schema import lead_create_schema, referral_schema
 from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer, ReferralSerializer
 from api.throttling import LeadSubmissionThrottle, PartnerThrottle
-from content.crisis import CRISIS_NOTICE, CRISIS_RESOURCES
+from content.crisis import CRISIS_NOTICE, CRISIS_NOTICE_ES, CRISIS_RESOURCES, crisis_lines
 from leads import services
 from leads.abuse import check_human, is_honeypot_filled
 from leads.models import Lead, LeadKind, LeadStatusChange, Partner
 
 NO_STORE = {"Cache-Control": "no-store"}
-NEXT_STEPS = (
-    "Thank you for reaching out. A member of our admissions team will contact you, usually within one business "
-    "day, in the way you asked. Quote your reference if you call us at 602-926-7729."
-)
+NEXT_STEPS = {
+    "en": "Thank you for reaching out. A member of our admissions team will contact you, usually within one "
+    "business day, in the way you asked. Quote your reference if you call us at 602-926-7729.",
+    "es": "Gracias por comunicarse con nosotros. Un miembro de nuestro equipo de admisiones se pondrá en contacto "
+    "con usted, normalmente en un plazo de un día hábil, de la forma que nos indicó. Mencione su número de "
+    "referencia si nos llama al 602-926-7729.",
+}
 
 _PERSON_FIELDS = ("first_name", "last_name", "phone", "email", "message", "insurance_provider")
 _ATTRIBUTION_FIELDS = (
@@ -60,15 +65,23 @@ def _reply(result: services.SubmitResult) -> Response:
     return Response(result.response_body, status=result.response_status, headers=headers)
 
 
-def _lead_receipt(lead: Lead) -> tuple[int, dict[str, Any]]:
+def _lead_receipt(lead: Lead, *, lang: str) -> tuple[int, dict[str, Any]]:
+    resources, notice = crisis_lines(lang)
     body = {
         "reference": lead.reference,
         "status": lead.status,
-        "next_steps": NEXT_STEPS,
-        "crisis_resources": CRISIS_RESOURCES,
-        "crisis_notice": CRISIS_NOTICE,
+        "next_steps": NEXT_STEPS[lang],
+        "crisis_resources": resources,
+        "crisis_notice": notice,
     }
     return status.HTTP_201_CREATED, body
+
+
+def _receipt_language(request: Request) -> str:
+    # A person writing in Spanish reads the crisis lines in Spanish. Never a reason to refuse a request: a
+    # language the API does not serve (or `?lang=fr`) gets English.
+    lang = requested_language(request)
+    return lang if lang in NEXT_STEPS else "en"
 
 
 class LeadCreateView(APIView):
@@ -99,10 +112,17 @@ class LeadCreateView(APIView):
             is_spam=spam,
             **_common(data),
         )
+        lang = _receipt_language(request)
         result = services.lead_submit(
-            submission=submission, idempotency=idempotency_request(request), respond=_lead_receipt
+            submission=submission,
+            idempotency=idempotency_request(request),
+            respond=functools.partial(_lead_receipt, lang=lang),
         )
-        return _reply(result)
+        response = _reply(result)
+        # A replay answers in the language of the first response, which is what it repeats.
+        response["Content-Language"] = "es" if result.response_body.get("crisis_notice") == CRISIS_NOTICE_ES else "en"
+        response["Vary"] = "Accept-Language"
+        return response
 
 
 def _local(moment: datetime) -> str:

@@ -229,3 +229,21 @@ def test_a_reference_collision_is_retried_with_a_new_reference(api_client, progr
     assert response.status_code == 201
     assert response.json()["reference"] == "L-NEWONE"
     assert Lead.objects.count() == 2
+
+
+def test_a_person_writing_in_spanish_gets_the_crisis_lines_and_next_steps_in_spanish(api_client, programs):
+    spanish = api_client.post("/api/v1/leads/", lead_body(), format="json", HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+    english = api_client.post("/api/v1/leads/", lead_body(phone="602-555-0142"), format="json")
+    unknown = api_client.post("/api/v1/leads/?lang=fr", lead_body(phone="602-555-0143"), format="json")
+
+    assert spanish.status_code == english.status_code == unknown.status_code == 201
+    body = spanish.json()
+    assert spanish["Content-Language"] == "es"
+    assert "Accept-Language" in spanish["Vary"]
+    assert body["crisis_resources"][0]["phone"] == "988"
+    assert "opción 2" in body["crisis_resources"][0]["description"]
+    assert "llame al 911" in body["crisis_notice"]
+    assert body["next_steps"].startswith("Gracias")
+    assert english["Content-Language"] == unknown["Content-Language"] == "en"
+    assert english.json()["crisis_notice"].startswith("Core Recovery is not a crisis service")
+    assert unknown.json()["next_steps"].startswith("Thank you")
