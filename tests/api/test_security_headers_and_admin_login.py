@@ -77,3 +77,26 @@ def test_with_totp_required_a_password_alone_is_not_enough(client, staff, settin
     assert without.status_code == 200  # the form again, asking for the code
     assert with_code.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_api_never_touches_the_browser_session_but_the_admin_and_ack_pages_do(client, django_user_model):
+    from django.contrib.sessions.models import Session
+
+    staff = django_user_model.objects.create_superuser("session-staff", "s@example.org", PASSWORD)
+    client.force_login(staff)
+    sessions_before = Session.objects.count()
+    api = client.get("/api/v1/faqs/")
+    lead = client.post("/api/v1/leads/", {}, content_type="application/json")
+
+    for response in (api, lead):
+        assert not hasattr(response.wsgi_request, "session")  # the session layer did not run
+        assert not hasattr(response.wsgi_request, "_messages")
+        assert "Cookie" not in response.get("Vary", "")
+        assert not response.cookies  # nor written
+    assert lead.status_code == 400  # a session is no credential for the API (the form is anonymous anyway)
+    assert Session.objects.count() == sessions_before
+    admin_page = client.get(reverse("admin:index"))
+    assert admin_page.status_code == 200
+    assert "Cookie" in admin_page["Vary"]
+    ack = client.get("/api/v1/leads/ack/not-a-token/")
+    assert ack.status_code in {400, 404, 410}  # the signed-in staff member reaches the check of the token
