@@ -60,9 +60,9 @@ class RedisCache(DjangoRedisCache):
         return int(count), value
 
     def _evalsha(self, redis_client: Any, *args: Any) -> Any:
-        # A connection of the client's pool, used directly: half the client CPU of `execute_command`, whose
-        # retry and observability layers this one idempotent-enough call does without (a failure is
-        # reported to the caller, which lets the request through, as for any cache error).
+        # A connection of the client's pool, used directly: half the client CPU of `execute_command`. Without
+        # its retry layer, a pooled connection that went stale fails this call once (then it reconnects):
+        # that request is let through uncounted and reads the content version again, as on any cache error.
         pool = redis_client.connection_pool
         connection = pool.get_connection()
         try:

@@ -121,7 +121,10 @@ def content_change_record(item: Publishable, *, before: PublicState, deleted: bo
     if before.live:
         event = _record(item, ContentEvent.Kind.UNPUBLISHED, paths=before.paths, due_at=now)
     if live_now or scheduled:
-        event = _record(item, ContentEvent.Kind.PUBLISHED, paths=affected_paths(item), due_at=item.publish_at or now)
+        # Live now: announced now (a republished item keeps its first `publish_at`, an old date); scheduled:
+        # announced when it goes live.
+        due_at = item.publish_at if scheduled and item.publish_at else now
+        event = _record(item, ContentEvent.Kind.PUBLISHED, paths=affected_paths(item), due_at=due_at)
     return event
 
 

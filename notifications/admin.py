@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from notifications import models, services, tasks, webhooks
 
@@ -78,7 +79,10 @@ class WebhookEndpointForm(forms.ModelForm):
         if "url" in cleaned and "events" in cleaned:
             try:
                 webhooks.webhook_endpoint_check(
-                    url=cleaned["url"], events=list(cleaned["events"]), partner=cleaned.get("partner")
+                    url=cleaned["url"],
+                    events=list(cleaned["events"]),
+                    partner=cleaned.get("partner"),
+                    check_url=self.instance.pk is None or self.instance.url != cleaned["url"],
                 )
             except ValidationError as exc:
                 raise ValidationError(exc.message_dict) from exc
@@ -95,16 +99,21 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     actions = ["rotate_secret", "enable"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        secret = webhooks.webhook_endpoint_save(endpoint=obj)
+        secret = webhooks.webhook_endpoint_save(endpoint=obj, url_checked=True)  # the form just checked it
         if secret is not None:
-            self.message_user(request, _SECRET_SHOWN_ONCE.format(url=obj.url, secret=secret), messages.WARNING)
+            request._new_webhook_secret = secret  # type: ignore[attr-defined]  # for response_add, below
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
+        secret = getattr(request, "_new_webhook_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        return _secrets_page(request, [(obj, secret)], rotated=False)
 
     @admin.action(description="Rotate the signing secret (the old one keeps signing during the overlap)",
                   permissions=["change"])  # fmt: skip
-    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[models.WebhookEndpoint]) -> None:
-        for endpoint in queryset:
-            secret = webhooks.webhook_secret_rotate(endpoint=endpoint)
-            self.message_user(request, _SECRET_SHOWN_ONCE.format(url=endpoint.url, secret=secret), messages.WARNING)
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[models.WebhookEndpoint]) -> HttpResponse:
+        secrets = [(endpoint, webhooks.webhook_secret_rotate(endpoint=endpoint)) for endpoint in queryset]
+        return _secrets_page(request, secrets, rotated=True)
 
     @admin.action(description="Enable selected endpoints again", permissions=["change"])
     def enable(self, request: HttpRequest, queryset: QuerySet[models.WebhookEndpoint]) -> None:
@@ -113,7 +122,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         self.message_user(request, f"{len(queryset)} endpoint(s) enabled.", messages.SUCCESS)
 
 
-_SECRET_SHOWN_ONCE = "Signing secret for {url}, shown this once — put it in the receiver now: {secret}"  # noqa: S105 (a template)
+def _secrets_page(request: HttpRequest, secrets: list[tuple[Any, str]], *, rotated: bool) -> HttpResponse:
+    """Secrets are shown on a page of their own, never in a message: Django keeps messages in a cookie or
+    the session, where a secret would outlive this one view."""
+    context = {**admin.site.each_context(request), "secrets": secrets, "rotated": rotated}
+    response = TemplateResponse(request, "admin/notifications/webhookendpoint/secrets.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class WebhookAttemptInline(admin.TabularInline):
@@ -142,9 +157,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Redeliver selected deliveries", permissions=["change"])
     def redeliver(self, request: HttpRequest, queryset: QuerySet[models.WebhookDelivery]) -> None:
-        ids: list[Any] = list(queryset.values_list("id", flat=True))
-        for delivery in queryset:
+        deliveries = list(queryset)
+        for delivery in deliveries:
             webhooks.webhook_redeliver(delivery=delivery)
-        for delivery_id in ids:
-            tasks.deliver_webhook.delay(delivery_id)
-        self.message_user(request, f"{len(ids)} delivery(ies) queued again.", messages.SUCCESS)
+            tasks.deliver_webhook.delay(delivery.pk)
+        self.message_user(request, f"{len(deliveries)} delivery(ies) queued again.", messages.SUCCESS)

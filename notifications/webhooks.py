@@ -38,13 +38,17 @@ CONTENT_EVENTS = frozenset(
 PARTNER_ONLY_EVENTS = frozenset({WebhookEvent.REFERRAL_STATUS_CHANGED})
 
 
-def webhook_endpoint_check(*, url: str, events: list[str], partner: Partner | None) -> None:
-    """Raise ValidationError if the URL may not receive webhooks or the events do not fit the owner."""
+def webhook_endpoint_check(*, url: str, events: list[str], partner: Partner | None, check_url: bool = True) -> None:
+    """Raise ValidationError if the URL may not receive webhooks or the events do not fit the owner.
+
+    `check_url=False` skips resolving the URL (it has not changed): an endpoint whose name no longer
+    resolves can still be edited, for a start switched off."""
     errors: dict[str, list[str]] = {}
-    try:
-        resolve_target(url)
-    except UnsafeWebhookURL as exc:
-        errors["url"] = [str(exc)]
+    if check_url:
+        try:
+            resolve_target(url)
+        except UnsafeWebhookURL as exc:
+            errors["url"] = [str(exc)]
     unknown = sorted(set(events) - set(WebhookEvent.values))
     if not events:
         errors["events"] = ["Choose at least one event."]
@@ -56,13 +60,28 @@ def webhook_endpoint_check(*, url: str, events: list[str], partner: Partner | No
         raise ValidationError(errors)
 
 
-def webhook_endpoint_save(*, endpoint: WebhookEndpoint) -> str | None:
-    """Validate and save an endpoint; a new one gets its signing secret, returned this once (else None)."""
-    webhook_endpoint_check(url=endpoint.url, events=endpoint.events, partner=endpoint.partner)
+@transaction.atomic
+def webhook_endpoint_save(*, endpoint: WebhookEndpoint, url_checked: bool = False) -> str | None:
+    """Validate and save an endpoint; a new one gets its signing secret, returned this once (else None).
+
+    The URL is resolved again only when it changed and the caller has not just checked it (the admin form
+    has). Given to another partner, the endpoint's pending deliveries are cancelled: they were the
+    previous partner's referrals."""
+    stored = WebhookEndpoint.objects.filter(pk=endpoint.pk).first() if endpoint.pk else None
+    url_changed = stored is None or stored.url != endpoint.url
+    webhook_endpoint_check(
+        url=endpoint.url, events=endpoint.events, partner=endpoint.partner, check_url=url_changed and not url_checked
+    )
     secret = None
-    if endpoint.pk is None:
+    if stored is None:
         secret = secret_new()
         endpoint.sealed_secret = _seal(secret)
+    elif stored.partner_id != endpoint.partner_id:
+        WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING).update(
+            status=WebhookDelivery.Status.CANCELLED
+        )
+    if endpoint.is_active:
+        endpoint.disabled_reason = ""
     endpoint.events = sorted(set(endpoint.events))
     endpoint.save()
     return secret
@@ -95,8 +114,7 @@ def webhook_secret_rotate(
 
 def webhook_endpoint_enable(*, endpoint: WebhookEndpoint) -> None:
     endpoint.is_active = True
-    endpoint.disabled_reason = ""
-    endpoint.save(update_fields=["is_active", "disabled_reason", "updated_at"])
+    webhook_endpoint_save(endpoint=endpoint, url_checked=True)
 
 
 def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:
@@ -202,8 +220,36 @@ def retry_delay(attempts: int) -> float:
 
 
 def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> WebhookOutcome:
-    """Send one due, pending delivery under a row lock, log the attempt, and decide what comes next."""
+    """Send one due, pending delivery, log the attempt, and decide what comes next.
+
+    The attempt is claimed first, in a short transaction that counts it and moves the next attempt into
+    the future; the request goes out with no transaction or lock held; its answer is recorded in a second
+    one. A worker that dies or times out mid-request (a dripping receiver, a hanging DNS lookup) has
+    therefore already scheduled the retry, and the attempts still run out.
+    """
     now = now or timezone.now()
+    claimed = _claim(delivery_id, now=now)
+    if isinstance(claimed, WebhookOutcome):
+        return claimed
+    delivery, endpoint = claimed
+    try:
+        answer = _attempt(delivery, endpoint, now=now)
+    except Exception as exc:  # any failure of ours is a failed attempt, retried like the receiver's
+        logger.exception("webhook delivery %s attempt %s failed before an answer", delivery.pk, delivery.attempts)
+        answer = Answer(None, 0, error=f"error: {type(exc).__name__}")
+    outcome = _record(delivery.pk, answer, now=now)
+    logger.info(
+        "webhook delivery %s attempt %s: %s in %s ms -> %s",
+        delivery.pk,
+        delivery.attempts,
+        answer.status_code or answer.error,
+        answer.duration_ms,
+        outcome.status,
+    )
+    return outcome
+
+
+def _claim(delivery_id: int, *, now: datetime) -> tuple[WebhookDelivery, WebhookEndpoint] | WebhookOutcome:
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
@@ -214,13 +260,21 @@ def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> Webhook
         )
         if delivery is None:
             return WebhookOutcome("skipped")  # done, not due, or another worker has it
-        endpoint = delivery.endpoint
-        if not endpoint.is_active:
+        if not delivery.endpoint.is_active:
             delivery.status = WebhookDelivery.Status.CANCELLED
             delivery.save(update_fields=["status"])
             return WebhookOutcome("cancelled")
-        answer = _attempt(delivery, endpoint, now=now)
         delivery.attempts += 1
+        delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempts))
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    return delivery, delivery.endpoint
+
+
+def _record(delivery_id: int, answer: Answer, *, now: datetime) -> WebhookOutcome:
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(of=("self",)).select_related("endpoint").get(pk=delivery_id)
+        )
         delivery.last_status_code = answer.status_code
         delivery.last_error = answer.error
         WebhookAttempt.objects.create(
@@ -230,18 +284,8 @@ def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> Webhook
             error=answer.error,
             response_excerpt=answer.excerpt,
         )
-        outcome = _next_step(delivery, endpoint, answer, now=now)
-        delivery.save(
-            update_fields=["attempts", "last_status_code", "last_error", "status", "next_attempt_at", "delivered_at"]
-        )
-    logger.info(
-        "webhook delivery %s attempt %s: %s in %s ms -> %s",
-        delivery.pk,
-        delivery.attempts,
-        answer.status_code or answer.error,
-        answer.duration_ms,
-        outcome.status,
-    )
+        outcome = _next_step(delivery, delivery.endpoint, answer, now=now)
+        delivery.save(update_fields=["last_status_code", "last_error", "status", "next_attempt_at", "delivered_at"])
     return outcome
 
 
@@ -271,6 +315,7 @@ def _attempt(delivery: WebhookDelivery, endpoint: WebhookEndpoint, *, now: datet
 def _next_step(
     delivery: WebhookDelivery, endpoint: WebhookEndpoint, answer: Answer, *, now: datetime
 ) -> WebhookOutcome:
+    """The delivery's state after this answer; the claim already set the next attempt's time."""
     code = answer.status_code
     if code is not None and 200 <= code < 300:
         delivery.status = WebhookDelivery.Status.DELIVERED
@@ -292,7 +337,6 @@ def _next_step(
         delivery.status = WebhookDelivery.Status.FAILED
         delivery.next_attempt_at = None
         return WebhookOutcome("failed", code)
-    delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempts))
     return WebhookOutcome("retrying", code)
 
 

@@ -19,7 +19,7 @@ from api.permissions import HasActionScope
 from api.schema import lead_create_schema, referral_schema
 from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer, ReferralSerializer
 from api.throttling import LeadSubmissionThrottle, PartnerThrottle
-from content.crisis import CRISIS_NOTICE, CRISIS_NOTICE_ES, CRISIS_RESOURCES, crisis_lines
+from content.crisis import CRISIS_NOTICE, CRISIS_RESOURCES, crisis_lines
 from leads import services
 from leads.abuse import check_human, is_honeypot_filled
 from leads.models import Lead, LeadKind, LeadStatusChange, Partner
@@ -120,7 +120,8 @@ class LeadCreateView(APIView):
         )
         response = _reply(result)
         # A replay answers in the language of the first response, which is what it repeats.
-        response["Content-Language"] = "es" if result.response_body.get("crisis_notice") == CRISIS_NOTICE_ES else "en"
+        steps = result.response_body.get("next_steps")
+        response["Content-Language"] = next((code for code, text in NEXT_STEPS.items() if text == steps), "en")
         response["Vary"] = "Accept-Language"
         return response
 

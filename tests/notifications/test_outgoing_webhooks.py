@@ -290,6 +290,11 @@ def test_the_secret_is_sealed_at_rest(receiver):
         "https://user:secret@93.184.215.14/hook",
         "ftp://93.184.215.14/hook",
         "https:///no-host",
+        # IPv6 forms that carry an IPv4 address (NAT64, 6to4, IPv4-compatible): 169.254.169.254, 127.0.0.1
+        "https://[64:ff9b::a9fe:a9fe]/hook",
+        "https://[64:ff9b:1::a9fe:a9fe]/hook",
+        "https://[2002:7f00:1::]/hook",
+        "https://[::7f00:1]/hook",
     ],
 )
 @override_settings(WEBHOOK_ALLOW_HTTP=False, WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False)
@@ -301,9 +306,62 @@ def test_endpoints_on_non_public_addresses_or_without_https_are_refused(url):
 
 
 @override_settings(WEBHOOK_ALLOW_HTTP=False, WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False)
-def test_a_public_https_address_is_accepted():
-    endpoint, _ = _endpoint("https://93.184.215.14/hooks", CONTENT_EVENTS)
+@pytest.mark.parametrize("url", ["https://93.184.215.14/hooks", "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/"])
+def test_a_public_https_address_is_accepted(url):
+    endpoint, _ = _endpoint(url, CONTENT_EVENTS)
     assert endpoint.pk is not None
+
+
+def test_each_address_of_the_host_is_tried_until_one_answers(receiver, django_capture_on_commit_callbacks, monkeypatch):
+    import socket
+
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    real_getaddrinfo = socket.getaddrinfo
+
+    def two_addresses(host, *args, **kwargs):  # the resolver, outside this machine in real life
+        if host == "hooks.multi.example":
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in ("127.0.0.2", "127.0.0.1")
+            ]
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    with socket.socket() as probe:  # nothing listens on 127.0.0.2 at that port
+        assert probe.connect_ex(("127.0.0.2", port)) != 0
+    _endpoint(f"http://hooks.multi.example:{port}/hooks/core-recovery", CONTENT_EVENTS)
+    _publish_article(django_capture_on_commit_callbacks)
+
+    [request] = receiver.received
+    assert request.headers["host"] == f"hooks.multi.example:{port}"
+    assert WebhookDelivery.objects.get().status == "delivered"
+
+
+def test_a_failure_of_ours_before_the_request_is_a_failed_attempt_retried_later(
+    receiver, django_capture_on_commit_callbacks, settings
+):
+    from cryptography.fernet import Fernet
+
+    _endpoint(receiver.url, CONTENT_EVENTS)
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the key that sealed the secret is gone
+    _publish_article(django_capture_on_commit_callbacks)
+
+    assert receiver.received == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert delivery.next_attempt_at > timezone.now()  # counted and scheduled: never a tight loop
+    assert WebhookAttempt.objects.get().error == "error: InvalidToken"
+
+
+def test_a_republished_item_is_announced_now_not_at_its_first_publication(receiver, django_capture_on_commit_callbacks):
+    _endpoint(receiver.url, CONTENT_EVENTS)
+    article = _publish_article(django_capture_on_commit_callbacks, publish_at=timezone.now() - timedelta(days=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        content_services.content_unpublish(item=article)
+        content_services.content_publish(item=article)
+    republished = receiver.received[-1].json()
+    assert republished["type"] == "content.published"
+    sent_at = timezone.datetime.fromisoformat(republished["timestamp"])
+    assert abs((timezone.now() - sent_at).total_seconds()) < 60
 
 
 def test_the_guard_runs_again_before_every_attempt(receiver, django_capture_on_commit_callbacks):

@@ -21,8 +21,13 @@ def staff_client(client, django_user_model):
     return client
 
 
-def _messages(response) -> str:
-    return " ".join(str(message) for message in response.context["messages"])
+def _shown_once(response) -> list[str]:
+    """The secrets on the page that shows them, checked to be kept by no one: no cache, no cookie."""
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    secrets = SECRET.findall(response.content.decode())
+    assert all(secret not in morsel.value for morsel in response.cookies.values() for secret in secrets)
+    return secrets
 
 
 def test_adding_an_endpoint_shows_its_secret_once_and_the_secret_signs(
@@ -31,9 +36,8 @@ def test_adding_an_endpoint_shows_its_secret_once_and_the_secret_signs(
     response = staff_client.post(
         reverse("admin:notifications_webhookendpoint_add"),
         {"url": receiver.url, "events": ["content.published"], "description": "Website", "is_active": "on"},
-        follow=True,
     )
-    [secret] = SECRET.findall(_messages(response))
+    [secret] = _shown_once(response)
     endpoint = WebhookEndpoint.objects.get()
     change_page = staff_client.get(reverse("admin:notifications_webhookendpoint_change", args=[endpoint.pk]))
     assert secret not in change_page.content.decode()  # never shown again
@@ -67,7 +71,7 @@ def test_the_form_refuses_a_private_address_and_referral_events_for_the_website(
         {"url": "http://127.0.0.1:9/hook", "events": ["referral.status_changed"], "partner": partner.pk,
          "is_active": "on"},
     )  # fmt: skip
-    assert response.status_code == 302
+    assert len(_shown_once(response)) == 1
     assert WebhookEndpoint.objects.get().partner == partner
 
 
@@ -80,9 +84,8 @@ def test_rotating_shows_the_new_secret_once_and_both_sign_during_the_overlap(
     response = staff_client.post(
         reverse("admin:notifications_webhookendpoint_changelist"),
         {"action": "rotate_secret", "_selected_action": [endpoint.pk]},
-        follow=True,
     )
-    [new_secret] = SECRET.findall(_messages(response))
+    [new_secret] = _shown_once(response)
     assert new_secret != old_secret
     with django_capture_on_commit_callbacks(execute=True):
         ArticleFactory()
@@ -151,3 +154,30 @@ def test_rotating_the_lead_keys_reseals_webhook_secrets_too(settings):
     settings.FIELD_ENCRYPTION_KEYS = [old_key]
     with pytest.raises(InvalidToken):
         signing_secrets(endpoint, now=timezone.now())
+
+
+def test_editing_an_endpoint(staff_client, settings, receiver):
+    from notifications.webhooks import webhook_endpoint_create
+
+    partner_a, partner_b = make_partner("Partner A"), make_partner("Partner B")
+    endpoint, _ = webhook_endpoint_create(url=receiver.url, events=["referral.status_changed"], partner=partner_a)
+    pending = WebhookDelivery.objects.create(endpoint=endpoint, source="lead:1", message_id="msg_pending",
+                                             event_type="referral.status_changed", payload="{}")  # fmt: skip
+    endpoint.is_active, endpoint.disabled_reason = False, "The receiver answered 410 Gone."
+    endpoint.save()
+    url = reverse("admin:notifications_webhookendpoint_change", args=[endpoint.pk])
+    form = {"url": receiver.url, "events": ["referral.status_changed"], "partner": partner_a.pk, "is_active": "on"}
+
+    # The URL has not changed: it is not resolved again, so a now-unresolvable host could still be edited.
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    assert staff_client.post(url, form).status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.is_active, endpoint.disabled_reason) == (True, "")  # enabled again, reason cleared
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+    # Given to another partner: what was pending was partner A's, and is cancelled.
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    assert staff_client.post(url, {**form, "partner": partner_b.pk}).status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == "cancelled"
