@@ -19,6 +19,7 @@ from django.conf import settings
 
 # The answer of a receiver is kept for the attempt log only up to this many characters.
 EXCERPT_CHARS = 200
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 class UnsafeWebhookURL(Exception):
@@ -70,7 +71,7 @@ def _check_address(raw: str) -> str:
 
 
 def resolve_target(url: str) -> Target:
-    """Check `url` and resolve its host; raises UnsafeWebhookURL. Returns the address to connect to."""
+    """Check `url` and resolve its host; raises UnsafeWebhookURL. Returns the checked addresses to connect to."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -87,7 +88,7 @@ def resolve_target(url: str) -> Target:
         host = parts.hostname.encode("idna").decode("ascii")  # an internationalised name, as DNS knows it
     except UnicodeError as exc:
         raise UnsafeWebhookURL("The host name is not valid.") from exc
-    port = port or (443 if parts.scheme == "https" else 80)
+    port = port or _DEFAULT_PORTS[parts.scheme]
     try:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
@@ -116,9 +117,6 @@ def post(target: Target, *, body: bytes, headers: dict[str, str]) -> Answer:
         except urllib3.exceptions.HTTPError as exc:
             return Answer(None, _elapsed_ms(started), error=type(exc).__name__)
     return Answer(None, _elapsed_ms(started), error=error or "no address")
-
-
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def _post_to(address: str, target: Target, *, body: bytes, headers: dict[str, str], started: float) -> Answer:
