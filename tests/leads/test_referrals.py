@@ -151,3 +151,17 @@ def test_create_api_key_refuses_referral_scopes_without_a_partner():
 
     with pytest.raises(CommandError, match="Referral scopes need a partner"):
         call_command("create_api_key", "--site", "Website", "--scopes", "referrals:read")
+
+
+def test_the_key_of_a_partner_no_longer_active_is_refused(api_client, programs, partner_a):
+    assert api_client.get(URL, **partner_a.header).status_code == 200
+    partner_a.partner.is_active = False
+    partner_a.partner.save(update_fields=["is_active"])
+
+    read = api_client.get(URL, **partner_a.header)
+    sent = api_client.post(URL, referral_body(), format="json", **partner_a.header)
+
+    assert (read.status_code, sent.status_code) == (401, 401)
+    assert read.json()["detail"] == "The partner of this API key is not active."
+    assert sent["WWW-Authenticate"] == "Api-Key"
+    assert not Lead.objects.exists()
