@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -12,6 +15,9 @@ class ClientAPIKeyAdmin(APIKeyModelAdmin):
     list_display = (*APIKeyModelAdmin.list_display, "partner", "scopes", "last_used_at")  # type: ignore[assignment]
     list_filter = (*APIKeyModelAdmin.list_filter, "partner")  # type: ignore[assignment]
     search_fields = (*APIKeyModelAdmin.search_fields, "partner__name")  # type: ignore[assignment]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke: a deleted key would take with it the record of whose key it was and when used
 
 
 # The library's own concrete APIKey model is unused here: keep the admin to the keys that matter.
