@@ -27,8 +27,9 @@ from content.models import (
     Testimonial,
     Therapy,
 )
+from content.paths import LIST_PATHS, page_path
 
-# The item types and their paths on the public website (the API's `seo.canonical_path` defaults).
+# The item types, as webhook payloads name them.
 ITEM_TYPES: dict[type, str] = {
     Program: "program",
     Therapy: "therapy",
@@ -36,13 +37,6 @@ ITEM_TYPES: dict[type, str] = {
     FAQ: "faq",
     Testimonial: "testimonial",
     SiteProfile: "site",
-}
-_LIST_PATHS = {
-    "program": "/programs/",
-    "therapy": "/therapies/",
-    "article": "/articles/",
-    "faq": "/faqs/",
-    "testimonial": "/testimonials/",
 }
 
 
@@ -58,39 +52,28 @@ def _is_live(item: Publishable, now: datetime) -> bool:
     return item.status == PublicationStatus.PUBLISHED and item.publish_at is not None and item.publish_at <= now
 
 
-def _own_path(item: Any, item_type: str) -> str | None:
-    slug = getattr(item, "slug", "")
-    if not slug:
-        return None
-    return item.canonical_path or f"{_LIST_PATHS[item_type]}{slug}/"
-
-
-def _slug_paths(items: Any, item_type: str) -> set[str]:
-    return {path for item in items if (path := _own_path(item, item_type))}
+def _page_paths(items: Any) -> set[str]:
+    return {page_path(item) for item in items.only("slug", "canonical_path")}
 
 
 def affected_paths(item: Any) -> frozenset[str]:
     """The public pages that show `item`: its own page, its list, and pages of items that list it."""
-    item_type = ITEM_TYPES[type(item)]
-    if item_type == "site":
+    if isinstance(item, SiteProfile):
         return frozenset({"/"})  # the profile is in every page's layout; "/" stands for all of them
-    paths = {_LIST_PATHS[item_type]}
-    if own := _own_path(item, item_type):
-        paths.add(own)
+    paths = {LIST_PATHS[type(item)]}
+    if getattr(item, "slug", ""):
+        paths.add(page_path(item))
     if item.pk is None:
         return frozenset(paths)
     if isinstance(item, Program):
         # Therapy pages and lists show the programs that use them; FAQ lists may be filtered by program.
-        paths |= {_LIST_PATHS["therapy"], _LIST_PATHS["faq"]}
-        paths |= _slug_paths(item.therapies.live().only("slug", "canonical_path"), "therapy")
-        paths |= _slug_paths(item.articles.live().only("slug", "canonical_path"), "article")
+        paths |= {LIST_PATHS[Therapy], LIST_PATHS[FAQ]}
+        paths |= _page_paths(item.therapies.live()) | _page_paths(item.articles.live())
     elif isinstance(item, Therapy):
-        paths |= {_LIST_PATHS["program"], _LIST_PATHS["article"]}
-        paths |= _slug_paths(item.programs.live().only("slug", "canonical_path"), "program")
-        paths |= _slug_paths(item.articles.live().only("slug", "canonical_path"), "article")
+        paths |= {LIST_PATHS[Program], LIST_PATHS[Article]}
+        paths |= _page_paths(item.programs.live()) | _page_paths(item.articles.live())
     elif isinstance(item, FAQ | Testimonial) and item.program_id is not None:
-        program = Program.objects.live().filter(pk=item.program_id).only("slug", "canonical_path").first()
-        paths |= _slug_paths([program] if program else [], "program")
+        paths |= _page_paths(Program.objects.live().filter(pk=item.program_id))
     return frozenset(paths)
 
 

@@ -12,6 +12,7 @@ from api.fields import SparseFieldsSerializer
 from content import i18n, jsonld
 from content.blocks import BLOCK_TYPES
 from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
+from content.paths import page_path
 
 _JSONLD_SCHEMA = {"type": "object", "additionalProperties": True, "description": "schema.org JSON-LD object."}
 # One block of a body; api.schema.client_names_hook makes it the `Block` component.
@@ -101,13 +102,13 @@ class SeoSerializer(serializers.Serializer):
     canonical_path = serializers.CharField(help_text="Path of the page on the public website.")
 
 
-def _seo(item: Any, *, title: str, description: str, default_path: str, lang: str) -> dict[str, str]:
+def _seo(item: Any, *, title: str, description: str, lang: str) -> dict[str, str]:
     """`title` and `description` name the translated fields the SEO texts default to."""
     return {
         "title": i18n.localized(item, "seo_title", lang) or i18n.localized(item, title, lang),
         "description": i18n.localized(item, "seo_description", lang)
         or (i18n.localized(item, description, lang) or "")[:160],
-        "canonical_path": item.canonical_path or default_path,
+        "canonical_path": page_path(item),
     }
 
 
@@ -251,13 +252,11 @@ class ProgramSerializer(_Published):
             program,
             title="name",
             description="summary",
-            default_path=f"/programs/{program.slug}/",
             lang=self.get_language(program),
         )
 
     def get_json_ld(self, program: Program) -> dict[str, Any]:
-        path = program.canonical_path or f"/programs/{program.slug}/"
-        return jsonld.program_jsonld(program, path=path, organization=self._organization())
+        return jsonld.program_jsonld(program, path=page_path(program), organization=self._organization())
 
 
 class TherapySerializer(_Published):
@@ -307,12 +306,11 @@ class TherapySerializer(_Published):
             therapy,
             title="name",
             description="summary",
-            default_path=f"/therapies/{therapy.slug}/",
             lang=self.get_language(therapy),
         )
 
     def get_json_ld(self, therapy: Therapy) -> dict[str, Any]:
-        return jsonld.therapy_jsonld(therapy, path=therapy.canonical_path or f"/therapies/{therapy.slug}/")
+        return jsonld.therapy_jsonld(therapy, path=page_path(therapy))
 
 
 class ArticleSerializer(_Published):
@@ -363,13 +361,11 @@ class ArticleSerializer(_Published):
             article,
             title="title",
             description="summary",
-            default_path=f"/articles/{article.slug}/",
             lang=self.get_language(article),
         )
 
     def get_json_ld(self, article: Article) -> dict[str, Any]:
-        path = article.canonical_path or f"/articles/{article.slug}/"
-        return jsonld.article_jsonld(article, path=path, organization=self._organization())
+        return jsonld.article_jsonld(article, path=page_path(article), organization=self._organization())
 
 
 class FAQSerializer(LocalizedFields, SparseFieldsSerializer):

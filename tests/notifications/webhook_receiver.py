@@ -74,17 +74,12 @@ class Receiver:
         self._server.server_close()
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def _running() -> Iterator[Receiver]:
     server = Receiver()
     server.start()
     yield server
     server.stop()
 
 
-@pytest.fixture
-def second_receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    server.start()
-    yield server
-    server.stop()
+receiver = pytest.fixture(_running, name="receiver")
+second_receiver = pytest.fixture(_running, name="second_receiver")  # a second endpoint's own receiver
