@@ -2,7 +2,8 @@
 
 A request reads the small version state from Redis; a response rendered under the current token is then
 taken from this process's memory, else from Redis, else rendered and stored in both. Nothing rendered under
-an older token is ever served, so a publish, an edit or a scheduled go-live is visible at once.
+an older token is ever served, so a publish, an edit or a scheduled go-live is visible at once. A repeated
+warm read does not even reach the view: `api.warm_reads` answers it from the same stored rendering.
 
 Every response carries a strong `ETag` (a hash of its bytes), `Cache-Control` and `Last-Modified`;
 `If-None-Match`/`If-Modified-Since` answer 304 without a body.
@@ -104,6 +105,8 @@ class _LocalResponses:
 
 local_responses = _LocalResponses()
 _NOT_READ = object()
+# The request attribute naming the cache key of the response a content view gave it.
+CACHE_KEY_ATTRIBUTE = "content_cache_key"
 
 
 def _cache_get(key: str) -> Any:
@@ -119,19 +122,18 @@ def content_response(
 ) -> HttpResponseBase:
     """The response in `lang`, from the cache when it was rendered under the current content version."""
     if settings.CONTENT_CACHE_ENABLED:
-        rendered = _cached_render(request, renderer=renderer, query_params=query_params, lang=lang)
+        key = _cache_key(request, query_params, lang)
+        rendered = _cached_render(request, key=key, renderer=renderer)
+        # For api.warm_reads: the next identical request may be answered from this key before the view.
+        setattr(getattr(request, "_request", request), CACHE_KEY_ATTRIBUTE, key)
     else:
         rendered = _render(renderer)
     return _respond(request, rendered, lang=lang)
 
 
-def stored_response(request: HttpRequest, *, query_params: Iterable[str], lang: str) -> HttpResponseBase | None:
-    """The response already rendered under the current version, or None (then the view renders it)."""
-    if not settings.CONTENT_CACHE_ENABLED:
-        return None
-    key, state = _cache_key(request, query_params, lang), _current_state(request)
-    rendered = _stored(key, state["token"])
-    return _respond(request, rendered, lang=lang) if rendered is not None else None
+def stored_rendered(request: HttpRequest, key: str) -> Rendered | None:
+    """The response stored under `key` for the current content version, or None."""
+    return _stored(key, _current_state(request)["token"])
 
 
 def preview_response(body: bytes, *, lang: str) -> HttpResponse:
@@ -184,8 +186,8 @@ def _stored(key: str, token: str) -> Rendered | None:
     return rendered
 
 
-def _cached_render(request: HttpRequest, *, renderer: Renderer, query_params: Iterable[str], lang: str) -> Rendered:
-    key, state = _cache_key(request, query_params, lang), _current_state(request)
+def _cached_render(request: HttpRequest, *, key: str, renderer: Renderer) -> Rendered:
+    state = _current_state(request)
     rendered = _stored(key, state["token"])
     if rendered is None:
         rendered = _render(renderer, last_modified=state["changed_at"])

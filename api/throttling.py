@@ -74,8 +74,8 @@ class AnonymousIPThrottle(AnonRateThrottle):
 
 class ContentReadThrottle(AnonymousIPThrottle):
     """The anonymous throttle of content reads, which also fetches the content version state: a warm
-    content request then makes a single Redis round trip. A request is counted once, even when the
-    content views' fast path checked it before DRF's own check (`content_throttle_verdict`)."""
+    content request then makes a single Redis round trip. A request is counted once, even when
+    `api.warm_reads` checked it before DRF's own check (`content_throttle_verdict`)."""
 
     also_read = VERSION_KEY
 

@@ -4,7 +4,7 @@ The API authenticates API keys only (DRF, `api.authentication`): a session cooki
 it shows no flash messages. Sessions, Django's user and messages are for the admin and for the one page
 under /api/ that staff open in a browser, signed in: the acknowledge link of a message. Everywhere else
 under /api/ these layers are skipped: less to attack, and some 60 to 80 microseconds of CPU less on every
-request, a fifth of what a warm content read costs beyond the floor of bench/content.py.
+API request that reaches them (warm content reads are answered above them, by `api.warm_reads`).
 
 Each class subclasses Django's own, so the admin's system checks still find them. CSRF stays Django's own
 middleware, for the whole site (`check --deploy` asks for it by name; DRF's views are exempt anyway).

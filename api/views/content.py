@@ -13,10 +13,9 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api import examples, filters
-from api.caching import content_response, preview_response, stored_response
+from api.caching import content_response, preview_response
 from api.fields import FIELDS_PARAM, selected_fields
-from api.language import requested_language, response_language
-from api.negotiation import ACCEPTS_JSON
+from api.language import response_language
 from api.renderers import dumps
 from api.schema import content_schema, site_schema
 from api.serializers import content as serializers
@@ -61,32 +60,6 @@ class ContentListViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet:
         return type(self).selector()
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        """Serve a response already rendered under the current content version before DRF's machinery
-        (request wrapping, negotiation, filters): for a warm page that machinery cost more than the rest.
-        Throttling still counts the request; anything unusual takes the ordinary path."""
-        lang = requested_language(request)
-        if lang is not None and self._may_serve_stored(request):
-            throttle = ContentReadThrottle()
-            if throttle.allow_request(request, self):  # type: ignore[arg-type]
-                stored = stored_response(request, query_params=self._query_params(), lang=lang)
-                if stored is not None:
-                    stored["Allow"] = ", ".join(self.allowed_methods)
-                    return stored
-        return super().dispatch(request, *args, **kwargs)
-
-    @staticmethod
-    def _may_serve_stored(request: HttpRequest) -> bool:
-        return (
-            request.method in {"GET", "HEAD"}
-            and "HTTP_AUTHORIZATION" not in request.META
-            and request.META.get("HTTP_ACCEPT", "").strip() in ACCEPTS_JSON
-            and "format" not in request.GET
-            # A draft preview is never read from nor written to the response cache.
-            and PREVIEW_PARAM not in request.GET
-            and _PREVIEW_META not in request.META
-        )
 
     def _queryset_for(self, fields: list[str], *, drafts: bool = False) -> QuerySet:
         deferred = [column for field, columns in self.deferrable.items() if field not in fields for column in columns]

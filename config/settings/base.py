@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "api.middleware.RequestBodyLimitMiddleware",
     "api.middleware.ContentSecurityPolicyMiddleware",
+    # Answers warm content reads here, before URL resolution and the layers below (api/warm_reads.py).
+    "api.warm_reads.WarmContentMiddleware",
     # Django's session, user and messages, for the admin only: skipped under /api/ (config/middleware.py).
     "config.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
