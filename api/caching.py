@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
+from api.language import LANG_PARAM
 from content.versioning import VERSION_KEY, VersionState, content_version
 
 logger = logging.getLogger(__name__)
@@ -47,14 +48,19 @@ Renderer = Callable[[], bytes]
 VARY = "Accept-Language, Content-Preview-Token"
 
 
-def _cache_key(request: HttpRequest, query_params: Iterable[str], lang: str) -> str:
-    # Only the parameters the view understands make a different response; others must not fill the cache.
-    # The negotiated language, not the raw parameter or header, keys it: `?lang=es` and `Accept-Language:
-    # es-MX` share one entry.
+def known_query(pairs: Iterable[tuple[str, str]], query_params: Iterable[str]) -> list[tuple[str, str]]:
+    """The pairs naming one of `query_params`, sorted: with the language, all that makes responses differ.
+    Other parameters (`utm_source`…) must neither fill the cache nor show in a cached page's links."""
     wanted = set(query_params)
-    known = sorted((name, value) for name, values in request.GET.lists() if name in wanted for value in values)
-    raw = f"{request.path}?{known!r}#{lang}".encode()
-    return "content:resp:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return sorted(pair for pair in pairs if pair[0] in wanted)
+
+
+def _cache_key(request: HttpRequest, query_params: Iterable[str], lang: str) -> str:
+    # The negotiated language, not the raw parameter or header, keys it: `?lang=es` and `Accept-Language:
+    # es-MX` share one entry. Scheme and host too, as a list's `next` and `previous` links are absolute.
+    pairs = ((name, value) for name, values in request.GET.lists() for value in values)
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{known_query(pairs, query_params)!r}#{lang}"
+    return "content:resp:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
 def _render(renderer: Renderer, *, last_modified: float | None = None) -> Rendered:
@@ -109,6 +115,11 @@ _NOT_READ = object()
 CACHE_KEY_ATTRIBUTE = "content_cache_key"
 
 
+def _set_on_django_request(request: HttpRequest, name: str, value: Any) -> None:
+    # DRF's Request wraps Django's; attributes of Django's are seen from both and from every middleware.
+    setattr(getattr(request, "_request", request), name, value)
+
+
 def _cache_get(key: str) -> Any:
     try:
         return cache.get(key)
@@ -124,8 +135,10 @@ def content_response(
     if settings.CONTENT_CACHE_ENABLED:
         key = _cache_key(request, query_params, lang)
         rendered = _cached_render(request, key=key, renderer=renderer)
-        # For api.warm_reads: the next identical request may be answered from this key before the view.
-        setattr(getattr(request, "_request", request), CACHE_KEY_ATTRIBUTE, key)
+        if set(request.GET).issubset((*query_params, LANG_PARAM)):
+            # For api.warm_reads: the next identical request may be answered from this key before the view.
+            # Not for URLs with parameters the view ignores: endless variants that would crowd out the rest.
+            _set_on_django_request(request, CACHE_KEY_ATTRIBUTE, key)
     else:
         rendered = _render(renderer)
     return _respond(request, rendered, lang=lang)
@@ -171,9 +184,14 @@ def _respond(request: HttpRequest, rendered: Rendered, *, lang: str) -> HttpResp
 
 
 def _current_state(request: HttpRequest) -> VersionState:
-    # ContentReadThrottle read the version state already, in its own round trip to Redis.
-    prefetched = getattr(request, "prefetched_cache_value", _NOT_READ)
-    return content_version(_cache_get(VERSION_KEY) if prefetched is _NOT_READ else prefetched)  # type: ignore[arg-type]
+    """The content version state, read once per request (api.warm_reads and the view may both ask)."""
+    state: VersionState | None = getattr(request, "content_version_state", None)
+    if state is None:
+        # ContentReadThrottle read it already, in its own round trip to Redis (None if Redis failed it).
+        prefetched = getattr(request, "prefetched_cache_value", _NOT_READ)
+        state = content_version(_cache_get(VERSION_KEY) if prefetched is _NOT_READ else prefetched)  # type: ignore[arg-type]
+        _set_on_django_request(request, "content_version_state", state)
+    return state
 
 
 def _stored(key: str, token: str) -> Rendered | None:

@@ -1,7 +1,9 @@
 """Page-number pagination: `page`, `page_size` (1 to 100), and `count`, `next`, `previous`, `results`."""
 
 import re
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.db.models import QuerySet
 from rest_framework import pagination
@@ -24,12 +26,29 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise ValidationError({"page_size": [f"Must be an integer from 1 to {MAX_PAGE_SIZE}."]})
         return int(raw)
 
+    # A view's `page_link_query`, when it has one: the query of a `next`/`previous` link from all the pairs.
+    _link_query: Callable[[list[tuple[str, str]]], list[tuple[str, str]]] | None = None
+
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list | None:
+        self._link_query = getattr(view, "page_link_query", None)
         raw = request.query_params.get(self.page_query_param)
         # ASCII digits only: "²".isdigit() is true, and int() of it fails.
         if raw is not None and raw != "last" and not re.fullmatch(r"[1-9][0-9]{0,17}", raw):
             raise ValidationError({"page": ["Must be a positive integer."]})
         return super().paginate_queryset(queryset, request, view)
+
+    def get_next_link(self) -> str | None:
+        return self._with_link_query(super().get_next_link())
+
+    def get_previous_link(self) -> str | None:
+        return self._with_link_query(super().get_previous_link())
+
+    def _with_link_query(self, link: str | None) -> str | None:
+        if link is None or self._link_query is None:
+            return link
+        scheme, netloc, path, query, fragment = urlsplit(link)
+        query = urlencode(self._link_query(parse_qsl(query, keep_blank_values=True)))
+        return urlunsplit((scheme, netloc, path, query, fragment))
 
     def get_paginated_data(self, results: list) -> dict[str, Any]:
         assert self.page is not None

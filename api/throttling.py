@@ -60,6 +60,8 @@ class AnonymousIPThrottle(AnonRateThrottle):
             hits, value = count_hit(key, duration, also_get=self.also_read)
         except Exception:
             logger.warning("throttle cache unavailable; request allowed")
+            if self.also_read is not None:
+                request.prefetched_cache_value = None  # type: ignore[attr-defined]  # not read: not asked again
             return True
         if self.also_read is not None:
             request.prefetched_cache_value = value  # type: ignore[attr-defined]

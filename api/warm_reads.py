@@ -2,15 +2,16 @@
 
 A content response rendered under the current content version is served from this process's memory
 (`api.caching`); what is left of a warm read's cost is the way to it: URL resolution, the inner
-middleware, the view's set-up. This middleware remembers, for each content URL it saw answered with a
-stored response (path, exact query string and Accept-Language), that response's cache key and the headers
-the view and the inner middleware gave it. The next identical request makes the throttle's one Redis round
-trip (which also reads the content version) and, if the response is in memory under the current version,
-is answered here with the same body and headers, the version's `ETag` and `Last-Modified`.
+middleware, the view's set-up. This middleware remembers, for each content URL it saw answered from the
+response cache (scheme, host, path, exact query string and Accept-Language), that response's cache key and
+the headers the view and the inner middleware gave its 200 and its 304. The next identical request makes
+the throttle's one Redis round trip (which also reads the content version) and, if the response is in
+memory under the current version, is answered here: the same body and headers, the version's `ETag` and
+`Last-Modified`, or the same 304 to a matching `If-None-Match`/`If-Modified-Since`.
 
-Anything else goes the ordinary way: other methods, API keys, preview tokens, conditional requests (the
-view answers 304), unusual Accept headers, a version not yet in memory, a throttled client. The
-throttle's verdict and the version read go along on the request, so nothing is counted or read twice.
+Anything else goes the ordinary way: other methods, API keys, preview tokens, unusual Accept headers, a
+host not allowed, a failed precondition, a version not yet in memory, a throttled client. The throttle's
+verdict and the version read go along on the request, so nothing is counted or read twice.
 
 It sits below the security, CORS, body-limit and CSP middleware, which treat its responses as any other.
 """
@@ -39,6 +40,8 @@ _CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 _MAX_ROUTES = 1024
 
 Headers = tuple[tuple[str, str], ...]
+# Scheme, host, path, query string, Accept-Language.
+Url = tuple[str, str, str, str, str]
 
 
 class _Route(NamedTuple):
@@ -50,17 +53,17 @@ class _Route(NamedTuple):
 
 class _Routes:
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[str, str, str], _Route] = OrderedDict()
+        self._entries: OrderedDict[Url, _Route] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, url: tuple[str, str, str]) -> _Route | None:
+    def get(self, url: Url) -> _Route | None:
         with self._lock:
             route = self._entries.get(url)
             if route is not None:
                 self._entries.move_to_end(url)
             return route
 
-    def learn(self, url: tuple[str, str, str], cache_key: str, status: int, headers: Headers) -> None:
+    def learn(self, url: Url, cache_key: str, status: int, headers: Headers) -> None:
         with self._lock:
             known = self._entries.get(url)
             if known is None or known.cache_key != cache_key:
@@ -82,14 +85,19 @@ class _Routes:
 routes = _Routes()
 
 
-def _url_of(request: HttpRequest) -> tuple[str, str, str] | None:
+def _url_of(request: HttpRequest) -> Url | None:
     """What decides a content response, or None when the request must take the ordinary path."""
     meta = request.META
     if request.method not in {"GET", "HEAD"} or any(name in meta for name in _ORDINARY_ONLY):
         return None
     if meta.get("HTTP_ACCEPT", "").strip() not in ACCEPTS_JSON:
         return None
-    return request.path_info, meta.get("QUERY_STRING", ""), meta.get("HTTP_ACCEPT_LANGUAGE", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None  # the ordinary path answers 400
+    scheme = "https" if request.is_secure() else "http"
+    return scheme, host, request.path_info, meta.get("QUERY_STRING", ""), meta.get("HTTP_ACCEPT_LANGUAGE", "")
 
 
 class WarmContentMiddleware:
@@ -109,10 +117,6 @@ class WarmContentMiddleware:
         return response
 
     def _replay(self, request: HttpRequest, route: _Route) -> HttpResponseBase | None:
-        try:
-            request.get_host()  # the ordinary path answers a host not allowed with 400
-        except DisallowedHost:
-            return None
         if not ContentReadThrottle().allow_request(request, None):  # type: ignore[arg-type]
             return None  # the view answers 429 from the verdict left on the request
         rendered = stored_rendered(request, route.cache_key)
@@ -144,7 +148,7 @@ class WarmContentMiddleware:
         return response
 
     @staticmethod
-    def _learn(request: HttpRequest, url: tuple[str, str, str], response: HttpResponseBase) -> None:
+    def _learn(request: HttpRequest, url: Url, response: HttpResponseBase) -> None:
         cache_key = getattr(request, CACHE_KEY_ATTRIBUTE, None)
         if cache_key is None or response.status_code not in {200, 304} or response.streaming or response.cookies:
             return

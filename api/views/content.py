@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api import examples, filters
-from api.caching import content_response, preview_response
+from api.caching import content_response, known_query, preview_response
 from api.fields import FIELDS_PARAM, selected_fields
-from api.language import response_language
+from api.language import LANG_PARAM, response_language
 from api.renderers import dumps
 from api.schema import content_schema, site_schema
 from api.serializers import content as serializers
@@ -84,6 +84,12 @@ class ContentListViewSet(viewsets.GenericViewSet):
 
     def _query_params(self) -> tuple[str, ...]:
         return _query_params_of(type(self))
+
+    def page_link_query(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The query of a list's `next`/`previous` link: the parameters that make the response differ and
+        its language, so that whoever follows the link gets that page of the same list (the page is cached
+        and shared by every request that differs only in other parameters)."""
+        return sorted([*known_query(pairs, self._query_params()), (LANG_PARAM, self._lang)])
 
     def _render_list(self) -> bytes:
         fields = self._fields()

@@ -205,8 +205,27 @@ class TestPaginationAndSparseFields:
 
         assert body["count"] == 3
         assert len(body["results"]) == 2
-        assert body["next"].endswith("/api/v1/articles/?page=2&page_size=2")
+        assert body["next"] == "http://testserver/api/v1/articles/?lang=en&page=2&page_size=2"
         assert body["previous"] is None
+
+    def test_page_links_keep_the_list_and_its_language_and_drop_parameters_the_list_ignores(self, api_client):
+        ArticleFactory.create_batch(3)
+        # Cached by the first request and served to the second: links must suit both, and neither's extras.
+        first = api_client.get("/api/v1/articles/?page=2&page_size=1&utm_source=mail", HTTP_ACCEPT_LANGUAGE="es")
+        second = api_client.get("/api/v1/articles/?page=2&page_size=1&lang=es&ref=partner")
+
+        assert first.content == second.content
+        body = second.json()
+        assert body["next"] == "http://testserver/api/v1/articles/?lang=es&page=3&page_size=1"
+        assert body["previous"] == "http://testserver/api/v1/articles/?lang=es&page_size=1"
+
+    def test_page_links_name_the_host_that_was_asked(self, api_client):
+        ArticleFactory.create_batch(2)
+        api_client.get("/api/v1/articles/?page_size=1", HTTP_HOST="localhost")
+
+        body = api_client.get("/api/v1/articles/?page_size=1", HTTP_HOST="127.0.0.1").json()
+
+        assert body["next"].startswith("http://127.0.0.1/api/v1/articles/?")
 
     @pytest.mark.parametrize("query", ["page_size=0", "page_size=101", "page_size=ten", "page=-1"])
     def test_bad_paging_is_a_400_problem(self, api_client, query):

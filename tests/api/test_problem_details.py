@@ -56,7 +56,7 @@ def test_406_problem_when_the_client_accepts_no_json(api_client):
     assert_problem(api_client.get("/api/v1/programs/", HTTP_ACCEPT="text/html"), 406, "not_acceptable")
 
 
-def test_429_problem_with_retry_after(api_client, settings):
+def test_429_problem_with_retry_after(api_client, settings, steady_throttle_window):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
     ArticleFactory()
     for _ in range(2):
@@ -68,7 +68,7 @@ def test_429_problem_with_retry_after(api_client, settings):
     assert 0 < int(response["Retry-After"]) <= 60
 
 
-def test_throttle_counts_each_client_ip_apart(api_client, settings):
+def test_throttle_counts_each_client_ip_apart(api_client, settings, steady_throttle_window):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1/minute"}}
 
     assert api_client.get("/api/v1/faqs/", REMOTE_ADDR="192.0.2.1").status_code == 200

@@ -31,7 +31,7 @@ def test_content_is_served_from_the_database_when_redis_is_unreachable(api_clien
     assert detail["ETag"]
 
 
-def test_the_throttle_counts_in_local_memory_without_redis(api_client, settings):
+def test_the_throttle_counts_in_local_memory_without_redis(api_client, settings, steady_throttle_window):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
 
     with override_settings(CACHES=LOCAL_MEMORY):

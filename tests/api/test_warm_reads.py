@@ -98,7 +98,7 @@ def test_a_new_content_version_goes_to_the_view_and_shows_the_change(
     assert len(view_calls) == 2
 
 
-def test_replayed_reads_are_throttled_like_any_other(api_client, settings, view_calls):
+def test_replayed_reads_are_throttled_like_any_other(api_client, settings, view_calls, steady_throttle_window):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
     ArticleFactory()
 
@@ -139,6 +139,27 @@ def test_a_host_not_allowed_is_refused_even_for_a_warm_read(api_client):
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_urls_with_parameters_the_view_ignores_are_not_remembered(api_client, view_calls):
+    ArticleFactory()
+
+    responses = [api_client.get(f"{LIST}&utm_source=mail") for _ in range(3)]
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert len(view_calls) == 3  # each answered by the view (from the response cache)
+
+
+def test_each_host_has_its_own_route(api_client, view_calls):
+    ArticleFactory.create_batch(2)
+    api_client.get(LIST, HTTP_HOST="localhost")
+
+    other = api_client.get(LIST, HTTP_HOST="127.0.0.1")
+    again = api_client.get(LIST, HTTP_HOST="127.0.0.1")
+
+    assert other.json()["next"].startswith("http://127.0.0.1/")
+    _same(other, again)
+    assert len(view_calls) == 2
 
 
 def test_cors_headers_are_added_to_replayed_reads(api_client, settings):

