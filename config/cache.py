@@ -1,16 +1,87 @@
-"""Django's Redis cache with one client per connection pool, and an atomic windowed counter.
+"""Django's Redis cache with one client per connection pool, an atomic windowed counter, and a pause after
+Redis fails.
 
 Django builds a new `redis.Redis` for every cache operation, and redis-py 8 fills some 170 response
 callbacks in each constructor: measurable on a hot path that makes two or three cache calls per request.
 A `redis.Redis` is thread-safe over its pool, so one per pool serves every operation.
+
+The cache is an optimisation: every caller falls back when it fails (content from the database, the
+throttle lets the request through). But a Redis that hangs rather than refuses costs each operation its
+full socket timeout, and a content read makes four of them: two seconds a request, and two sync workers
+are soon all waiting. So after a connection error or a timeout, this process does not try that server
+again for `RETRY_AFTER_SECONDS`: operations fail at once, and the next one after the pause tries again.
 """
 
 import hashlib
+import threading
+import time
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
-from redis.exceptions import NoScriptError, ResponseError
+from redis.connection import Connection, SSLConnection
+from redis.exceptions import ConnectionError, NoScriptError, ResponseError, TimeoutError
+
+# How long a process leaves a Redis server alone after it failed or timed out.
+RETRY_AFTER_SECONDS = 5.0
+
+
+class _Pauses:
+    """Per server (host, port): the monotonic time before which this process does not try it."""
+
+    def __init__(self) -> None:
+        self._until: dict[tuple[str, int], float] = {}
+        self._lock = threading.Lock()
+
+    def check(self, server: tuple[str, int]) -> None:
+        until = self._until.get(server)
+        if until is not None and time.monotonic() < until:
+            raise ConnectionError("Redis failed a moment ago; not tried again yet")
+
+    def start(self, server: tuple[str, int]) -> None:
+        with self._lock:
+            self._until[server] = time.monotonic() + RETRY_AFTER_SECONDS
+
+    def clear(self) -> None:
+        with self._lock:
+            self._until.clear()
+
+
+pauses = _Pauses()
+
+
+class _PausingConnection(Connection):
+    """A connection that refuses at once while its server is paused, and pauses it when it fails."""
+
+    def _server(self) -> tuple[str, int]:
+        return self.host, self.port
+
+    def connect(self) -> None:
+        # The pool calls this before handing out any connection, even one already open.
+        pauses.check(self._server())
+        try:
+            super().connect()
+        except (ConnectionError, TimeoutError):
+            pauses.start(self._server())
+            raise
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        try:
+            super().send_packed_command(command, check_health)
+        except (ConnectionError, TimeoutError):
+            pauses.start(self._server())
+            raise
+
+    def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().read_response(*args, **kwargs)
+        except (ConnectionError, TimeoutError):
+            pauses.start(self._server())
+            raise
+
+
+class _PausingSSLConnection(_PausingConnection, SSLConnection):
+    pass
 
 
 class _ReusingClient(RedisCacheClient):
@@ -39,6 +110,10 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ReusingClient
+        options: dict[str, Any] = self._options  # type: ignore[has-type]  # Django's, passed to the pool
+        if server.startswith(("redis://", "rediss://")) and "connection_class" not in options:
+            secure = server.startswith("rediss://")
+            self._options = {**options, "connection_class": _PausingSSLConnection if secure else _PausingConnection}
         self._script_sha = hashlib.sha1(_INCR_EXPIRE_GET.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
 
     def incr_with_expiry(self, key: str, timeout: int, *, also_get: str | None = None) -> tuple[int, Any]:

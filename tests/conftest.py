@@ -1,18 +1,23 @@
 import time
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from api import throttling, warm_reads
+from config import cache as redis_cache
 from tests.notifications.webhook_receiver import receiver, second_receiver  # noqa: F401 (fixtures for every test)
+from tests.servers import HungRedis
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Tests share one Redis database (db 15 by default); each starts with it empty, and with nothing this
     # process remembers of earlier tests' content responses.
+    redis_cache.pauses.clear()  # a test that made Redis fail must not leave it paused for the next
     cache.clear()
     warm_reads.routes.clear()
     yield
@@ -30,3 +35,19 @@ def steady_throttle_window(monkeypatch) -> None:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def hung_redis() -> Iterator[HungRedis]:
+    """The cache pointed at a Redis that accepts connections and never answers, for the test's duration."""
+    server = HungRedis()
+    caches = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{server.port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    with override_settings(CACHES=caches):
+        yield server
+    server.close()

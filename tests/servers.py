@@ -1,10 +1,11 @@
-"""Start the project in a real gunicorn process on 127.0.0.1 for tests that need a separate server."""
+"""Servers on 127.0.0.1 for tests: the project in a real gunicorn process, and a Redis that hangs."""
 
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -51,3 +52,26 @@ def gunicorn(env: dict[str, str], *, timeout: float = 20.0, port: int | None = N
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+class HungRedis:
+    """A server on 127.0.0.1 that accepts connections and never answers: a Redis that hangs."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.accepted:
+            connection.close()

@@ -1,10 +1,14 @@
 """Content keeps being served when Redis is gone; the throttle and caches degrade, never fail."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.test import override_settings
 
 from api.caching import Rendered, local_responses
+from config import cache as redis_cache
 from tests.factories import ArticleFactory
+from tests.servers import HungRedis
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +60,44 @@ def test_the_local_response_cache_is_bounded_in_bytes(settings):
     assert local_responses.get("key-5", "other-token") is None
     assert local_responses.get("too-big", "token") is None  # over a quarter of the budget: never kept
     local_responses.clear()
+
+
+def test_after_redis_hangs_once_it_is_left_alone_for_a_while_and_content_is_served(api_client, hung_redis):
+    ArticleFactory(slug="a", title="Still here")
+
+    responses = [api_client.get(path) for path in ("/api/v1/articles/", "/api/v1/articles/a/", "/api/v1/faqs/")]
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert responses[0].json()["results"][0]["title"] == "Still here"
+    # One connection, one timeout: every other cache operation of these requests failed at once.
+    assert len(hung_redis.accepted) == 1
+
+
+def test_after_the_pause_redis_is_tried_again(api_client, hung_redis, monkeypatch):
+    ArticleFactory()
+    api_client.get("/api/v1/articles/")
+    later = redis_cache.time.monotonic() + redis_cache.RETRY_AFTER_SECONDS + 1
+    monkeypatch.setattr(redis_cache, "time", SimpleNamespace(monotonic=lambda: later))
+
+    assert api_client.get("/api/v1/articles/").status_code == 200
+
+    assert len(hung_redis.accepted) == 2
+
+
+def test_a_paused_server_refuses_at_once_and_leaves_the_others_alone():
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    server = HungRedis()
+    hung = redis_cache.RedisCache(f"redis://127.0.0.1:{server.port}/0", {"OPTIONS": {"socket_timeout": 0.2}})
+    try:
+        with pytest.raises(TimeoutError):
+            hung.get("anything")
+        with pytest.raises(ConnectionError, match="not tried again yet"):
+            hung.get("anything")
+
+        cache.set("still", "reachable")  # the suite's own Redis
+        assert cache.get("still") == "reachable"
+        assert len(server.accepted) == 1
+    finally:
+        server.close()

@@ -247,3 +247,13 @@ def test_a_person_writing_in_spanish_gets_the_crisis_lines_and_next_steps_in_spa
     assert english["Content-Language"] == unknown["Content-Language"] == "en"
     assert english.json()["crisis_notice"].startswith("Core Recovery is not a crisis service")
     assert unknown.json()["next_steps"].startswith("Thank you")
+
+
+def test_contact_requests_are_taken_at_once_while_redis_hangs(api_client, programs, hung_redis):
+    statuses = [post(api_client, lead_body(email=f"p{n}@example.org")).status_code for n in range(3)]
+
+    assert statuses == [201, 201, 201]
+    assert Lead.objects.count() == 3
+    assert LeadEvent.objects.count() == 3  # each one's routing event is in the outbox, Redis or not
+    # Only the first request waited for Redis; the others found it paused and went on without it.
+    assert len(hung_redis.accepted) == 1
