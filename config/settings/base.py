@@ -329,8 +329,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # Publishing must not hang a request when Redis is down: a short connect timeout and two quick retries.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 # Redis queues by priority: deliveries (default 0) leave before routing tasks (6), so in a burst each lead's
-# messages go out as soon as it is routed instead of behind every lead routed after it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "queue_order_strategy": "priority"}
+# messages go out as soon as it is routed instead of behind every lead routed after it. The socket timeout
+# bounds a publish to a Redis that accepts connections and never answers (without it a contact request
+# waited forever); it is longer than the worker's 1 s BRPOP poll.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "queue_order_strategy": "priority"}
 CELERY_TASK_ROUTES = {"notifications.route_event": {"priority": 6}}
 # Workers keep their database connection across tasks (CONN_MAX_AGE and health checks still apply): a new
 # PostgreSQL connection per task tripled the time of a delivery (bench/speed_to_lead.py).

@@ -420,8 +420,18 @@ class RedisServer:
 
     def stop(self) -> None:
         if self.process is not None:
+            self.thaw()
             _stop(self.process)
             self.process = None
+
+    def freeze(self) -> None:
+        """Hang the server (SIGSTOP): the kernel still accepts connections, nothing answers them."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def _answers(self, client: redis.Redis) -> bool:
         if self.process is not None and self.process.poll() is not None:

@@ -1,5 +1,5 @@
-"""Redis (the broker) is down while leads arrive: the requests still succeed, the events wait in the outbox,
-and once Redis is back the sweep routes them and every message goes out once."""
+"""Redis (the broker) is down, or hangs, while leads arrive: the requests still succeed at once, the events
+wait in the outbox, and once Redis is back the sweep routes them and every message goes out once."""
 
 from collections import Counter
 
@@ -30,14 +30,38 @@ def test_leads_submitted_while_redis_is_down_are_answered_and_delivered_once_aft
     assert not Notification.objects.exists()
 
     broker.start()  # same port: the server and the worker find it again
-    probe = Probe(broker.url)
+    _assert_swept_and_delivered_once(launcher, stack, broker.url, references, smtp, twilio)
+
+
+def test_leads_submitted_while_redis_hangs_are_answered_and_delivered_once_after_the_sweep(
+    launcher, config, staff, smtp, twilio
+):
+    broker = launcher.redis_server()
+    stack = start_stack(launcher, config, broker.url)
+    stack.probe.close()
+
+    broker.freeze()
+    # Each answers 201 in time (the client gives up after 15 s): the throttle and the publisher time out
+    # (0.5 s and 2 s) instead of waiting for a Redis that accepts connections and never answers.
+    references = [stack.submit_urgent_lead() for _ in range(3)]
+
+    events = LeadEvent.objects.filter(lead__reference__in=references)
+    assert events.count() == 3
+    assert not events.filter(routed_at__isnull=False).exists()
+
+    broker.thaw()
+    _assert_swept_and_delivered_once(launcher, stack, broker.url, references, smtp, twilio)
+
+
+def _assert_swept_and_delivered_once(launcher, stack, broker_url, references, smtp, twilio) -> None:
+    probe = Probe(broker_url)
     launcher.on_close(probe.close)
     probe.send("notifications.sweep")  # what beat sends every minute
 
     rows = wait_settled(stack, *references)
     probe.wait_drained()
 
-    assert len(rows) == 9  # per lead: admissions email, on-call email and SMS
+    assert len(rows) == 3 * len(references)  # per lead: admissions email, on-call email and SMS
     assert {(row.status, row.attempts) for row in rows} == {("sent", 1)}
     assert all(row.provider_message_id for row in rows)
     # Exactly one message per row: counted at the providers, by recipient.
