@@ -28,7 +28,12 @@ PROGRAM = {
     "body": _BODY,
     "body_html": _BODY_HTML,
     "seo": _SEO,
-    "json_ld": {"@context": "https://schema.org", "@type": "MedicalWebPage", "name": "Intensive Outpatient Program"},
+    "json_ld": {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "inLanguage": "en",
+        "name": "Intensive Outpatient Program",
+    },
     "published_at": "2026-01-05T09:00:00-07:00",
     "updated_at": "2026-01-05T09:00:00-07:00",
 }
@@ -43,7 +48,12 @@ THERAPY = {
     "body": _BODY,
     "body_html": _BODY_HTML,
     "seo": {**_SEO, "title": "Cognitive behavioral therapy", "canonical_path": "/therapies/cbt/"},
-    "json_ld": {"@context": "https://schema.org", "@type": "MedicalTherapy", "name": "Cognitive behavioral therapy"},
+    "json_ld": {
+        "@context": "https://schema.org",
+        "@type": "MedicalTherapy",
+        "inLanguage": "en",
+        "name": "Cognitive behavioral therapy",
+    },
     "published_at": "2026-01-05T09:00:00-07:00",
     "updated_at": "2026-01-05T09:00:00-07:00",
 }
@@ -62,7 +72,12 @@ ARTICLE = {
     "body": _BODY,
     "body_html": _BODY_HTML,
     "seo": {**_SEO, "title": "The Role of Therapy in an IOP", "canonical_path": "/articles/role-of-therapy-in-iop/"},
-    "json_ld": {"@context": "https://schema.org", "@type": "MedicalWebPage", "headline": "The Role of Therapy…"},
+    "json_ld": {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "inLanguage": "en",
+        "headline": "The Role of Therapy…",
+    },
 }
 
 FAQ = {
@@ -114,7 +129,12 @@ SITE = {
         "description": "Arizona-licensed outpatient mental health facility",
         "canonical_path": "/",
     },
-    "json_ld": {"@context": "https://schema.org", "@type": "MedicalClinic", "name": "Core Recovery"},
+    "json_ld": {
+        "@context": "https://schema.org",
+        "@type": "MedicalClinic",
+        "inLanguage": "en",
+        "name": "Core Recovery",
+    },
     "updated_at": "2026-01-05T09:00:00-07:00",
 }
 

@@ -1,4 +1,7 @@
-"""schema.org JSON-LD built from content fields, for the website to embed in <script type="application/ld+json">."""
+"""schema.org JSON-LD built from content fields, for the website to embed in <script type="application/ld+json">.
+
+`inLanguage` is the response's language (`en` or `es`), as `Content-Language`: search engines then tell the
+English and the Spanish page apart."""
 
 from typing import Any
 
@@ -23,10 +26,11 @@ def _url(path: str) -> str:
     return f"{settings.PUBLIC_SITE_URL}{path}" if path else settings.PUBLIC_SITE_URL
 
 
-def site_jsonld(profile: SiteProfile) -> JsonLd:
+def site_jsonld(profile: SiteProfile, *, language: str) -> JsonLd:
     data: JsonLd = {
         "@context": "https://schema.org",
         "@type": "MedicalClinic",
+        "inLanguage": language,
         "name": profile.name,
         "url": _url(profile.canonical_path),
         "telephone": profile.phone,
@@ -61,10 +65,11 @@ def _publisher(profile_name: str) -> JsonLd:
     return {"@type": "MedicalOrganization", "name": profile_name}
 
 
-def program_jsonld(program: Program, *, path: str, organization: str) -> JsonLd:
+def program_jsonld(program: Program, *, path: str, organization: str, language: str) -> JsonLd:
     return {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
+        "inLanguage": language,
         "name": program.seo_title or program.name,
         "description": program.seo_description or program.summary,
         "url": _url(path),
@@ -74,10 +79,11 @@ def program_jsonld(program: Program, *, path: str, organization: str) -> JsonLd:
     }
 
 
-def therapy_jsonld(therapy: Therapy, *, path: str) -> JsonLd:
+def therapy_jsonld(therapy: Therapy, *, path: str, language: str) -> JsonLd:
     data: JsonLd = {
         "@context": "https://schema.org",
         "@type": "MedicalTherapy",
+        "inLanguage": language,
         "name": therapy.name,
         "description": therapy.seo_description or therapy.summary,
         "url": _url(path),
@@ -87,10 +93,11 @@ def therapy_jsonld(therapy: Therapy, *, path: str) -> JsonLd:
     return data
 
 
-def article_jsonld(article: Article, *, path: str, organization: str) -> JsonLd:
+def article_jsonld(article: Article, *, path: str, organization: str, language: str) -> JsonLd:
     data: JsonLd = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
+        "inLanguage": language,
         "headline": article.seo_title or article.title,
         "description": article.seo_description or article.summary,
         "url": _url(path),

@@ -256,7 +256,9 @@ class ProgramSerializer(_Published):
         )
 
     def get_json_ld(self, program: Program) -> dict[str, Any]:
-        return jsonld.program_jsonld(program, path=page_path(program), organization=self._organization())
+        return jsonld.program_jsonld(
+            program, path=page_path(program), organization=self._organization(), language=self.get_language(program)
+        )
 
 
 class TherapySerializer(_Published):
@@ -310,7 +312,7 @@ class TherapySerializer(_Published):
         )
 
     def get_json_ld(self, therapy: Therapy) -> dict[str, Any]:
-        return jsonld.therapy_jsonld(therapy, path=page_path(therapy))
+        return jsonld.therapy_jsonld(therapy, path=page_path(therapy), language=self.get_language(therapy))
 
 
 class ArticleSerializer(_Published):
@@ -365,7 +367,9 @@ class ArticleSerializer(_Published):
         )
 
     def get_json_ld(self, article: Article) -> dict[str, Any]:
-        return jsonld.article_jsonld(article, path=page_path(article), organization=self._organization())
+        return jsonld.article_jsonld(
+            article, path=page_path(article), organization=self._organization(), language=self.get_language(article)
+        )
 
 
 class FAQSerializer(LocalizedFields, SparseFieldsSerializer):
@@ -470,4 +474,4 @@ class SiteProfileSerializer(LocalizedFields, serializers.ModelSerializer):
 
     @extend_schema_field(_JSONLD_SCHEMA)
     def get_json_ld(self, profile: SiteProfile) -> dict[str, Any]:
-        return jsonld.site_jsonld(profile)
+        return jsonld.site_jsonld(profile, language=self.get_language(profile))

@@ -77,6 +77,7 @@ def test_therapy_detail_lists_the_live_programs_that_use_it(api_client):
     assert body["json_ld"] == {
         "@context": "https://schema.org",
         "@type": "MedicalTherapy",
+        "inLanguage": "en",
         "name": therapy.name,
         "description": therapy.summary,
         "url": "https://www.example.org/therapies/dbt/",

@@ -49,6 +49,8 @@ def test_spanish_where_it_exists_english_otherwise_and_the_fallbacks_named(api_c
     assert body["seo"]["description"] == "Anxiety: practical steps."
     assert body["language"] == "es"
     assert body["fallback_fields"] == ["summary", "seo"]
+    assert body["json_ld"]["inLanguage"] == "es"
+    assert body["json_ld"]["headline"] == "Cómo afrontar la ansiedad"
 
 
 def test_english_is_unchanged_and_has_no_fallbacks(api_client, article):
@@ -58,6 +60,7 @@ def test_english_is_unchanged_and_has_no_fallbacks(api_client, article):
     assert body["body_html"] == "<p>Breathing helps.</p>"
     assert body["language"] == "en"
     assert body["fallback_fields"] == []
+    assert body["json_ld"]["inLanguage"] == "en"
 
 
 def test_an_item_with_no_spanish_at_all_is_english_with_every_text_field_named(api_client):
