@@ -233,3 +233,15 @@ def test_a_browser_may_send_the_token_header_from_an_allowed_origin(api_client, 
     )
 
     assert "content-preview-token" in response["Access-Control-Allow-Headers"]
+
+
+def test_changing_the_secret_key_revokes_every_preview_link(api_client, draft, settings):
+    token = preview.preview_token_create(item=draft)
+    assert api_client.get(f"/api/v1/articles/draft/?preview={token}").status_code == 200
+
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    response = api_client.get(f"/api/v1/articles/draft/?preview={token}")
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert "Draft title" not in response.content.decode()

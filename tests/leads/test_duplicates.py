@@ -47,3 +47,15 @@ def test_different_people_are_not_linked(api_client, programs):
     submit(api_client, phone="602-555-0142", email="a@example.org")
 
     assert submit(api_client, phone="602-555-0143", email="b@example.org").repeat_of is None
+
+
+def test_after_the_lookup_key_changes_earlier_leads_are_no_longer_linked(api_client, programs, settings):
+    first = submit(api_client, phone="602-555-0142", email="")
+
+    settings.LEAD_LOOKUP_KEY = "a-new-lookup-key-of-at-least-32-characters"
+    second = submit(api_client, phone="602-555-0142", email="", message="Writing again")
+    third = submit(api_client, phone="602-555-0142", email="", message="And again")
+
+    assert second.repeat_of is None  # as docs/security.md says: no command recomputes the stored hashes
+    assert second.phone_hash != first.phone_hash
+    assert third.repeat_of == second  # repeats after the change link among themselves

@@ -165,3 +165,25 @@ def test_the_key_of_a_partner_no_longer_active_is_refused(api_client, programs, 
     assert read.json()["detail"] == "The partner of this API key is not active."
     assert sent["WWW-Authenticate"] == "Api-Key"
     assert not Lead.objects.exists()
+
+
+def test_each_partner_key_is_throttled_apart_whatever_its_address(
+    api_client, programs, partner_a, partner_b, settings, steady_throttle_window
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "partner": "2/hour"}}  # fmt: skip
+
+    # The same key from two addresses counts as one client; another partner's key from the same address does not.
+    def send_from(credentials, address):
+        return api_client.post(URL, referral_body(), format="json", REMOTE_ADDR=address, **credentials.header)
+
+    first = [send_from(partner_a, address).status_code for address in ("192.0.2.1", "192.0.2.2")]
+    over = api_client.get(URL, REMOTE_ADDR="192.0.2.3", **partner_a.header)
+    other = send_from(partner_b, "192.0.2.1")
+
+    assert first == [201, 201]
+    assert over.status_code == 429
+    assert over["Content-Type"] == "application/problem+json"
+    assert int(over["Retry-After"]) >= 1
+    assert other.status_code == 201
+    assert Lead.objects.filter(partner=partner_a.partner).count() == 2
