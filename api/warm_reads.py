@@ -126,7 +126,7 @@ class WarmContentMiddleware:
         status = 200
         if any(name in request.META for name in _CONDITIONAL):  # as api.caching answers them
             verdict = get_conditional_response(
-                request, etag=rendered["etag"], last_modified=int(last_modified) if last_modified else None
+                request, etag=rendered["etag"], last_modified=int(last_modified) if last_modified is not None else None
             )
             if verdict is not None:
                 status = verdict.status_code
