@@ -129,7 +129,7 @@ def _cache_get(key: str) -> Any:
 
 
 def content_response(
-    request: HttpRequest, *, renderer: Renderer, query_params: Iterable[str], lang: str
+    request: HttpRequest, *, renderer: Renderer, query_params: tuple[str, ...], lang: str
 ) -> HttpResponseBase:
     """The response in `lang`, from the cache when it was rendered under the current content version."""
     if settings.CONTENT_CACHE_ENABLED:
