@@ -2,6 +2,7 @@
 
 import logging
 import random
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -19,30 +20,28 @@ def backoff_seconds(retries: int) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (not for security)
 
 
-def enqueue_event_routing(event_id: int) -> None:
-    """LEAD_EVENT_PUBLISHER: runs after a lead event commits. If the broker is down the request still
-    succeeds; the event waits in the outbox and the sweeper routes it when Redis returns."""
+def _enqueue(task: Any, row_id: int, *, what: str) -> None:
+    """Hand a row's work to a worker. If the broker is down or hangs (a 2 s socket timeout), the caller
+    still succeeds: the row waits in the database and the sweeper enqueues it later."""
     try:
-        route_event.delay(event_id)
+        task.delay(row_id)
     except Exception:
-        logger.warning("could not enqueue routing of event %s; the sweeper will", event_id)
+        logger.warning("could not enqueue %s %s; the sweeper will", what, row_id)
+
+
+def enqueue_event_routing(event_id: int) -> None:
+    """LEAD_EVENT_PUBLISHER: runs after a lead event commits; the request never fails for it."""
+    _enqueue(route_event, event_id, what="routing of event")
 
 
 def enqueue_content_event_routing(event_id: int) -> None:
-    """CONTENT_EVENT_PUBLISHER: runs after a content event commits. Never fails the editor's save: if the
-    broker is down the event waits in the outbox for the sweep."""
-    try:
-        route_content_event.delay(event_id)
-    except Exception:
-        logger.warning("could not enqueue routing of content event %s; the sweeper will", event_id)
+    """CONTENT_EVENT_PUBLISHER: runs after a content event commits; the editor's save never fails for it."""
+    _enqueue(route_content_event, event_id, what="routing of content event")
 
 
 def enqueue_delivery(notification_id: int) -> None:
-    """Enqueue one notification's delivery; if the broker is down the row waits, pending, for the sweeper."""
-    try:
-        deliver_notification.delay(notification_id)
-    except Exception:
-        logger.warning("could not enqueue delivery of notification %s; the sweeper will", notification_id)
+    """Enqueue one notification's delivery; a row not enqueued waits, pending, for the sweeper."""
+    _enqueue(deliver_notification, notification_id, what="delivery of notification")
 
 
 # Database errors (a failover, a lock timeout) retry; anything else is a bug and is reported.

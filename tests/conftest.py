@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from api import throttling, warm_reads
 from config import cache as redis_cache
 from tests.notifications.webhook_receiver import receiver, second_receiver  # noqa: F401 (fixtures for every test)
-from tests.servers import HungRedis
+from tests.servers import HungRedis, caches_on
 
 
 @pytest.fixture(autouse=True)
@@ -41,13 +41,7 @@ def api_client() -> APIClient:
 def hung_redis() -> Iterator[HungRedis]:
     """The cache pointed at a Redis that accepts connections and never answers, for the test's duration."""
     server = HungRedis()
-    caches = {
-        "default": {
-            "BACKEND": "config.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{server.port}/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
+    caches = caches_on(f"redis://127.0.0.1:{server.port}/0")
     with override_settings(CACHES=caches):
         yield server
     server.close()

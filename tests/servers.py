@@ -75,3 +75,14 @@ class HungRedis:
         self.listener.close()
         for connection in self.accepted:
             connection.close()
+
+
+def caches_on(redis_url: str) -> dict[str, dict[str, object]]:
+    """CACHES for the project's Redis cache on `redis_url`, with short timeouts (tests of a failing Redis)."""
+    return {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": redis_url,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }

@@ -8,17 +8,11 @@ from django.test import override_settings
 from api.caching import Rendered, local_responses
 from config import cache as redis_cache
 from tests.factories import ArticleFactory
-from tests.servers import HungRedis
+from tests.servers import HungRedis, caches_on
 
 pytestmark = pytest.mark.django_db
 
-UNREACHABLE_REDIS = {
-    "default": {
-        "BACKEND": "config.cache.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-    }
-}
+UNREACHABLE_REDIS = caches_on("redis://127.0.0.1:1/0")
 LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle-test"}}
 
 

@@ -13,14 +13,22 @@ from tests.integration.harness import Probe
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def test_leads_submitted_while_redis_is_down_are_answered_and_delivered_once_after_the_sweep(
-    launcher, config, staff, smtp, twilio
+# How Redis fails, and how it comes back. Stopped: connections are refused. Frozen (SIGSTOP): the kernel
+# still accepts them and nothing answers; the throttle and the publisher time out (0.5 s and 2 s) instead
+# of waiting, so each request is answered in time (the client gives up after 15 s).
+OUTAGES = {"down": ("stop", "start"), "hangs": ("freeze", "thaw")}
+
+
+@pytest.mark.parametrize("outage", OUTAGES)
+def test_leads_submitted_while_redis_fails_are_answered_and_delivered_once_after_the_sweep(
+    launcher, config, staff, smtp, twilio, outage
 ):
+    fail, recover = OUTAGES[outage]
     broker = launcher.redis_server()  # this test's own redis-server: the shared one is never stopped
     stack = start_stack(launcher, config, broker.url)
     stack.probe.close()
 
-    broker.stop()
+    getattr(broker, fail)()
     # Each answers 201: the publisher swallows the broker error (and the throttle lets the request through).
     references = [stack.submit_urgent_lead() for _ in range(3)]
 
@@ -29,27 +37,7 @@ def test_leads_submitted_while_redis_is_down_are_answered_and_delivered_once_aft
     assert not events.filter(routed_at__isnull=False).exists()  # waiting in the outbox
     assert not Notification.objects.exists()
 
-    broker.start()  # same port: the server and the worker find it again
-    _assert_swept_and_delivered_once(launcher, stack, broker.url, references, smtp, twilio)
-
-
-def test_leads_submitted_while_redis_hangs_are_answered_and_delivered_once_after_the_sweep(
-    launcher, config, staff, smtp, twilio
-):
-    broker = launcher.redis_server()
-    stack = start_stack(launcher, config, broker.url)
-    stack.probe.close()
-
-    broker.freeze()
-    # Each answers 201 in time (the client gives up after 15 s): the throttle and the publisher time out
-    # (0.5 s and 2 s) instead of waiting for a Redis that accepts connections and never answers.
-    references = [stack.submit_urgent_lead() for _ in range(3)]
-
-    events = LeadEvent.objects.filter(lead__reference__in=references)
-    assert events.count() == 3
-    assert not events.filter(routed_at__isnull=False).exists()
-
-    broker.thaw()
+    getattr(broker, recover)()  # same port: the server and the worker find it again
     _assert_swept_and_delivered_once(launcher, stack, broker.url, references, smtp, twilio)
 
 
