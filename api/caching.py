@@ -17,11 +17,11 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from typing import Any, TypedDict
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -48,18 +48,11 @@ Renderer = Callable[[], bytes]
 VARY = "Accept-Language, Content-Preview-Token"
 
 
-def known_query(pairs: Iterable[tuple[str, str]], query_params: Iterable[str]) -> list[tuple[str, str]]:
-    """The pairs naming one of `query_params`, sorted: with the language, all that makes responses differ.
-    Other parameters (`utm_source`…) must neither fill the cache nor show in a cached page's links."""
-    wanted = set(query_params)
-    return sorted(pair for pair in pairs if pair[0] in wanted)
-
-
-def _cache_key(request: HttpRequest, query_params: Iterable[str], lang: str) -> str:
-    # The negotiated language, not the raw parameter or header, keys it: `?lang=es` and `Accept-Language:
-    # es-MX` share one entry. Scheme and host too, as a list's `next` and `previous` links are absolute.
-    pairs = ((name, value) for name, values in request.GET.lists() for value in values)
-    raw = f"{request.scheme}://{request.get_host()}{request.path}?{known_query(pairs, query_params)!r}#{lang}"
+def _cache_key(request: HttpRequest, query: Sequence[tuple[str, str]], lang: str) -> str:
+    # The view's canonical query (api.views.content), so that requests meaning the same share one entry;
+    # the negotiated language, not the raw parameter or header: `?lang=es` and `Accept-Language: es-MX`
+    # share one. Scheme and host too, as a list's `next` and `previous` links are absolute.
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{list(query)!r}#{lang}"
     return "content:resp:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
@@ -120,22 +113,30 @@ def _set_on_django_request(request: HttpRequest, name: str, value: Any) -> None:
     setattr(getattr(request, "_request", request), name, value)
 
 
-def _cache_get(key: str) -> Any:
+# Rendered responses live in their own cache (CACHE_REDIS_URL, an LRU-evicting Redis in production);
+# the small content version state stays in the default one, beside the throttles.
+RESPONSE_CACHE = "responses"
+
+
+def _cache_get(key: str, *, alias: str = "default") -> Any:
     try:
-        return cache.get(key)
+        return caches[alias].get(key)
     except Exception:  # Redis down: serve from the database
         logger.warning("content cache unavailable; rendering uncached")
         return None
 
 
 def content_response(
-    request: HttpRequest, *, renderer: Renderer, query_params: tuple[str, ...], lang: str
+    request: HttpRequest, *, renderer: Renderer, query: Sequence[tuple[str, str]], known: tuple[str, ...], lang: str
 ) -> HttpResponseBase:
-    """The response in `lang`, from the cache when it was rendered under the current content version."""
+    """The response in `lang`, from the cache when it was rendered under the current content version.
+
+    `query` is what the request asks for, canonical (the cache key's part); `known` names the parameters
+    the view reads."""
     if settings.CONTENT_CACHE_ENABLED:
-        key = _cache_key(request, query_params, lang)
+        key = _cache_key(request, query, lang)
         rendered = _cached_render(request, key=key, renderer=renderer)
-        if set(request.GET).issubset((*query_params, LANG_PARAM)):
+        if set(request.GET).issubset((*known, LANG_PARAM)):
             # For api.warm_reads: the next identical request may be answered from this key before the view.
             # Not for URLs with parameters the view ignores: endless variants that would crowd out the rest.
             _set_on_django_request(request, CACHE_KEY_ATTRIBUTE, key)
@@ -197,7 +198,7 @@ def _current_state(request: HttpRequest) -> VersionState:
 def _stored(key: str, token: str) -> Rendered | None:
     rendered = local_responses.get(key, token)
     if rendered is None:
-        entry = _cache_get(key)
+        entry = _cache_get(key, alias=RESPONSE_CACHE)
         if entry is not None and entry["token"] == token:
             rendered = entry["rendered"]
             local_responses.put(key, token, rendered)
@@ -209,9 +210,12 @@ def _cached_render(request: HttpRequest, *, key: str, renderer: Renderer) -> Ren
     rendered = _stored(key, state["token"])
     if rendered is None:
         rendered = _render(renderer, last_modified=state["changed_at"])
-        try:
-            cache.set(key, {"token": state["token"], "rendered": rendered}, timeout=settings.CONTENT_CACHE_TIMEOUT)
-        except Exception:
-            logger.warning("content cache unavailable; response not stored")
-        local_responses.put(key, state["token"], rendered)
+        # A page larger than this is rendered each time rather than crowd out the rest of the caches.
+        if len(rendered["body"]) <= settings.CONTENT_CACHE_MAX_ENTRY_BYTES:
+            try:
+                entry = {"token": state["token"], "rendered": rendered}
+                caches[RESPONSE_CACHE].set(key, entry, timeout=settings.CONTENT_CACHE_TIMEOUT)
+            except Exception:
+                logger.warning("content cache unavailable; response not stored")
+            local_responses.put(key, state["token"], rendered)
     return rendered

@@ -5,6 +5,10 @@ DRF's stock throttles keep a list of timestamps per client and read and write it
 the rate across a window boundary, which is acceptable for abuse protection. If Redis is unreachable the
 request is let through: refusing every visitor because a cache is down would hurt people looking for help
 more than a short window without rate limits.
+
+Counters are named by a keyed hash of the client's address (or of its API key's id), never the address or
+the key's stored hash itself: an address tied to a contact request to a mental-health center is personal
+data, and Redis is no place for it.
 """
 
 import logging
@@ -19,6 +23,7 @@ from rest_framework.throttling import AnonRateThrottle
 from api.authentication import APIClient
 from config.cache import RedisCache
 from content.versioning import VERSION_KEY
+from leads.crypto import lookup_hash
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +45,8 @@ class AnonymousIPThrottle(AnonRateThrottle):
     also_read: str | None = None
 
     def identity(self, request: Request) -> str:
-        return str(self.get_ident(request))
+        """A keyed hash naming the client in its counter's key (32 hex digits are plenty to keep clients apart)."""
+        return "ip:" + lookup_hash("throttle-ip", str(self.get_ident(request)))[:32]
 
     def get_rate(self) -> str | None:
         # Read at call time (DRF binds the rates at import), so a changed setting applies at once.
@@ -104,4 +110,6 @@ class PartnerThrottle(AnonymousIPThrottle):
 
     def identity(self, request: Request) -> str:
         client = request.user
-        return f"key:{client.key_id}" if isinstance(client, APIClient) else f"ip:{self.get_ident(request)}"
+        if isinstance(client, APIClient):
+            return "key:" + lookup_hash("throttle-key", client.key_id)[:32]
+        return super().identity(request)

@@ -15,16 +15,27 @@ from django.db.models import F, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from content.i18n import DEFAULT_LANGUAGE, fallback_order
-from content.models import FAQ, Article, Program, SiteProfile, Testimonial, Therapy
+from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
 
 ALL = None  # `relations=ALL`: prefetch every related set
 
 
-_live_program_slugs: dict[str, frozenset[str]] = {}
+# Slugs of live items by kind, for the current content version only: {token: {kind: slugs}}.
+_live_slugs: dict[str, dict[str, frozenset[str]]] = {}
 
 
-def live_program_slugs() -> frozenset[str]:
-    """Slugs of live programs, kept in memory per content version (a scheduled program counts once live)."""
+def _query_live_slugs(kind: str) -> frozenset[str]:
+    if kind == "tags":  # a tag is public once a live article carries it
+        queryset = Tag.objects.filter(articles__in=Article.objects.live()).distinct()
+    else:
+        queryset = {"programs": Program, "therapies": Therapy}[kind].objects.live()
+    return frozenset(queryset.values_list("slug", flat=True))
+
+
+def live_slugs(kind: str) -> frozenset[str]:
+    """Slugs of live `programs`, `therapies` or `tags`, kept in memory per content version (a scheduled
+    item counts once live). Filters use them so that an unpublished slug answers exactly as one that does
+    not exist, and the response cache keys every unknown slug alike."""
     from django.core.cache import cache
 
     from content.versioning import VERSION_KEY, content_version
@@ -32,13 +43,19 @@ def live_program_slugs() -> frozenset[str]:
     try:
         token = content_version(cache.get(VERSION_KEY))["token"]
     except Exception:  # Redis down: ask the database
-        return frozenset(Program.objects.live().values_list("slug", flat=True))
-    slugs = _live_program_slugs.get(token)
+        return _query_live_slugs(kind)
+    by_kind = _live_slugs.get(token)
+    if by_kind is None:
+        _live_slugs.clear()
+        by_kind = _live_slugs[token] = {}
+    slugs = by_kind.get(kind)
     if slugs is None:
-        slugs = frozenset(Program.objects.live().values_list("slug", flat=True))
-        _live_program_slugs.clear()
-        _live_program_slugs[token] = slugs
+        slugs = by_kind[kind] = _query_live_slugs(kind)
     return slugs
+
+
+def live_program_slugs() -> frozenset[str]:
+    return live_slugs("programs")
 
 
 def site_profile_get() -> SiteProfile | None:

@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -18,10 +18,15 @@ def _fresh_cache():
     # Tests share one Redis database (db 15 by default); each starts with it empty, and with nothing this
     # process remembers of earlier tests' content responses.
     redis_cache.pauses.clear()  # a test that made Redis fail must not leave it paused for the next
-    cache.clear()
+    _clear_caches()
     warm_reads.routes.clear()
     yield
-    cache.clear()
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    for alias in ("default", "responses"):
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -78,11 +78,11 @@ class HungRedis:
 
 
 def caches_on(redis_url: str) -> dict[str, dict[str, object]]:
-    """CACHES for the project's Redis cache on `redis_url`, with short timeouts (tests of a failing Redis)."""
-    return {
-        "default": {
-            "BACKEND": "config.cache.RedisCache",
-            "LOCATION": redis_url,
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
+    """CACHES for the project's Redis caches (state and responses) on `redis_url`, with short timeouts (tests
+    of a failing Redis)."""
+    cache: dict[str, object] = {
+        "BACKEND": "config.cache.RedisCache",
+        "LOCATION": redis_url,
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
     }
+    return {"default": cache, "responses": cache}

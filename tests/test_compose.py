@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 APP_SERVICES = ("web", "worker", "beat")
-SERVICES = ("db", "redis", "mailpit", *APP_SERVICES)
+SERVICES = ("db", "redis", "redis-cache", "mailpit", *APP_SERVICES)
 # Read by Django or Python themselves rather than by config/settings.
 RUNTIME_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}
 # Documented by the postgres image: https://hub.docker.com/_/postgres
@@ -140,7 +140,7 @@ def test_app_services_run_one_image_built_from_the_dockerfile() -> None:
 @pytest.mark.parametrize("service", APP_SERVICES)
 def test_app_services_wait_for_a_healthy_database_and_redis(service: str) -> None:
     depends_on = _services()[service].get("depends_on", {})
-    for dependency in ("db", "redis"):
+    for dependency in ("db", "redis", "redis-cache"):
         condition = depends_on.get(dependency, {}).get("condition") if isinstance(depends_on, dict) else None
         assert condition == "service_healthy", f"`{service}` starts before `{dependency}` is healthy ({condition=})"
 
@@ -189,6 +189,22 @@ def test_app_services_reach_the_compose_database_and_redis() -> None:
     assert database.username == _value("db", "POSTGRES_USER"), "DATABASE_URL logs in as another user"
     redis = urlparse(_value("web", "REDIS_URL"))
     assert redis.hostname == "redis", f"REDIS_URL points at {redis.netloc}, not the `redis` service"
+    cache = urlparse(_value("web", "CACHE_REDIS_URL"))
+    assert cache.hostname == "redis-cache", f"CACHE_REDIS_URL points at {cache.netloc}, not `redis-cache`"
+
+
+def redis_server_flags(service: str) -> dict[str, str]:
+    """The `--name value` options a compose Redis service starts redis-server with."""
+    words = _services()[service]["command"]
+    assert words[0] == "redis-server", f"`{service}` runs {words[0]}, not redis-server"
+    return {name.removeprefix("--"): value for name, value in zip(words[1::2], words[2::2], strict=True)}
+
+
+def test_the_broker_redis_never_evicts_and_the_cache_redis_is_bounded_and_evicts() -> None:
+    assert redis_server_flags("redis")["maxmemory-policy"] == "noeviction"
+    cache = redis_server_flags("redis-cache")
+    assert cache["maxmemory-policy"] == "allkeys-lru"
+    assert cache["maxmemory"].endswith(("mb", "gb")), "the response cache needs a memory bound"
 
 
 def test_app_services_run_production_settings_with_a_key_they_accept() -> None:

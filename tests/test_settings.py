@@ -13,6 +13,9 @@ PRODUCTION = {
     "SECRET_KEY": STRONG_KEY,
     "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWtleS1mb3ItY2hlY2stZGVwbG95ISE=",
     "LEAD_LOOKUP_KEY": "test-only-lookup-key-of-enough-length-0123456789",
+    # Two Redis servers (nothing connects to them during `check`).
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_REDIS_URL": "redis://127.0.0.1:6380/0",
 }
 
 
@@ -43,6 +46,8 @@ def test_check_deploy_is_clean_with_production_settings():
         ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY must be set"),
         ({**PRODUCTION, "DEBUG": "true"}, "DEBUG must be false"),
         ({**PRODUCTION, "WEBHOOK_ALLOW_HTTP": "true"}, "Webhooks go over https only"),
+        ({**PRODUCTION, "CACHE_REDIS_URL": ""}, "CACHE_REDIS_URL must name a Redis server of its own"),
+        ({**PRODUCTION, "CACHE_REDIS_URL": "redis://127.0.0.1:6379/3"}, "CACHE_REDIS_URL must name a Redis"),
         ({"SECRET_KEY": STRONG_KEY, "LEAD_LOOKUP_KEY": PRODUCTION["LEAD_LOOKUP_KEY"]}, "FIELD_ENCRYPTION_KEYS must"),
         (
             {"SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEYS": PRODUCTION["FIELD_ENCRYPTION_KEYS"]},

@@ -13,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api import examples, filters
-from api.caching import content_response, known_query, preview_response
-from api.fields import FIELDS_PARAM, selected_fields
+from api.caching import content_response, preview_response
+from api.fields import FIELDS_PARAM, field_names, list_field_names, selected_fields
+from api.filters import canonical_value
 from api.language import LANG_PARAM, response_language
 from api.renderers import dumps
 from api.schema import content_schema, site_schema
@@ -23,7 +24,8 @@ from api.throttling import ContentReadThrottle
 from content import i18n, preview, selectors
 
 # `lang` is not among them: the negotiated language is a part of the cache key of its own (api.caching).
-_COMMON_PARAMS = ("page", "page_size", FIELDS_PARAM)
+_PAGE, _PAGE_SIZE = "page", "page_size"
+_COMMON_PARAMS = (_PAGE, _PAGE_SIZE, FIELDS_PARAM)
 # An editor's draft preview token (content.preview), as a query parameter or a header.
 PREVIEW_PARAM = "preview"
 PREVIEW_HEADER = "Content-Preview-Token"
@@ -57,6 +59,8 @@ class ContentListViewSet(viewsets.GenericViewSet):
     never_loaded: ClassVar[tuple[str, ...]] = ("editor_notes",)
     # The negotiated language of the response being rendered (api.language).
     _lang: str = i18n.DEFAULT_LANGUAGE
+    # This request's canonical query, once computed (`_canonical_query`).
+    _canonical: list[tuple[str, str]] | None = None
 
     def get_queryset(self) -> QuerySet:
         return type(self).selector()
@@ -85,11 +89,49 @@ class ContentListViewSet(viewsets.GenericViewSet):
     def _query_params(self) -> tuple[str, ...]:
         return _query_params_of(type(self))
 
+    def _canonical_query(self) -> list[tuple[str, str]]:
+        """What this request asks for, as sorted (name, value) pairs, the same for every request that means
+        the same: the last value of a repeated name (as Django and django-filter read it), sparse fields as
+        a sorted set, defaults (page 1, the page size, the default fields) left out, every slug of no live
+        item alike, unknown parameters dropped. The response cache keys on it, and a list's page links are
+        built from it, so a cached page is the same whichever spelling rendered it. Values that will fail
+        validation are kept as sent: the render refuses them and nothing is stored."""
+        if self._canonical is not None:
+            return self._canonical
+        params = self.request.query_params
+        pairs: list[tuple[str, str]] = []
+        if FIELDS_PARAM in params:
+            fields = sorted(set(self._fields()))
+            serializer_class = self.get_serializer_class()
+            listed = list_field_names(serializer_class) if self.action == "list" else None
+            default = listed or field_names(serializer_class)
+            if fields != sorted(set(default)):
+                pairs.append((FIELDS_PARAM, ",".join(fields)))
+        if self.action == "list":  # an item's page takes no paging
+            page = params.get(_PAGE)
+            if page is not None and page != "1":
+                pairs.append((_PAGE, page))
+            page_size = params.get(_PAGE_SIZE)
+            if page_size is not None and page_size.isascii() and page_size.isdigit():
+                page_size = page_size.lstrip("0") or "0"  # `020` is 20 (no int(): it may be 5,000 digits)
+            if page_size is not None and page_size != str(self.paginator.page_size):  # type: ignore[union-attr]
+                pairs.append((_PAGE_SIZE, page_size))
+        filterset_class = getattr(self, "filterset_class", None)
+        for name, filter_ in filterset_class.base_filters.items() if filterset_class else ():
+            raw = params.get(name)
+            value = canonical_value(filter_, raw) if raw is not None else None
+            if value is not None:
+                pairs.append((name, value))
+        self._canonical = sorted(pairs)
+        return self._canonical
+
     def page_link_query(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """The query of a list's `next`/`previous` link: the parameters that make the response differ and
-        its language, so that whoever follows the link gets that page of the same list (the page is cached
-        and shared by every request that differs only in other parameters)."""
-        return sorted([*known_query(pairs, self._query_params()), (LANG_PARAM, self._lang)])
+        """The query of a list's `next`/`previous` link: this request's canonical query with the link's page,
+        and its language, so that whoever follows the link gets that page of the same list (the page is
+        cached and shared by every request that means the same)."""
+        page = [(name, value) for name, value in pairs if name == _PAGE]
+        query = [(name, value) for name, value in self._canonical_query() if name != _PAGE]
+        return sorted([*query, *page, (LANG_PARAM, self._lang)])
 
     def _render_list(self) -> bytes:
         fields = self._fields()
@@ -110,7 +152,9 @@ class ContentListViewSet(viewsets.GenericViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self._lang = response_language(request)
         renderer = self._in_language(self._render_list)
-        return content_response(request, renderer=renderer, query_params=self._query_params(), lang=self._lang)
+        return content_response(
+            request, renderer=renderer, query=self._canonical_query(), known=self._query_params(), lang=self._lang
+        )
 
 
 class ContentViewSet(ContentListViewSet):
@@ -138,7 +182,9 @@ class ContentViewSet(ContentListViewSet):
             body = self._in_language(lambda: self._render_preview(token))()
             return preview_response(body, lang=self._lang)
         renderer = self._in_language(self._render_detail)
-        return content_response(request, renderer=renderer, query_params=self._query_params(), lang=self._lang)
+        return content_response(
+            request, renderer=renderer, query=self._canonical_query(), known=self._query_params(), lang=self._lang
+        )
 
     def _render_preview(self, token: str) -> bytes:
         """The item the token opens, in its saved state whatever its status; the slug must be the item's."""
@@ -214,4 +260,4 @@ class SiteProfileView(APIView):
                     raise NotFound("The site profile has not been set up yet.")
                 return dumps(serializers.SiteProfileSerializer(profile, context={"lang": lang}).data)
 
-        return content_response(request, renderer=render, query_params=(), lang=lang)
+        return content_response(request, renderer=render, query=[], known=(), lang=lang)

@@ -109,19 +109,33 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # REDIS_URL unset: local-memory cache and eager Celery (the embedded default).
+# Two kinds of data, two Redis servers in production (docs/security.md, "Redis layout"):
+# - REDIS_URL: the Celery broker, the throttle counters, the content version, sign-in counters. Nothing
+#   there may be evicted: `maxmemory-policy noeviction`.
+# - CACHE_REDIS_URL: rendered content responses only, which any request can add to. Bounded with
+#   `maxmemory` and `maxmemory-policy allkeys-lru`, so a flood evicts old pages and never a queued message.
+#   Unset: the same server as REDIS_URL (development and tests); production refuses that.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "config.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "corerecovery"),
-            # A Redis outage must not hang requests: fail fast and let the view fall back.
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
+CACHE_REDIS_URL = env_str("CACHE_REDIS_URL") or REDIS_URL
+
+
+def _redis_cache(location: str) -> dict:
+    return {
+        "BACKEND": "config.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "corerecovery"),
+        # A Redis outage must not hang requests: fail fast and let the view fall back.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": _redis_cache(REDIS_URL), "responses": _redis_cache(CACHE_REDIS_URL)}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        "responses": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "responses"},
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -311,6 +325,9 @@ WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
 # Content responses: browsers and CDNs may keep them this long, then revalidate with the ETag.
 CONTENT_CACHE_ENABLED = env_bool("CONTENT_CACHE_ENABLED", True)
 CONTENT_CACHE_TIMEOUT = env_int("CONTENT_CACHE_TIMEOUT", 3600)
+# A rendered response larger than this is not stored in Redis (rendered each time): no single page can
+# take a large share of the response cache. A list of 100 full articles is about 2.6 MB.
+CONTENT_CACHE_MAX_ENTRY_BYTES = env_int("CONTENT_CACHE_MAX_ENTRY_BYTES", 4 * 1024 * 1024)
 # Each process also keeps recent responses in memory, checked against the version in Redis on every request.
 CONTENT_LOCAL_CACHE_BYTES = env_int("CONTENT_LOCAL_CACHE_BYTES", 32 * 1024 * 1024)
 CONTENT_MAX_AGE = env_int("CONTENT_MAX_AGE", 60)

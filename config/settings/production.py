@@ -1,15 +1,19 @@
 """Production settings: refuse to start with development defaults; `manage.py check --deploy` is clean."""
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int
 from config.settings.base import *  # noqa: F403
 from config.settings.base import (
+    CACHE_REDIS_URL,
     DEFAULT_SECRET_KEY,
     DEV_FIELD_ENCRYPTION_KEY,
     DEV_LEAD_LOOKUP_KEY,
     FIELD_ENCRYPTION_KEYS,
     LEAD_LOOKUP_KEY,
+    REDIS_URL,
     SECRET_KEY,
     WEBHOOK_ALLOW_HTTP,
 )
@@ -23,6 +27,13 @@ if LEAD_LOOKUP_KEY == DEV_LEAD_LOOKUP_KEY or len(LEAD_LOOKUP_KEY) < 32:
 if env_bool("DEBUG", False):
     raise ImproperlyConfigured("DEBUG must be false in production.")
 DEBUG = False
+if REDIS_URL and urlsplit(CACHE_REDIS_URL).netloc == urlsplit(REDIS_URL).netloc:
+    # One server has one maxmemory-policy: an evicting one loses queued tasks and throttle counters, a
+    # non-evicting one lets a flood of cached pages fill memory until the broker refuses writes.
+    raise ImproperlyConfigured(
+        "CACHE_REDIS_URL must name a Redis server of its own (maxmemory-policy allkeys-lru), not REDIS_URL's "
+        "(the broker's, noeviction): see docs/security.md, Redis layout."
+    )
 if WEBHOOK_ALLOW_HTTP:
     raise ImproperlyConfigured("Webhooks go over https only in production: unset WEBHOOK_ALLOW_HTTP.")
 

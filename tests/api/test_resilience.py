@@ -13,7 +13,10 @@ from tests.servers import HungRedis, caches_on
 pytestmark = pytest.mark.django_db
 
 UNREACHABLE_REDIS = caches_on("redis://127.0.0.1:1/0")
-LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle-test"}}
+LOCAL_MEMORY = {
+    alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"throttle-test-{alias}"}
+    for alias in ("default", "responses")
+}
 
 
 def test_content_is_served_from_the_database_when_redis_is_unreachable(api_client):

@@ -398,6 +398,8 @@ class RedisServer:
     directory: Path
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    # More redis-server options, e.g. ("--maxmemory", "2mb"): later ones win over the defaults above.
+    options: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -408,7 +410,7 @@ class RedisServer:
         log = (self.directory / f"redis-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", str(self.directory)],
+             "--daemonize", "no", "--dir", str(self.directory), *self.options],
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         log.close()
