@@ -13,14 +13,13 @@ PRODUCTION = {
     "SECRET_KEY": STRONG_KEY,
     "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWtleS1mb3ItY2hlY2stZGVwbG95ISE=",
     "LEAD_LOOKUP_KEY": "test-only-lookup-key-of-enough-length-0123456789",
+    "NUM_PROXIES": "1",
 }
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "FIELD_ENCRYPTION_KEYS", "LEAD_LOOKUP_KEY"}
+        key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_SETTINGS_MODULE", *PRODUCTION}
     }
     environment.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "api.example.org"})
     environment.update(env)
@@ -43,6 +42,9 @@ def test_check_deploy_is_clean_with_production_settings():
         ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY must be set"),
         ({**PRODUCTION, "DEBUG": "true"}, "DEBUG must be false"),
         ({**PRODUCTION, "WEBHOOK_ALLOW_HTTP": "true"}, "Webhooks go over https only"),
+        ({key: value for key, value in PRODUCTION.items() if key != "NUM_PROXIES"}, "NUM_PROXIES must be set"),
+        ({**PRODUCTION, "NUM_PROXIES": ""}, "NUM_PROXIES must be set"),
+        ({**PRODUCTION, "NUM_PROXIES": "-1"}, "NUM_PROXIES must be 0 or more"),
         ({"SECRET_KEY": STRONG_KEY, "LEAD_LOOKUP_KEY": PRODUCTION["LEAD_LOOKUP_KEY"]}, "FIELD_ENCRYPTION_KEYS must"),
         (
             {"SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEYS": PRODUCTION["FIELD_ENCRYPTION_KEYS"]},
@@ -55,3 +57,13 @@ def test_production_settings_refuse_to_start_with_development_defaults(env, mess
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(("num_proxies", "expected"), [("0", "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")])
+def test_x_forwarded_proto_is_trusted_only_behind_a_proxy(num_proxies, expected):
+    # Without a proxy, X-Forwarded-Proto is whatever the client sends: it must not make a request "secure".
+    show = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
+    result = _manage("shell", "-c", show, **{**PRODUCTION, "NUM_PROXIES": num_proxies})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from corsheaders.defaults import default_headers as cors_default_headers
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Warns once per process about X-Forwarded-For while NUM_PROXIES is 0 (config/client_ip.py).
+    "config.middleware.ForwardedForWarningMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's and the API docs' static files from gunicorn, with far-future caching.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -69,6 +72,14 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Number of trusted reverse proxies in front of gunicorn (nginx: 1; a CDN in front of nginx: 2; gunicorn
+# exposed directly: 0). The one setting for the client's address: the throttles, the sign-in lockout,
+# idempotency scopes and logs all read it through config.client_ip (docs/security.md). It is kept in one
+# place only, DRF's REST_FRAMEWORK["NUM_PROXIES"] below, which DRF's get_ident reads.
+_num_proxies = env_int("NUM_PROXIES", 0)
+if _num_proxies < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, got {_num_proxies}.")
+
 # https://django-axes.readthedocs.io/ — staff sign-in: after AXES_FAILURE_LIMIT failures for one username
 # from one address, that pair is locked out for AXES_COOLOFF_MINUTES.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -76,7 +87,9 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env_int("NUM_PROXIES", 0) or None
+# The address axes counts is the throttles' own (DRF's reading behind NUM_PROXIES), not django-ipware's:
+# one function, so the two can never disagree about who the client is.
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 # https://django-otp-official.readthedocs.io/ — true: staff sign in with a TOTP code too (devices in the admin).
 ADMIN_REQUIRE_OTP = env_bool("ADMIN_REQUIRE_OTP", False)
 
@@ -181,8 +194,8 @@ REST_FRAMEWORK = {
         # Requests per partner API key.
         "partner": env_str("THROTTLE_PARTNER_RATE", "1200/hour"),
     },
-    # Number of trusted reverse proxies in front of gunicorn; the client IP is read behind them.
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+    # Read by DRF's get_ident (the throttles) and by config.client_ip: see NUM_PROXIES above.
+    "NUM_PROXIES": _num_proxies,
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
