@@ -13,7 +13,7 @@ from celery.schedules import crontab
 from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "accounts",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
@@ -90,8 +91,17 @@ AXES_RESET_ON_SUCCESS = True
 # The address axes counts is the throttles' own (DRF's reading behind NUM_PROXIES), not django-ipware's:
 # one function, so the two can never disagree about who the client is.
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
-# https://django-otp-official.readthedocs.io/ — true: staff sign in with a TOTP code too (devices in the admin).
-ADMIN_REQUIRE_OTP = env_bool("ADMIN_REQUIRE_OTP", False)
+# Per-account slowing of staff sign-in (accounts/sign_in_guard.py): from the AFTER-th failure for one username
+# (from any address), the next attempt waits 2^(failures - AFTER) seconds after the last failure, at most
+# MAX_SECONDS; failures are forgotten WINDOW_MINUTES after the last one, or at a successful sign-in.
+SIGN_IN_SLOWDOWN_AFTER = env_int("SIGN_IN_SLOWDOWN_AFTER", 5)
+SIGN_IN_SLOWDOWN_MAX_SECONDS = env_int("SIGN_IN_SLOWDOWN_MAX_SECONDS", 300)
+SIGN_IN_SLOWDOWN_WINDOW_MINUTES = env_int("SIGN_IN_SLOWDOWN_WINDOW_MINUTES", 15)
+# https://django-otp-official.readthedocs.io/ — who signs in to the admin with a TOTP code too
+# (accounts/otp.py): off, personal-data (accounts that can read leads' personal data; production's
+# default) or all. Devices: `manage.py totp_enrol --username NAME`, then the admin's TOTP devices page.
+ADMIN_REQUIRE_OTP = env_choice("ADMIN_REQUIRE_OTP", "off", ("off", "personal-data", "all"))
+OTP_TOTP_ISSUER = "Core Recovery staff"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_str
+from config.env import env_bool, env_choice, env_int, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import (
     DEFAULT_SECRET_KEY,
@@ -35,6 +35,9 @@ if env_str("NUM_PROXIES").strip() == "":
         "NUM_PROXIES must be set: the number of trusted reverse proxies in front of gunicorn "
         "(1 behind nginx, 2 with a CDN in front of nginx, 0 if gunicorn is exposed directly)."
     )
+# Staff who can read personal data sign in with a TOTP code too; turning it off takes an explicit `off`.
+ADMIN_REQUIRE_OTP = env_choice("ADMIN_REQUIRE_OTP", "personal-data", ("off", "personal-data", "all"))
+
 # TLS terminates at the proxy, which sets X-Forwarded-Proto. Without a proxy, anyone could send that header:
 # it is not trusted, and gunicorn must terminate TLS itself (or SECURE_SSL_REDIRECT be off, as in compose).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _num_proxies > 0 else None

@@ -67,7 +67,7 @@ def test_a_good_sign_in_works_and_resets_the_count(client, staff):
 
 
 def test_with_totp_required_a_password_alone_is_not_enough(client, staff, settings):
-    settings.ADMIN_REQUIRE_OTP = True
+    settings.ADMIN_REQUIRE_OTP = "all"
     device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
 
     without = sign_in(client, PASSWORD)
