@@ -386,9 +386,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"disallowed_host": {"()": "config.log_filters.DisallowedHostFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Request bodies may hold personal data: Django's request logger only gets the path and status.
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
+    "loggers": {
+        # Request bodies may hold personal data: Django's request logger only gets the path and status.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # A Host outside ALLOWED_HOSTS: a WARNING with the value cut at 100 characters, not an ERROR with all
+        # of it (config/log_filters.py).
+        "django.security.DisallowedHost": {"filters": ["disallowed_host"], "level": "WARNING"},
+    },
 }
 CSRF_FAILURE_VIEW = "api.exceptions.csrf_failure"
