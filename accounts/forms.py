@@ -4,6 +4,7 @@ the accounts that need one (accounts.otp). Every staff sign-in goes through it; 
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
@@ -11,7 +12,7 @@ from django_otp import devices_for_user
 from django_otp.forms import OTPAuthenticationFormMixin
 
 from accounts import sign_in_guard
-from accounts.otp import otp_asked, otp_required
+from accounts.otp import ALL, otp_asked, otp_required
 
 # Failures of the password check itself (a non-staff account is `invalid_login` too): they count.
 _PASSWORD_FAILURES = {"invalid_login", "inactive"}
@@ -22,10 +23,16 @@ class StaffAuthenticationForm(AdminAuthenticationForm, OTPAuthenticationFormMixi
     otp_token = forms.CharField(
         required=False,
         label="Authentication code",
-        help_text="The 6-digit code of your authenticator app; needed by accounts that can see personal data.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
+    # django-otp's words ("OTP token") in plain language.
+    otp_error_messages = {
+        **OTPAuthenticationFormMixin.otp_error_messages,
+        "token_required": "This account needs an authentication code: enter the one your authenticator app shows.",
+        "invalid_token": "That authentication code is not right or has expired: enter the one shown now.",
+        "device_required": "Choose the authenticator the code comes from.",
+    }
     error_messages = {
         **AdminAuthenticationForm.error_messages,
         "busy": "Another sign-in to this account is being checked: try again in a few seconds.",
@@ -34,6 +41,11 @@ class StaffAuthenticationForm(AdminAuthenticationForm, OTPAuthenticationFormMixi
             "ask an administrator to enrol one (manage.py totp_enrol)."
         ),
     }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        who = "every account" if settings.ADMIN_REQUIRE_OTP == ALL else "accounts that can see personal data"
+        self.fields["otp_token"].help_text = f"The 6-digit code your authenticator app shows; needed by {who}."
 
     @property
     def asks_for_code(self) -> bool:

@@ -192,7 +192,7 @@ def test_staff_who_can_read_personal_data_need_a_code_as_well_as_the_password(
 
     password_only = sign_in(client, PASSWORD, username="intake")
     assert password_only.status_code == 200
-    assert "Please enter your OTP token." in password_only.content.decode()
+    assert "This account needs an authentication code" in password_only.content.decode()
     assert not signed_in(client)
 
     assert sign_in(client, PASSWORD, username="intake", otp_token=code_of(device)).status_code == 302
@@ -212,7 +212,7 @@ def test_a_wrong_code_is_refused(client, intake_lead, personal_data_policy):
 
     response = sign_in(client, PASSWORD, username="intake", otp_token=wrong)
 
-    assert "Invalid token" in response.content.decode()
+    assert "That authentication code is not right" in response.content.decode()
     assert not signed_in(client)
 
 
