@@ -28,6 +28,7 @@ ARG COLLECTSTATIC_SECRET_KEY=build-time-only-throwaway-key-for-collectstatic-nev
 RUN SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" \
     FIELD_ENCRYPTION_KEYS="YnVpbGQtdGltZS1vbmx5LXRocm93YXdheS1rZXkhISE=" \
     LEAD_LOOKUP_KEY="build-time-only-throwaway-lookup-key-0123456789" \
+    NUM_PROXIES=0 \
     python manage.py collectstatic --noinput -v 0
 
 USER app

@@ -1,27 +1,26 @@
-"""The staff admin: Django's, with optional two-factor sign-in (TOTP, django-otp) when ADMIN_REQUIRE_OTP is on.
+"""The staff admin: Django's, with sign-in slowed per account and a TOTP code where ADMIN_REQUIRE_OTP asks for one.
 
-Repeated failed sign-ins lock the account out for a while (django-axes, see settings).
+Repeated failed sign-ins for one username from one address lock that pair out for a while (django-axes, see
+settings); failures for one username from any address slow its sign-in down (accounts.sign_in_guard).
 """
 
-from typing import Any
-
-from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
-from django_otp.forms import OTPAuthenticationForm
+
+from accounts.forms import StaffAuthenticationForm
+from accounts.otp import otp_required
 
 
 class AdminSite(admin.AdminSite):
     site_header = "Core Recovery staff"
     site_title = "Core Recovery staff"
-
-    @property
-    def login_form(self) -> Any:  # type: ignore[override]  # Django's attribute, computed at call time
-        # Read at call time: the setting decides on each sign-in, not when the module was imported.
-        return OTPAuthenticationForm if settings.ADMIN_REQUIRE_OTP else None
+    login_form = StaffAuthenticationForm
+    login_template = "admin/staff_login.html"
 
     def has_permission(self, request: HttpRequest) -> bool:
         allowed = super().has_permission(request)
-        if allowed and settings.ADMIN_REQUIRE_OTP:
-            return bool(request.user.is_verified())  # type: ignore[union-attr]
+        # Checked on every request, not only at sign-in: a permission or policy change applies at once, and a
+        # session from before TOTP was required is refused until its owner signs in again with a code.
+        if allowed and otp_required(request.user):
+            return bool(request.user.is_verified())  # type: ignore[union-attr]  # set by django-otp's middleware
         return allowed

@@ -1,4 +1,4 @@
-"""Django's browser-session middleware, kept off the API.
+"""Django's browser-session middleware, kept off the API; and a warning about an unexpected proxy header.
 
 The API authenticates API keys only (DRF, `api.authentication`): a session cookie means nothing to it, and
 it shows no flash messages. Sessions, Django's user and messages are for the admin and for the one page
@@ -10,12 +10,15 @@ Each class subclasses Django's own, so the admin's system checks still find them
 middleware, for the whole site (`check --deploy` asks for it by name; DRF's views are exempt anyway).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+
+from config.client_ip import warn_if_forwarded_without_proxies
 
 API_PREFIX = "/api/"
 # Pages under /api/ that a signed-in member of staff opens in a browser.
@@ -45,3 +48,15 @@ class AuthenticationMiddleware(_BrowserOnly, DjangoAuthenticationMiddleware):
 
 class MessageMiddleware(_BrowserOnly, DjangoMessageMiddleware):
     pass
+
+
+class ForwardedForWarningMiddleware:
+    """Warns once per process when requests carry X-Forwarded-For while NUM_PROXIES is 0 (config.client_ip).
+    First in the stack: layers below may answer without calling further (redirects, warm content reads)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        warn_if_forwarded_without_proxies(request)
+        return self.get_response(request)

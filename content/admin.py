@@ -83,6 +83,10 @@ class PublishableAdmin(SideBySideTranslationAdmin):
 class WithBodyAdmin(PublishableAdmin):
     readonly_fields = ["preview_links", "body_preview", "created_at", "updated_at"]
 
+    class Media:
+        # The preview's layout, as a file: the admin's Content-Security-Policy allows no inline style.
+        css = {"all": ["content/admin/body_preview.css"]}
+
     @admin.display(description="Preview links")
     def preview_links(self, obj: Any) -> SafeString:
         if obj is None or obj.pk is None:
@@ -116,13 +120,13 @@ class WithBodyAdmin(PublishableAdmin):
         if not obj.body_html_en:
             return format_html("<em>{}</em>", "Saved bodies are previewed here.")
         # body_html_* were rendered from validated blocks and sanitised by nh3 (content.blocks).
-        english = format_html('<div style="max-width:48em">{}</div>', mark_safe(obj.body_html_en))  # noqa: S308
+        english = format_html('<div class="body-preview">{}</div>', mark_safe(obj.body_html_en))  # noqa: S308
         if not obj.body_html_es:
             return format_html("{}<p><em>{}</em></p>", english, "No Spanish body: Spanish readers see the English.")
         spanish = mark_safe(obj.body_html_es)  # noqa: S308
         return format_html(
-            '<div style="display:flex;gap:2em"><div style="flex:1"><h4>English</h4>{}</div>'
-            '<div style="flex:1" lang="es"><h4>Español</h4>{}</div></div>',
+            '<div class="body-preview-languages"><div><h4>English</h4>{}</div>'
+            '<div lang="es"><h4>Español</h4>{}</div></div>',
             english,
             spanish,
         )

@@ -271,3 +271,16 @@ def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
     missing = {".venv", ".git", "db.sqlite3", "staticfiles"} - ignored
     assert not missing, f".dockerignore does not exclude {sorted(missing)}"
+
+
+def test_app_services_say_how_many_proxies_are_in_front() -> None:
+    # Production settings refuse to start without NUM_PROXIES; compose publishes gunicorn itself: none.
+    for service in APP_SERVICES:
+        assert _value(service, "NUM_PROXIES") == "0", f"{service} must set NUM_PROXIES explicitly"
+
+
+def test_dockerfile_collectstatic_gives_production_settings_what_they_require() -> None:
+    runs = [arguments for keyword, arguments in _dockerfile_instructions() if keyword == "RUN"]
+    collectstatic = next(run for run in runs if "collectstatic" in run)
+    for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "LEAD_LOOKUP_KEY", "NUM_PROXIES"):
+        assert f"{name}=" in collectstatic, f"collectstatic runs production settings without {name}"

@@ -16,15 +16,13 @@ PRODUCTION = {
     # Two Redis servers (nothing connects to them during `check`).
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "CACHE_REDIS_URL": "redis://127.0.0.1:6380/0",
+    "NUM_PROXIES": "1",
 }
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "FIELD_ENCRYPTION_KEYS", "LEAD_LOOKUP_KEY"}
-    }
+    inherited_out = {"DEBUG", "DJANGO_SETTINGS_MODULE", "ADMIN_REQUIRE_OTP", *PRODUCTION}
+    environment = {key: value for key, value in os.environ.items() if key not in inherited_out}
     environment.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "api.example.org"})
     environment.update(env)
     return subprocess.run(
@@ -48,6 +46,11 @@ def test_check_deploy_is_clean_with_production_settings():
         ({**PRODUCTION, "WEBHOOK_ALLOW_HTTP": "true"}, "Webhooks go over https only"),
         ({**PRODUCTION, "CACHE_REDIS_URL": ""}, "CACHE_REDIS_URL must name a Redis server of its own"),
         ({**PRODUCTION, "CACHE_REDIS_URL": "redis://127.0.0.1:6379/3"}, "CACHE_REDIS_URL must name a Redis"),
+        ({key: value for key, value in PRODUCTION.items() if key != "NUM_PROXIES"}, "NUM_PROXIES must be set"),
+        ({**PRODUCTION, "NUM_PROXIES": ""}, "NUM_PROXIES must be set"),
+        ({**PRODUCTION, "NUM_PROXIES": "-1"}, "NUM_PROXIES must be 0 or more"),
+        # The boolean of earlier versions: "false" (once in .env.example) must not silently turn TOTP off.
+        ({**PRODUCTION, "ADMIN_REQUIRE_OTP": "false"}, "ADMIN_REQUIRE_OTP must be one of off, personal-data, all"),
         ({"SECRET_KEY": STRONG_KEY, "LEAD_LOOKUP_KEY": PRODUCTION["LEAD_LOOKUP_KEY"]}, "FIELD_ENCRYPTION_KEYS must"),
         (
             {"SECRET_KEY": STRONG_KEY, "FIELD_ENCRYPTION_KEYS": PRODUCTION["FIELD_ENCRYPTION_KEYS"]},
@@ -60,3 +63,24 @@ def test_production_settings_refuse_to_start_with_development_defaults(env, mess
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(("num_proxies", "expected"), [("0", "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")])
+def test_x_forwarded_proto_is_trusted_only_behind_a_proxy(num_proxies, expected):
+    # Without a proxy, X-Forwarded-Proto is whatever the client sends: it must not make a request "secure".
+    show = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
+    result = _manage("shell", "-c", show, **{**PRODUCTION, "NUM_PROXIES": num_proxies})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
+@pytest.mark.parametrize(("configured", "expected"), [(None, "personal-data"), ("off", "off"), ("all", "all")])
+def test_production_requires_totp_for_personal_data_unless_explicitly_turned_off(configured, expected):
+    env = {**PRODUCTION, **({"ADMIN_REQUIRE_OTP": configured} if configured else {})}
+    show = "from django.conf import settings; print(settings.ADMIN_REQUIRE_OTP)"
+
+    result = _manage("shell", "-c", show, **env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected

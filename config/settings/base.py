@@ -11,8 +11,9 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from corsheaders.defaults import default_headers as cors_default_headers
+from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "accounts",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
@@ -49,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Warns once per process about X-Forwarded-For while NUM_PROXIES is 0 (config/client_ip.py).
+    "config.middleware.ForwardedForWarningMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's and the API docs' static files from gunicorn, with far-future caching.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -69,6 +73,14 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Number of trusted reverse proxies in front of gunicorn (nginx: 1; a CDN in front of nginx: 2; gunicorn
+# exposed directly: 0). The one setting for the client's address: the throttles, the sign-in lockout,
+# idempotency scopes and logs all read it through config.client_ip (docs/security.md). It is kept in one
+# place only, DRF's REST_FRAMEWORK["NUM_PROXIES"] below, which DRF's get_ident reads.
+_num_proxies = env_int("NUM_PROXIES", 0)
+if _num_proxies < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, got {_num_proxies}.")
+
 # https://django-axes.readthedocs.io/ — staff sign-in: after AXES_FAILURE_LIMIT failures for one username
 # from one address, that pair is locked out for AXES_COOLOFF_MINUTES.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -76,9 +88,20 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env_int("NUM_PROXIES", 0) or None
-# https://django-otp-official.readthedocs.io/ — true: staff sign in with a TOTP code too (devices in the admin).
-ADMIN_REQUIRE_OTP = env_bool("ADMIN_REQUIRE_OTP", False)
+# The address axes counts is the throttles' own (DRF's reading behind NUM_PROXIES), not django-ipware's:
+# one function, so the two can never disagree about who the client is.
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# Per-account slowing of staff sign-in (accounts/sign_in_guard.py): from the AFTER-th failure for one username
+# (from any address), the next attempt waits 2^(failures - AFTER) seconds after the last failure, at most
+# MAX_SECONDS; failures are forgotten WINDOW_MINUTES after the last one, or at a successful sign-in.
+SIGN_IN_SLOWDOWN_AFTER = env_int("SIGN_IN_SLOWDOWN_AFTER", 5)
+SIGN_IN_SLOWDOWN_MAX_SECONDS = env_int("SIGN_IN_SLOWDOWN_MAX_SECONDS", 300)
+SIGN_IN_SLOWDOWN_WINDOW_MINUTES = env_int("SIGN_IN_SLOWDOWN_WINDOW_MINUTES", 15)
+# https://django-otp-official.readthedocs.io/ — who signs in to the admin with a TOTP code too
+# (accounts/otp.py): off, personal-data (accounts that can read leads' personal data; production's
+# default) or all. Devices: `manage.py totp_enrol --username NAME`, then the admin's TOTP devices page.
+ADMIN_REQUIRE_OTP = env_choice("ADMIN_REQUIRE_OTP", "off", ("off", "personal-data", "all"))
+OTP_TOTP_ISSUER = "Core Recovery staff"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -195,8 +218,8 @@ REST_FRAMEWORK = {
         # Requests per partner API key.
         "partner": env_str("THROTTLE_PARTNER_RATE", "1200/hour"),
     },
-    # Number of trusted reverse proxies in front of gunicorn; the client IP is read behind them.
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+    # Read by DRF's get_ident (the throttles) and by config.client_ip: see NUM_PROXIES above.
+    "NUM_PROXIES": _num_proxies,
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -380,9 +403,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"disallowed_host": {"()": "config.log_filters.DisallowedHostFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Request bodies may hold personal data: Django's request logger only gets the path and status.
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
+    "loggers": {
+        # Request bodies may hold personal data: Django's request logger only gets the path and status.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # A Host outside ALLOWED_HOSTS: a WARNING with the value cut at 100 characters, not an ERROR with all
+        # of it (config/log_filters.py).
+        "django.security.DisallowedHost": {"filters": ["disallowed_host"], "level": "WARNING"},
+    },
 }
 CSRF_FAILURE_VIEW = "api.exceptions.csrf_failure"

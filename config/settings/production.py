@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int
+from config.env import env_bool, env_choice, env_int, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import (
     CACHE_REDIS_URL,
@@ -16,6 +16,7 @@ from config.settings.base import (
     REDIS_URL,
     SECRET_KEY,
     WEBHOOK_ALLOW_HTTP,
+    _num_proxies,
 )
 
 if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
@@ -37,8 +38,20 @@ if REDIS_URL and urlsplit(CACHE_REDIS_URL).netloc == urlsplit(REDIS_URL).netloc:
 if WEBHOOK_ALLOW_HTTP:
     raise ImproperlyConfigured("Webhooks go over https only in production: unset WEBHOOK_ALLOW_HTTP.")
 
-# TLS terminates at the proxy, which sets X-Forwarded-Proto.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's address and the scheme come from proxy headers only if proxies are there: production says how
+# many, always. A default of 0 behind nginx made every visitor one client (one throttle bucket, one sign-in
+# lockout for all); a default of 1 without a proxy would let clients pick their own address.
+if env_str("NUM_PROXIES").strip() == "":
+    raise ImproperlyConfigured(
+        "NUM_PROXIES must be set: the number of trusted reverse proxies in front of gunicorn "
+        "(1 behind nginx, 2 with a CDN in front of nginx, 0 if gunicorn is exposed directly)."
+    )
+# Staff who can read personal data sign in with a TOTP code too; turning it off takes an explicit `off`.
+ADMIN_REQUIRE_OTP = env_choice("ADMIN_REQUIRE_OTP", "personal-data", ("off", "personal-data", "all"))
+
+# TLS terminates at the proxy, which sets X-Forwarded-Proto. Without a proxy, anyone could send that header:
+# it is not trusted, and gunicorn must terminate TLS itself (or SECURE_SSL_REDIRECT be off, as in compose).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _num_proxies > 0 else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # Health probes come from the orchestrator over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 RESPONSE_KEYS = "*content:resp:*"
 
 
-def _response_keys() -> list[bytes]:
+def _response_keys() -> list:
     client = redis.Redis.from_url(settings.CACHES["responses"]["LOCATION"])
     try:
         return client.keys(RESPONSE_KEYS)

@@ -102,3 +102,25 @@ def test_malformed_request_bytes_are_a_400_problem_not_html(api_client):
     response = api_client.get("/api/v1/programs/", HTTP_HOST="bad host name")
 
     assert_problem(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/faqs/", "/admin/"])
+def test_a_10_kb_host_header_is_a_400_problem_and_one_short_warning(path, caplog):
+    host = "evil.example\x1b[31m\nFORGED LINE " + "h" * 10_000
+
+    with caplog.at_level(logging.DEBUG):
+        response = Client().get(path, HTTP_HOST=host)
+
+    assert_problem(response, 400, "bad_request")
+    records = [record for record in caplog.records if record.name == "django.security.DisallowedHost"]
+    assert len(records) == 1
+    record = records[0]
+    assert record.levelno == logging.WARNING
+    assert record.exc_info is None  # no traceback repeating the value
+    message = record.getMessage()
+    assert len(message) < 200
+    assert "evil.example" in message
+    assert "\n" not in message
+    assert "\x1b" not in message
+    assert "10030 characters" in message
+    assert "h" * 200 not in caplog.text  # nowhere in the captured log, message or traceback

@@ -1,9 +1,16 @@
-"""Security headers on the API and its docs; staff sign-in locks out after failures and can require TOTP."""
+"""Security headers on the API, its docs and the admin; staff sign-in locks out after failures and can require
+TOTP."""
+
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from leads.models import Lead
+from tests.factories import ArticleFactory, FAQFactory, ProgramFactory, paragraph
+from tests.leads.conftest import lead_body
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +46,98 @@ def test_the_swagger_start_up_script_is_served_as_a_file(client):
     assert "SwaggerUIBundle" in response.content.decode()
 
 
+class InlineCode(HTMLParser):
+    """What a page has that `script-src 'self'; style-src 'self'` would block: inline scripts and styles,
+    event-handler attributes, javascript: URLs; and scripts or styles from another origin."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocked: list[str] = []
+        self._in_inline_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        for name, value in attrs:
+            if name == "style" or name.startswith("on"):
+                self.blocked.append(f"<{tag} {name}=...>")
+            if name in {"href", "src", "action"} and (value or "").strip().lower().startswith("javascript:"):
+                self.blocked.append(f"<{tag} {name}=javascript:...>")
+        if tag == "style":
+            self.blocked.append("<style>")
+        if tag == "script":
+            # JSON data blocks (`type="application/json"`) are not run, and CSP leaves them alone.
+            runs = attributes.get("type") in {None, "", "text/javascript", "module"}
+            self._in_inline_script = runs and not attributes.get("src")
+            if not (attributes.get("src") or "/").startswith("/"):
+                self.blocked.append(f"<script src={attributes['src']}>")
+        stylesheet = tag == "link" and attributes.get("rel") == "stylesheet"
+        if stylesheet and not (attributes.get("href") or "").startswith("/"):
+            self.blocked.append(f"<link href={attributes.get('href')}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_inline_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_inline_script and data.strip():
+            self.blocked.append(f"<script>{data.strip()[:40]}")
+
+
+def blocked_by_the_page_policy(html: str) -> list[str]:
+    parser = InlineCode()
+    parser.feed(html)
+    return parser.blocked
+
+
+def test_the_admin_and_its_sign_in_page_carry_a_content_security_policy(client):
+    for url in (reverse("admin:login"), reverse("admin:index"), "/admin/no-such-page/"):
+        policy = client.get(url)["Content-Security-Policy"]
+
+        assert "script-src 'self'" in policy
+        assert "style-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy
+
+
+def test_the_sign_in_page_needs_nothing_its_policy_blocks(client, settings):
+    settings.ADMIN_REQUIRE_OTP = "personal-data"
+
+    assert blocked_by_the_page_policy(client.get(reverse("admin:login")).content.decode()) == []
+
+
+def test_the_admin_pages_editors_and_intake_use_need_nothing_their_policy_blocks(client, django_user_model):
+    article = ArticleFactory(body_es=[paragraph("Palabras.")])  # the body preview shows both languages
+    FAQFactory()
+    ProgramFactory(slug="iop")
+    reference = client.post("/api/v1/leads/", lead_body(), content_type="application/json").json()["reference"]
+    staff = django_user_model.objects.create_superuser("csp-staff", "c@example.org", PASSWORD)
+    client.force_login(staff)
+    lead_id = Lead.objects.get(reference=reference).pk
+    urls = [
+        reverse("admin:index"),
+        reverse("admin:content_article_changelist"),
+        reverse("admin:content_article_add"),
+        reverse("admin:content_article_change", args=[article.pk]),
+        reverse("admin:content_faq_changelist"),  # editable in the list
+        reverse("admin:leads_lead_changelist"),
+        reverse("admin:leads_lead_change", args=[lead_id]),
+        reverse("admin:leads_lead_status", args=[lead_id]),
+        reverse("admin:otp_totp_totpdevice_add"),
+        reverse("admin:notifications_webhookendpoint_add"),
+    ]
+
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Security-Policy"].startswith("default-src 'self'"), url
+        assert blocked_by_the_page_policy(response.content.decode()) == [], url
+    # The body preview's layout comes as a file the policy allows.
+    change_page = client.get(reverse("admin:content_article_change", args=[article.pk])).content.decode()
+    stylesheet = change_page.split('href="')[1:]
+    preview_css = next(href.split('"')[0] for href in stylesheet if "body_preview" in href.split('"')[0])
+    assert client.get(preview_css).status_code == 200
+
+
 @pytest.fixture
 def staff(django_user_model):
     return django_user_model.objects.create_user("staffer", password=PASSWORD, is_staff=True, is_superuser=True)
@@ -67,7 +166,7 @@ def test_a_good_sign_in_works_and_resets_the_count(client, staff):
 
 
 def test_with_totp_required_a_password_alone_is_not_enough(client, staff, settings):
-    settings.ADMIN_REQUIRE_OTP = True
+    settings.ADMIN_REQUIRE_OTP = "all"
     device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
 
     without = sign_in(client, PASSWORD)

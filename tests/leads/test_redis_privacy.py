@@ -3,6 +3,7 @@ keyed hash (docs/security.md)."""
 
 import ipaddress
 import re
+from typing import Any
 
 import pytest
 import redis
@@ -21,7 +22,7 @@ PASSWORD = "a-long-staff-password-1"
 _CANDIDATES = re.compile(rb"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}")
 
 
-def _everything_in_redis() -> list[tuple[bytes, bytes]]:
+def _everything_in_redis() -> list[tuple[Any, Any]]:
     """Every key of the test database with its value (string values; the type's name otherwise)."""
     client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     try:
