@@ -22,6 +22,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from api.authentication import APIClient
 from config.cache import RedisCache
+from config.client_ip import client_ip
 from content.versioning import VERSION_KEY
 from leads.crypto import lookup_hash
 
@@ -38,7 +39,7 @@ def count_hit(key: str, timeout: int, *, also_get: str | None = None) -> tuple[i
 
 
 class AnonymousIPThrottle(AnonRateThrottle):
-    """Anonymous clients, keyed on the client IP (behind NUM_PROXIES trusted proxies)."""
+    """Anonymous clients, keyed on the client IP (behind NUM_PROXIES trusted proxies, config.client_ip)."""
 
     # A cache key the view will need at once: read in the throttle's round trip, left on the request
     # as `prefetched_cache_value`.
@@ -46,7 +47,7 @@ class AnonymousIPThrottle(AnonRateThrottle):
 
     def identity(self, request: Request) -> str:
         """A keyed hash naming the client in its counter's key (32 hex digits are plenty to keep clients apart)."""
-        return "ip:" + lookup_hash("throttle-ip", str(self.get_ident(request)))[:32]
+        return "ip:" + lookup_hash("throttle-ip", client_ip(request))[:32]
 
     def get_rate(self) -> str | None:
         # Read at call time (DRF binds the rates at import), so a changed setting applies at once.
