@@ -64,7 +64,7 @@ class LeadAdmin(admin.ModelAdmin):
     actions = ["acknowledge"]
     readonly_fields = [
         "reference", "kind", "partner", "status", "status_reason", "urgency", "triage_flags", "program_interest",
-        "state", "out_of_state", "preferred_contact", "best_time_to_contact", "age_range", "consent_contact",
+        "state", "out_of_state", "preferred_contact", "age_range", "consent_contact",
         "consent_sms", "sms_disclosure_version", "client_consent_attested", "repeat_history", "is_spam",
         "received_at", "acknowledged_at", "acknowledged_by", "time_to_acknowledge", "escalation_level", "updated_at",
         "anonymised_at", "attribution",

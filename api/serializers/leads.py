@@ -99,7 +99,10 @@ class _PersonFields(StrictSerializer):
     phone = StrictCharField(max_length=32, required=False, allow_blank=True, help_text="US number; stored in E.164.")
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     preferred_contact = serializers.ChoiceField(choices=ContactMethod.choices, required=False)
-    best_time_to_contact = StrictCharField(max_length=100, required=False, allow_blank=True)
+    best_time_to_contact = StrictCharField(
+        max_length=100, required=False, allow_blank=True,
+        help_text="Free text, e.g. `Weekdays after 5 pm`. Stored encrypted with the other personal fields.",
+    )  # fmt: skip
     program_interest = StrictCharField(
         max_length=120, required=False, allow_blank=True, help_text="A program slug (e.g. `iop`) or `unsure`."
     )
@@ -150,6 +153,14 @@ class _PersonFields(StrictSerializer):
         return attrs
 
 
+_URL_HELP = (
+    "A URL or a site path. Only its scheme, host, path and `utm_*` query parameters are stored: any other "
+    "query parameter, the fragment and any `user:password@` are dropped (a query string can carry an email "
+    "address or a token). A relative path, or text that is not a URL, keeps its path part; a scheme other "
+    "than http(s) (`mailto:`, `tel:`) keeps at most its scheme and host."
+)
+
+
 # Request bodies' components get a `Request` suffix (COMPONENT_SPLIT_REQUEST): named after the resource, the
 # generated clients' types read `LeadRequest` and `ReferralRequest`, not `LeadRequestRequest`.
 @extend_schema_serializer(component_name="Lead")
@@ -163,8 +174,8 @@ class LeadRequestSerializer(_PersonFields):
     utm_campaign = StrictCharField(max_length=100, required=False, allow_blank=True)
     utm_term = StrictCharField(max_length=100, required=False, allow_blank=True)
     utm_content = StrictCharField(max_length=100, required=False, allow_blank=True)
-    landing_page = StrictCharField(max_length=500, required=False, allow_blank=True)
-    referrer_url = StrictCharField(max_length=500, required=False, allow_blank=True)
+    landing_page = StrictCharField(max_length=500, required=False, allow_blank=True, help_text=_URL_HELP)
+    referrer_url = StrictCharField(max_length=500, required=False, allow_blank=True, help_text=_URL_HELP)
     website = StrictCharField(
         max_length=500, required=False, allow_blank=True,
         help_text="Honeypot: hidden in the form and left empty by people. Never fill it.",

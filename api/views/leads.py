@@ -33,7 +33,9 @@ NEXT_STEPS = {
     "referencia si nos llama al 602-926-7729.",
 }
 
-_PERSON_FIELDS = ("first_name", "last_name", "phone", "email", "message", "insurance_provider")
+_PERSON_FIELDS = (
+    "first_name", "last_name", "phone", "email", "message", "insurance_provider", "best_time_to_contact",
+)  # fmt: skip
 _ATTRIBUTION_FIELDS = (
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "landing_page", "referrer_url",
 )  # fmt: skip
@@ -51,7 +53,6 @@ def _common(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "person": _person(data),
         "preferred_contact": data.get("preferred_contact", ""),
-        "best_time_to_contact": data.get("best_time_to_contact", ""),
         "program_interest": data.get("program_interest", ""),
         "state": data["state"],
         "age_range": data.get("age_range", ""),
