@@ -28,7 +28,10 @@ DOMAIN_ERROR_STATUS = {
     "idempotency_key_reused": 422,
     "idempotency_key_in_flight": 409,
     "invalid_status_transition": 409,
+    # The minimum fill time (leads.form_tokens): the website fetches a new form token and sends again.
     "submitted_too_fast": 400,
+    "form_token_invalid": 400,
+    "form_token_expired": 400,
     "captcha_failed": 400,
     # A draft preview link that is tampered with, for another item, or expired: refused, never answered
     # with the published version instead (the editor would take it for the draft).

@@ -14,11 +14,13 @@ from api.exceptions import TYPED_CODES
 from api.fields import FIELDS_PARAM, field_names, list_field_names
 from api.serializers.content import SiteProfileSerializer
 from api.serializers.leads import (
+    FormTokenSerializer,
     LeadReceiptSerializer,
     LeadRequestSerializer,
     ReferralRequestSerializer,
     ReferralSerializer,
 )
+from leads.form_tokens import FormTokenExpired, FormTokenInvalid, SubmittedTooFast
 
 T = TypeVar("T")
 
@@ -51,7 +53,7 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
-def problem(description: str, *, status: int, code: str, detail: str, errors: dict | None = None) -> OpenApiResponse:
+def _problem_example(*, status: int, code: str, detail: str, errors: dict | None = None) -> OpenApiExample:
     body: dict[str, Any] = {
         "type": f"urn:corerecovery:problem:{code}" if code in TYPED_CODES else "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -61,11 +63,12 @@ def problem(description: str, *, status: int, code: str, detail: str, errors: di
     }
     if errors:
         body["errors"] = errors
-    return OpenApiResponse(
-        response=ProblemSerializer,
-        description=description,
-        examples=[OpenApiExample(code, value=body, status_codes=[str(status)], response_only=True)],
-    )
+    return OpenApiExample(code, value=body, status_codes=[str(status)], response_only=True)
+
+
+def problem(description: str, *, status: int, code: str, detail: str, errors: dict | None = None) -> OpenApiResponse:
+    example = _problem_example(status=status, code=code, detail=detail, errors=errors)
+    return OpenApiResponse(response=ProblemSerializer, description=description, examples=[example])
 
 
 BAD_QUERY = problem(
@@ -284,6 +287,19 @@ INVALID_LEAD = problem(
     errors={"phone": ["Give a phone number or an email address (or both)."],
             "consent.contact": ["This field is required."]},
 )  # fmt: skip
+INVALID_CONTACT_REQUEST = OpenApiResponse(
+    response=ProblemSerializer,
+    description="A field is missing or not valid (`validation_error`; `errors` says which and why). With the "
+    "minimum fill time on: no form token, or one that is not valid (`form_token_invalid`) or expired "
+    "(`form_token_expired`), or a form sent before its token's `usable_from` (`submitted_too_fast`): fetch a "
+    "new form token and send again. A configured CAPTCHA that did not pass: `captcha_failed`. Nothing is stored.",
+    examples=[
+        *INVALID_LEAD.examples,
+        _problem_example(status=400, code=FormTokenInvalid.code, detail=FormTokenInvalid.default_detail),
+        _problem_example(status=400, code=FormTokenExpired.code, detail=FormTokenExpired.default_detail),
+        _problem_example(status=400, code=SubmittedTooFast.code, detail=SubmittedTooFast.default_detail),
+    ],
+)
 UNAUTHENTICATED = problem(
     "No API key, or not a valid one.", status=401, code="not_authenticated",
     detail="An API key is required: send `Authorization: Api-Key <key>`.",
@@ -367,12 +383,47 @@ lead_create_schema = extend_schema(
             description="The language of `next_steps`, `crisis_resources` and `crisis_notice`: `en` or `es`.",
         ),
     ],
-    responses={201: LeadReceiptSerializer, 400: INVALID_LEAD, 409: CONFLICT, 413: TOO_LARGE, 422: KEY_REUSED,
-               429: THROTTLED},
+    responses={201: LeadReceiptSerializer, 400: INVALID_CONTACT_REQUEST, 409: CONFLICT, 413: TOO_LARGE,
+               422: KEY_REUSED, 429: THROTTLED},
     examples=[
         OpenApiExample("contact request", value=LEAD_REQUEST_EXAMPLE, request_only=True),
         OpenApiExample("receipt", value=LEAD_RECEIPT_EXAMPLE, response_only=True, status_codes=["201"]),
     ],
+)  # fmt: skip
+
+FORM_TOKEN_EXAMPLE = {
+    "form_token": "c0Vx3bX9Q2m8l1aYt7ZkPw:1wHq5R:yq0d7c1Gm4p3FJ2tUu5d0v7WmV0kQk3uC3s3n9o1aQw",
+    "usable_from": "2026-11-20T09:12:05-07:00",
+    "expires_at": "2026-11-20T13:12:00-07:00",
+}
+
+lead_form_token_schema = extend_schema(
+    operation_id="leads_form_token_retrieve",
+    tags=["leads"],
+    summary="Get a form token for the contact form",
+    description=(
+        "Fetch one each time the contact form is shown, and send it back as `form_token` with "
+        "`POST /api/v1/leads/`. It proves the form was open for a while (the minimum fill time, when it is on): "
+        "a contact request sent before `usable_from` is refused as too fast, and one sent after `expires_at` "
+        "(4 hours by default) as expired; either way, fetch a new token and send again. The token is signed by "
+        "the server and holds nothing personal. Anonymous; throttled per IP like the other public reads; "
+        "`Cache-Control: no-store`."
+    ),
+    request=None,
+    parameters=[
+        OpenApiParameter(
+            "Cache-Control", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200],
+            description="`no-store`: each showing of the form gets a token of its own.",
+        ),
+    ],
+    responses={
+        200: OpenApiResponse(
+            FormTokenSerializer,
+            description="A new form token, and the times between which a contact request may carry it.",
+            examples=[OpenApiExample("form token", value=FORM_TOKEN_EXAMPLE, response_only=True)],
+        ),
+        429: THROTTLED,
+    },
 )  # fmt: skip
 
 referral_schema = extend_schema_view(

@@ -15,6 +15,7 @@ app_name = "v1"
 urlpatterns = [
     path("site/", content.SiteProfileView.as_view(), name="site"),
     path("leads/", leads.LeadCreateView.as_view(), name="lead-create"),
+    path("leads/form-token/", leads.LeadFormTokenView.as_view(), name="lead-form-token"),
     path("leads/ack/<str:token>/", notifications.lead_ack, name="lead-ack"),
     path("webhooks/twilio/status/", notifications.twilio_status, name="twilio-status"),
     path("", include(router.urls)),

@@ -19,6 +19,26 @@ from leads.models import Lead, LeadStatus, LeadStatusChange, NotAdmittedReason, 
 
 PERSONAL_PERMISSION = "leads.view_personal_data"
 
+# Filters for every member of staff who may see the lead list: the work queue, nothing about the person.
+# Urgency stays: it is how staff order their work, and the list shows it to them anyway.
+WORK_FILTERS: list[Any] = ["status", "urgency", "kind", "partner", "is_spam", "received_at"]
+# Filters that describe the person, only for staff with the personal-data permission: filtering on them narrows
+# the list down to someone as surely as reading the lead would (the one out-of-state lead from Utah this week).
+# - where they live: out_of_state, state
+# - who they are: age_range
+# - how they want to be reached: preferred_contact
+# - where they came from: utm_source, utm_medium, utm_campaign
+# Never a filter, for anyone (their lookups are refused by URL too): the sealed data and its hashes, triage_flags
+# (crisis categories of the person's own words), utm_term and utm_content (search words, ad texts),
+# landing_page and referrer_url (free-form URLs), consent flags, program_interest, assigned_to, repeat_of.
+PERSONAL_FILTERS: list[Any] = [
+    "out_of_state", "state", "age_range", "preferred_contact", "utm_source", "utm_medium", "utm_campaign",
+]  # fmt: skip
+# What the filters above add to their field in the URL (`status__exact`, `partner__id__exact`,
+# `received_at__gte`, `state__isnull`); any other lookup (`state__icontains`, `partner__referrals__state`) is a
+# search, not a filter, and is refused.
+_FILTER_LOOKUPS = {"exact", "isnull", "gte", "lt", "id"}
+
 
 def _rows(details: dict[str, Any]) -> list[tuple[str, str]]:
     rows = []
@@ -56,15 +76,17 @@ class LeadAdmin(admin.ModelAdmin):
         "reference", "received_at", "kind", "partner", "program_interest", "urgency", "status", "age",
         "acknowledged_at", "assigned_to", "out_of_state", "is_spam",
     ]  # fmt: skip
-    list_filter = ["status", "urgency", "kind", "partner", "out_of_state", "is_spam", "received_at"]
-    search_fields = ["reference"]  # personal fields are encrypted: search by reference only
+    list_filter = WORK_FILTERS  # and PERSONAL_FILTERS for some: see get_list_filter
+    # Search by reference only: personal fields are sealed, and a search over anything else would let staff
+    # without the permission probe what they may not read.
+    search_fields = ["reference"]
     list_select_related = ["partner", "assigned_to"]
     ordering = ["-received_at"]
     inlines = [StatusChangeInline]
     actions = ["acknowledge"]
     readonly_fields = [
         "reference", "kind", "partner", "status", "status_reason", "urgency", "triage_flags", "program_interest",
-        "state", "out_of_state", "preferred_contact", "best_time_to_contact", "age_range", "consent_contact",
+        "state", "out_of_state", "preferred_contact", "age_range", "consent_contact",
         "consent_sms", "sms_disclosure_version", "client_consent_attested", "repeat_history", "is_spam",
         "received_at", "acknowledged_at", "acknowledged_by", "time_to_acknowledge", "escalation_level", "updated_at",
         "anonymised_at", "attribution",
@@ -73,6 +95,24 @@ class LeadAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # leads arrive through the API only
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        if request.user.has_perm(PERSONAL_PERMISSION):
+            return [*WORK_FILTERS, *PERSONAL_FILTERS]
+        return list(WORK_FILTERS)
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        """Only the lookups of the filters this user is shown.
+
+        Django's admin accepts any lookup on the model's own fields from the URL (`?landing_page__icontains=x`,
+        `?state=CA`) even when no filter offers it: a search through what the user may not read. A refused
+        lookup raises DisallowedModelAdminLookup, which Django answers with 400.
+        """
+        filters = self.get_list_filter(request) if request is not None else WORK_FILTERS
+        field_name, _, rest = lookup.partition("__")
+        if field_name not in filters or (rest and not set(rest.split("__")) <= _FILTER_LOOKUPS):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.action(description="Acknowledge selected leads (I am taking them on)", permissions=["change"])
     def acknowledge(self, request: HttpRequest, queryset: Any) -> None:

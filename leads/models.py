@@ -89,7 +89,6 @@ class Lead(models.Model):
     state = models.CharField(max_length=2, default="AZ")
     out_of_state = models.BooleanField(default=False, help_text="The licence is Arizona's: staff check first.")
     preferred_contact = models.CharField(max_length=8, choices=ContactMethod.choices, blank=True)
-    best_time_to_contact = models.CharField(max_length=100, blank=True)
     age_range = models.CharField(max_length=8, choices=AgeRange.choices, blank=True)
     consent_contact = models.BooleanField(default=False)
     consent_sms = models.BooleanField(default=False)
@@ -100,10 +99,12 @@ class Lead(models.Model):
     utm_campaign = models.CharField(max_length=100, blank=True)
     utm_term = models.CharField(max_length=100, blank=True)
     utm_content = models.CharField(max_length=100, blank=True)
+    # Reduced to scheme, host, path and utm_* parameters (leads.services.attribution_url_reduce): a query
+    # string or a fragment can carry an email address or a token.
     landing_page = models.CharField(max_length=500, blank=True)
     referrer_url = models.CharField(max_length=500, blank=True)
-    # Encrypted personal fields (leads.crypto): names, phone, email, date of birth, message, insurance,
-    # and for referrals the referring clinician and the clinical details.
+    # Encrypted personal fields (leads.crypto): names, phone, email, date of birth, message, insurance, best
+    # time to contact, and for referrals the referring clinician and the clinical details.
     sealed = models.TextField(blank=True, editable=False)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -111,7 +112,9 @@ class Lead(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats",
         help_text="The first lead of the same person within the repeat window.",
     )  # fmt: skip
-    is_spam = models.BooleanField(default=False, help_text="Caught by the honeypot; kept without personal data.")
+    is_spam = models.BooleanField(
+        default=False, help_text="Caught by the honeypot; kept with nothing of what was sent, to count abuse."
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_leads"
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -60,6 +61,8 @@ class Person:
     date_of_birth: str = ""
     message: str = ""
     insurance_provider: str = ""
+    # Free text ("call Maria after 6 at 602-555-…"): as personal as the message, sealed with it.
+    best_time_to_contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,16 +82,16 @@ class LeadSubmission:
     kind: str
     person: Person
     preferred_contact: str = ""
-    best_time_to_contact: str = ""
     program_interest: str = ""
     state: str = "AZ"
     age_range: str = ""
     consent_contact: bool = False
     consent_sms: bool = False
     sms_disclosure_version: str = ""
+    # utm_* parameters and the landing page and referrer URLs (reduced by attribution_url_reduce when stored).
     attribution: dict[str, str] = field(default_factory=dict)
     referral: Referral | None = None
-    # Caught by the honeypot, the fill-time check or the CAPTCHA: stored as spam, without personal data.
+    # Caught by the honeypot: stored as spam, with nothing of what was sent (see _lead_create).
     is_spam: bool = False
 
 
@@ -222,41 +225,82 @@ def _personal_fields(submission: LeadSubmission) -> dict[str, Any]:
     return data
 
 
+# Attribution keeps what reports use (where a visit came from, which page it landed on, which campaign) and
+# nothing that can name a person: query strings carry `?email=`, names and reset or session tokens, fragments
+# carry single-page apps' tokens, userinfo carries credentials.
+ATTRIBUTION_URL_FIELDS = ("landing_page", "referrer_url")
+_WEB_SCHEMES = {"http", "https", ""}
+
+
+def attribution_url_reduce(*, url: str) -> str:
+    """`url` with its scheme, host, path and `utm_*` parameters only: no other parameter, no fragment, no userinfo.
+
+    A relative path, or text that is not a URL, keeps its path part. Another scheme keeps at most its scheme
+    and host: `mailto:` and `tel:` hold the address or the number where a web URL has its path.
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. an unbalanced IPv6 bracket: nothing of it is worth keeping
+        return ""
+    host = parts.netloc.rpartition("@")[2]
+    if parts.scheme not in _WEB_SCHEMES:
+        return f"{parts.scheme}://{host}" if host else ""
+    campaign = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+                if name.lower().startswith("utm_")]  # fmt: skip
+    return urlunsplit((parts.scheme, host, parts.path, urlencode(campaign), ""))
+
+
+def _attribution_columns(attribution: dict[str, str]) -> dict[str, str]:
+    columns = {}
+    for name, value in attribution.items():
+        reduced = attribution_url_reduce(url=value) if name in ATTRIBUTION_URL_FIELDS else value
+        columns[name] = reduced[:500]
+    return columns
+
+
 def _lead_create(submission: LeadSubmission, *, reference: str) -> Lead:
+    if submission.is_spam:
+        return _spam_create(submission, reference=reference)
     person, referral = submission.person, submission.referral
-    lead = Lead(
+    triage = triage_text(person.message, referral.reason_for_referral if referral else "")
+    requested_urgent = referral is not None and referral.urgency == Urgency.URGENT
+    phone_hash, email_hash = lookup_hash("phone", person.phone), lookup_hash("email", person.email)
+    lead = Lead.objects.create(
         reference=reference,
         kind=submission.kind,
         partner=referral.partner if referral else None,
+        urgency=Urgency.URGENT if triage.urgent or requested_urgent else Urgency.ROUTINE,
+        triage_flags=list(triage.flags),
         program_interest=submission.program_interest,
         state=submission.state,
         out_of_state=submission.state != "AZ",
         preferred_contact=submission.preferred_contact,
-        best_time_to_contact=submission.best_time_to_contact,
         age_range=submission.age_range,
         consent_contact=submission.consent_contact,
         consent_sms=submission.consent_sms,
         sms_disclosure_version=submission.sms_disclosure_version if submission.consent_sms else "",
         client_consent_attested=bool(referral and referral.client_consent),
-        is_spam=submission.is_spam,
-        **{name: value[:500] for name, value in submission.attribution.items()},
+        sealed=seal(_personal_fields(submission)),
+        phone_hash=phone_hash,
+        email_hash=email_hash,
+        repeat_of_id=_first_lead_of_same_person(phone_hash=phone_hash, email_hash=email_hash),
+        **_attribution_columns(submission.attribution),
     )
-    if not submission.is_spam:
-        texts = [person.message, referral.reason_for_referral if referral else ""]
-        triage = triage_text(*texts)
-        requested_urgent = referral is not None and referral.urgency == Urgency.URGENT
-        lead.urgency = Urgency.URGENT if triage.urgent or requested_urgent else Urgency.ROUTINE
-        lead.triage_flags = list(triage.flags)
-        lead.sealed = seal(_personal_fields(submission))
-        lead.phone_hash = lookup_hash("phone", person.phone)
-        lead.email_hash = lookup_hash("email", person.email)
-        lead.repeat_of_id = _first_lead_of_same_person(phone_hash=lead.phone_hash, email_hash=lead.email_hash)
-    lead.save()
     LeadStatusChange.objects.create(
         lead=lead, from_status="", to_status=LeadStatus.RECEIVED, changed_at=lead.received_at
     )
-    if not submission.is_spam:
-        _event_record(lead, LeadEvent.Kind.CREATED)
+    _event_record(lead, LeadEvent.Kind.CREATED)
+    return lead
+
+
+def _spam_create(submission: LeadSubmission, *, reference: str) -> Lead:
+    """A honeypot catch: only what counts abuse (kind, reference, times). Nothing a bot sent is kept, not even
+    a state, an age range, a program or a page: it may be a real person's data that the bot replays. Never
+    routed (no event)."""
+    lead = Lead.objects.create(reference=reference, kind=submission.kind, is_spam=True)
+    LeadStatusChange.objects.create(
+        lead=lead, from_status="", to_status=LeadStatus.RECEIVED, changed_at=lead.received_at
+    )
     return lead
 
 
@@ -348,9 +392,8 @@ def leads_anonymise_expired(*, now: Any = None, batch_size: int = 500) -> int:
             if not ids:
                 break
             Lead.objects.filter(id__in=ids).update(
-                sealed="", phone_hash="", email_hash="", best_time_to_contact="", landing_page="",
-                referrer_url="", anonymised_at=now,
-            )  # fmt: skip
+                sealed="", phone_hash="", email_hash="", landing_page="", referrer_url="", anonymised_at=now
+            )
             LeadStatusChange.objects.filter(lead_id__in=ids).update(sealed_note="")
             IdempotencyRecord.objects.filter(lead_id__in=ids).delete()
             total += len(ids)

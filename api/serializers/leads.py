@@ -99,7 +99,10 @@ class _PersonFields(StrictSerializer):
     phone = StrictCharField(max_length=32, required=False, allow_blank=True, help_text="US number; stored in E.164.")
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     preferred_contact = serializers.ChoiceField(choices=ContactMethod.choices, required=False)
-    best_time_to_contact = StrictCharField(max_length=100, required=False, allow_blank=True)
+    best_time_to_contact = StrictCharField(
+        max_length=100, required=False, allow_blank=True,
+        help_text="Free text, e.g. `Weekdays after 5 pm`. Stored encrypted with the other personal fields.",
+    )  # fmt: skip
     program_interest = StrictCharField(
         max_length=120, required=False, allow_blank=True, help_text="A program slug (e.g. `iop`) or `unsure`."
     )
@@ -150,9 +153,17 @@ class _PersonFields(StrictSerializer):
         return attrs
 
 
+_URL_HELP = (
+    "A URL or a site path. Only its scheme, host, path and `utm_*` query parameters are stored: any other "
+    "query parameter, the fragment and any `user:password@` are dropped (a query string can carry an email "
+    "address or a token). A relative path, or text that is not a URL, keeps its path part; a scheme other "
+    "than http(s) (`mailto:`, `tel:`) keeps at most its scheme and host."
+)
+
+
 # Request bodies' components get a `Request` suffix (COMPONENT_SPLIT_REQUEST): named after the resource, the
 # generated clients' types read `LeadRequest` and `ReferralRequest`, not `LeadRequestRequest`.
-@extend_schema_serializer(component_name="Lead")
+@extend_schema_serializer(component_name="Lead", deprecate_fields=["form_started_at"])
 class LeadRequestSerializer(_PersonFields):
     """A contact request from the website form."""
 
@@ -163,13 +174,24 @@ class LeadRequestSerializer(_PersonFields):
     utm_campaign = StrictCharField(max_length=100, required=False, allow_blank=True)
     utm_term = StrictCharField(max_length=100, required=False, allow_blank=True)
     utm_content = StrictCharField(max_length=100, required=False, allow_blank=True)
-    landing_page = StrictCharField(max_length=500, required=False, allow_blank=True)
-    referrer_url = StrictCharField(max_length=500, required=False, allow_blank=True)
+    landing_page = StrictCharField(max_length=500, required=False, allow_blank=True, help_text=_URL_HELP)
+    referrer_url = StrictCharField(max_length=500, required=False, allow_blank=True, help_text=_URL_HELP)
     website = StrictCharField(
         max_length=500, required=False, allow_blank=True,
         help_text="Honeypot: hidden in the form and left empty by people. Never fill it.",
     )  # fmt: skip
-    form_started_at = serializers.DateTimeField(required=False, help_text="When the form was shown (anti-abuse).")
+    form_token = StrictCharField(
+        max_length=500, required=False, allow_blank=True,
+        help_text="The `form_token` from `GET /api/v1/leads/form-token/`, fetched when the form was shown. Needed "
+        "when the minimum fill time is on: missing, not valid or expired, the request is a `400` "
+        "(`form_token_invalid`, `form_token_expired`); sent sooner than its `usable_from`, a `400` "
+        "(`submitted_too_fast`). Then fetch a new token and send again.",
+    )  # fmt: skip
+    # Still accepted so that forms sending it are not refused with "Unknown field.", but never trusted: the
+    # client wrote it, so a bot left it out or sent a time long past. The form token replaced it.
+    form_started_at = serializers.DateTimeField(
+        required=False, help_text="Deprecated and ignored: send `form_token` instead."
+    )
     captcha_token = StrictCharField(max_length=4000, required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -204,6 +226,18 @@ class ReferralRequestSerializer(_PersonFields):
         if not value:
             raise serializers.ValidationError("The client's consent to the referral is required.")
         return value
+
+
+class FormTokenSerializer(serializers.Serializer):
+    """A form token for one showing of the contact form: nothing personal in it, nothing stored."""
+
+    form_token = serializers.CharField(help_text="Send it back as `form_token` with the contact request.")
+    usable_from = serializers.DateTimeField(
+        help_text="Sent before this time, the contact request is refused as too fast (`submitted_too_fast`)."
+    )
+    expires_at = serializers.DateTimeField(
+        help_text="Sent after this time, the contact request is refused (`form_token_expired`): fetch a new one."
+    )
 
 
 class LeadReceiptSerializer(serializers.Serializer):

@@ -16,12 +16,13 @@ from api.idempotency import client_ip, idempotency_request
 from api.language import requested_language
 from api.models import ClientAPIKey
 from api.permissions import HasActionScope
-from api.schema import lead_create_schema, referral_schema
+from api.schema import lead_create_schema, lead_form_token_schema, referral_schema
 from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer, ReferralSerializer
-from api.throttling import LeadSubmissionThrottle, PartnerThrottle
+from api.throttling import AnonymousIPThrottle, LeadSubmissionThrottle, PartnerThrottle
 from content.crisis import CRISIS_NOTICE, CRISIS_RESOURCES, crisis_lines
 from leads import services
 from leads.abuse import check_human, is_honeypot_filled
+from leads.form_tokens import form_token_issue
 from leads.models import Lead, LeadKind, LeadStatusChange, Partner
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -33,7 +34,9 @@ NEXT_STEPS = {
     "referencia si nos llama al 602-926-7729.",
 }
 
-_PERSON_FIELDS = ("first_name", "last_name", "phone", "email", "message", "insurance_provider")
+_PERSON_FIELDS = (
+    "first_name", "last_name", "phone", "email", "message", "insurance_provider", "best_time_to_contact",
+)  # fmt: skip
 _ATTRIBUTION_FIELDS = (
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "landing_page", "referrer_url",
 )  # fmt: skip
@@ -51,7 +54,6 @@ def _common(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "person": _person(data),
         "preferred_contact": data.get("preferred_contact", ""),
-        "best_time_to_contact": data.get("best_time_to_contact", ""),
         "program_interest": data.get("program_interest", ""),
         "state": data["state"],
         "age_range": data.get("age_range", ""),
@@ -98,7 +100,7 @@ class LeadCreateView(APIView):
         spam = is_honeypot_filled(data.get("website"))
         if not spam:
             check_human(
-                form_started_at=data.get("form_started_at"),
+                form_token=data.get("form_token", ""),
                 captcha_token=data.get("captcha_token", ""),
                 client_ip=client_ip(request),
             )
@@ -128,6 +130,24 @@ class LeadCreateView(APIView):
 
 def _local(moment: datetime) -> str:
     return timezone.localtime(moment).isoformat()
+
+
+class LeadFormTokenView(APIView):
+    """Anonymous: the website's contact form fetches a form token when it is shown (leads.form_tokens)."""
+
+    # Like the contact request it serves: any key or session is ignored, never a reason to refuse.
+    authentication_classes: list = []
+    throttle_classes = [AnonymousIPThrottle]
+
+    @lead_form_token_schema
+    def get(self, request: Request) -> Response:
+        issued = form_token_issue()
+        body = {
+            "form_token": issued.token,
+            "usable_from": _local(issued.usable_from),
+            "expires_at": _local(issued.expires_at),
+        }
+        return Response(body, headers=NO_STORE)
 
 
 def _referral_body(lead: Lead, history: list[LeadStatusChange]) -> dict[str, Any]:

@@ -320,8 +320,13 @@ DIGEST_GROUP = env_str("DIGEST_GROUP", "admissions-lead")
 # Optional confirmation to the person who wrote, on these channels (email, sms), only with their consent for
 # the channel; empty (the default) sends none.
 LEAD_CONFIRMATION_CHANNELS = env_list("LEAD_CONFIRMATION_CHANNELS")
-# Anti-abuse: a form submitted faster than this (seconds after `form_started_at`) is spam; 0 turns it off.
+# Anti-abuse (leads/form_tokens.py, docs/leads.md): a contact request must carry a form token from
+# GET /api/v1/leads/form-token/ issued at least this many seconds earlier; 0 (the default) turns the check off
+# and no token is needed.
 LEAD_MIN_FILL_SECONDS = env_int("LEAD_MIN_FILL_SECONDS", 0)
+# How long a form token stays usable. Generous on purpose: a person in distress may take hours over the form,
+# and an expired token costs them a resend (the website fetches a new token and sends again).
+LEAD_FORM_TOKEN_MAX_AGE_SECONDS = env_int("LEAD_FORM_TOKEN_MAX_AGE_SECONDS", 4 * 60 * 60)
 # Dotted path of a callable(token, client_ip) -> bool verifying a CAPTCHA token; empty turns it off.
 LEAD_CAPTCHA_VERIFIER = env_str("LEAD_CAPTCHA_VERIFIER")
 # SMS disclosure texts the website may show (their version ids); consent to SMS must name one.

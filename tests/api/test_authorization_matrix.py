@@ -13,8 +13,9 @@
 
 Session callers use a client that enforces CSRF checks, as a browser would. The API authenticates API keys
 only, so a session is anonymous to it; the admin and the acknowledge link know sessions only, so an API key
-is anonymous to them. The public endpoints ignore keys entirely (`POST /api/v1/leads/`, the probes), or check
-any key they are sent (content, schema, docs): a revoked or expired key there is 401, never silently anonymous.
+is anonymous to them. The public endpoints ignore keys entirely (`POST /api/v1/leads/` and its form token, the
+probes), or check any key they are sent (content, schema, docs): a revoked or expired key there is 401, never
+silently anonymous.
 
 `LOGIN` is a 302 to the admin's login page; `LEAD` a 302 to the lead's page in the admin.
 """
@@ -88,8 +89,10 @@ MATRIX = [
     Row("GET",  "/api/v1/articles/role-of-therapy-in-iop/", 200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/v1/faqs/",                            200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/v1/testimonials/",                    200,   200,   200,   200,   401,   401,   200,   200),
-    # Contact form: anonymous by design (no authentication class), so any key or session is simply ignored.
+    # Contact form and its form token: anonymous by design (no authentication class), so any key or session is
+    # simply ignored.
     Row("POST", "/api/v1/leads/",                           201,   201,   201,   201,   201,   201,   201,   201),
+    Row("GET",  "/api/v1/leads/form-token/",                200,   200,   200,   200,   200,   200,   200,   200),
     # Referrals: a partner's key with the action's scope; the site key has none (403); sessions are not keys.
     Row("POST", "/api/v1/referrals/",                       401,   403,   201,   201,   401,   401,   401,   401),
     Row("GET",  "/api/v1/referrals/",                       401,   403,   200,   200,   401,   401,   401,   401),

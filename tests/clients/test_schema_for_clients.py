@@ -18,6 +18,7 @@ OPERATION_IDS = {
     ("get", "/api/v1/faqs/"): "faqs_list",
     ("get", "/api/v1/testimonials/"): "testimonials_list",
     ("post", "/api/v1/leads/"): "leads_create",
+    ("get", "/api/v1/leads/form-token/"): "leads_form_token_retrieve",
     ("get", "/api/v1/referrals/"): "referrals_list",
     ("post", "/api/v1/referrals/"): "referrals_create",
     ("get", "/api/v1/referrals/{reference}/"): "referrals_retrieve",

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from api.models import ClientAPIKey
@@ -89,3 +90,12 @@ def referral_body(**overrides):
     }
     body.update(overrides)
     return body
+
+
+def staff_client(client, django_user_model, *, personal: bool, username: str = "staff"):
+    """`client` signed in as admissions staff (view and change leads), with the personal-data permission or not."""
+    user = django_user_model.objects.create_user(username, password="x" * 12, is_staff=True)
+    codenames = ["view_lead", "change_lead"] + (["view_personal_data"] if personal else [])
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="leads", codename__in=codenames))
+    client.force_login(user)
+    return client

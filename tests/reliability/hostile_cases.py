@@ -455,8 +455,8 @@ ACCEPTED: list[Accepted] = [
     # Fullwidth digits and a zero-width space: phonenumbers reads the digits; E.164 is what is stored.
     Accepted("lead-fullwidth-digits-in-phone", LEADS, lead_body(phone=FULLWIDTH_PHONE), {"phone": "+16025550142"},
              shown=("+16025550142",)),
-    Accepted("lead-script-in-best-time", LEADS, lead_body(best_time_to_contact=XSS), {},
-             columns={"best_time_to_contact": XSS}, shown=(XSS,)),
+    Accepted("lead-script-in-best-time", LEADS, lead_body(best_time_to_contact=XSS), {"best_time_to_contact": XSS},
+             shown=(XSS,)),
     Accepted("lead-script-in-utm-campaign", LEADS, lead_body(utm_campaign=IMG_XSS), {},
              columns={"utm_campaign": IMG_XSS}, shown=(IMG_XSS,)),
     Accepted("lead-svg-in-insurance", LEADS, lead_body(insurance_provider=SVG_XSS), {"insurance_provider": SVG_XSS},
