@@ -9,6 +9,7 @@ REMOTE_ADDR is the client. That is DRF's `BaseThrottle.get_ident`, which the thr
 it rather than copying it, so the throttles and everything else read the same address by construction.
 """
 
+import functools
 import ipaddress
 import logging
 import threading
@@ -21,6 +22,7 @@ from rest_framework.throttling import BaseThrottle
 logger = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=4096)  # every request asks, mostly about the same few thousand clients
 def _is_address(value: str) -> bool:
     # A scope id ("fe80::1%eth0") parses in Python but not in PostgreSQL's inet, where axes stores addresses.
     try:
