@@ -574,10 +574,6 @@ def client_names_hook(result: dict[str, Any], generator: Any, request: Any, publ
     enums = {frozenset(schema["enum"]): name for name, schema in schemas.items() if "enum" in schema}
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
-            # drf-spectacular writes AllowAny as "no requirement" (`[{}]`), which some generators read as
-            # "needs credentials"; no `security` at all says the same and reads right everywhere.
-            if operation.get("security") == [{}]:
-                del operation["security"]
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
                 if parameter["name"] == "ordering" and "enum" in schema.get("items", {}):
@@ -590,6 +586,18 @@ def client_names_hook(result: dict[str, Any], generator: Any, request: Any, publ
     for schema in schemas.values():
         if "enum" in schema:
             schema["x-enum-varnames"] = [member_names.get(value) or _member_name(value) for value in schema["enum"]]
+    return result
+
+
+def anonymous_security_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """POSTPROCESSING_HOOKS: an operation that needs no credentials says so, `security: []`, rather than saying
+    nothing (drf-spectacular leaves views without authenticators bare) or `[{}]` (its AllowAny), which some
+    client generators read as "needs credentials". Operations that take a key or nothing keep
+    `[{ApiKey: []}, {}]`: the key is optional there, and the document says which scheme it is."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if operation.get("security", [{}]) == [{}]:
+                operation["security"] = []
     return result
 
 

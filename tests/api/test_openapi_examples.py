@@ -158,6 +158,7 @@ def test_every_example_in_the_document_is_true_to_its_schema(api_client, lang):
     assert successes == operations
     assert "GET /api/v1/articles/ 200 application/json example ArticlesPage" in found
     assert "POST /api/v1/leads/ request application/json example ContactRequest" in found
+    assert "GET /readyz 503 application/problem+json example NotReady" in found
 
 
 def _list_of_lists(page: dict[str, Any]) -> None:
