@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/corerecovery
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint services bench install clean
+.PHONY: run test lint lint-openapi services bench install clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,14 @@ $(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/pac
 	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed
+# The linters partner developers and API reviewers run over an OpenAPI document (Redocly CLI, Spectral), exactly
+# as locked, with their configuration beside them.
+OPENAPI_LINT := tools/openapi-lint
+$(OPENAPI_LINT)/node_modules/.installed: $(OPENAPI_LINT)/package.json $(OPENAPI_LINT)/package-lock.json
+	cd $(OPENAPI_LINT) && npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed $(OPENAPI_LINT)/node_modules/.installed
 
 ## make run: the embedded set-up (SQLite, Celery eager, email and SMS to the console), seeded, on $(PORT).
 run: $(VENV)/.runtime
@@ -36,7 +43,7 @@ run: $(VENV)/.runtime
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint, types, schema, then the whole suite against PostgreSQL and Redis.
-test: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed services lint
+test: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed services lint lint-openapi
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest
 
 services: $(VENV)/.runtime
@@ -49,8 +56,19 @@ lint: $(VENV)/.dev
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
+## make lint-openapi: the OpenAPI document `manage.py spectacular` writes, through Redocly CLI and Spectral with
+## the waivers in tools/openapi-lint: zero errors and zero warnings.
+lint-openapi: $(VENV)/.dev $(OPENAPI_LINT)/node_modules/.installed
+	@document=$$(mktemp --suffix=.yaml) && trap 'rm -f "$$document"' EXIT && \
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn \
+		--file "$$document" && \
+	cd $(OPENAPI_LINT) && \
+	REDOCLY_TELEMETRY=off node_modules/.bin/redocly lint --config redocly.yaml "$$document" && \
+	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity=warn "$$document"
+
 bench: $(VENV)/.dev
 	$(PY) bench/content.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache $(TS_CLIENT)/node_modules
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache $(TS_CLIENT)/node_modules \
+		$(OPENAPI_LINT)/node_modules

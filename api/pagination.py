@@ -62,6 +62,17 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         described = super().get_paginated_response_schema(schema)
         described["required"] = ["count", "next", "previous", "results"]
+        # drf-spectacular wraps each list operation's example item in a page built from these `example`s:
+        # a page of that one item is the whole list, as the API answers it (DRF's own examples, a count of
+        # 123 and `http://api.example.org/accounts/?page=4`, belong to no endpoint here).
+        properties = described["properties"]
+        properties["count"].update(example=1, description="How many items the whole list has.")
+        for name, which in (("next", "next"), ("previous", "previous")):
+            properties[name].update(
+                example=None,
+                description=f"The absolute URL of the {which} page: this request's query (filters, `page_size`, "
+                f"`fields`) with its `page` and `lang`; `null` when there is no {which} page.",
+            )
         return described
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:

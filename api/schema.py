@@ -209,8 +209,26 @@ def content_schema(
                 summary=list_summary,
                 description=f"{list_summary}, paginated (`page`, `page_size` up to 100).{_CACHING_NOTE}",
                 parameters=[_fields_parameter(serializer_class, many=True), *LANGUAGE_PARAMETERS, *CACHE_HEADERS],
-                responses={200: serializer_class, 304: NOT_MODIFIED, 400: BAD_QUERY, 404: NOT_FOUND, 429: THROTTLED},
-                examples=[OpenApiExample(f"{tag} page", value=[list_example], response_only=True)],
+                responses={
+                    200: OpenApiResponse(
+                        serializer_class,
+                        description=f"One page of {tag}: `count` items in all, `results` on this page (the default "
+                        "list fields, or those `fields` names).",
+                    ),
+                    304: NOT_MODIFIED,
+                    400: BAD_QUERY,
+                    404: NOT_FOUND,
+                    429: THROTTLED,
+                },
+                # The item alone: drf-spectacular puts it in a page (api.pagination) as `results`.
+                examples=[
+                    OpenApiExample(
+                        f"{tag} page",
+                        value=list_example,
+                        summary=f"A list of one: {tag}, first and only page",
+                        response_only=True,
+                    )
+                ],
             )
         }
         if detail_summary:
@@ -226,7 +244,9 @@ def content_schema(
                     *PREVIEW_PARAMETERS,
                 ],
                 responses={
-                    200: serializer_class,
+                    200: OpenApiResponse(
+                        serializer_class, description="The item, with every field or those `fields` names."
+                    ),
                     304: NOT_MODIFIED,
                     400: BAD_QUERY,
                     403: PREVIEW_REFUSED,
@@ -250,7 +270,13 @@ site_schema = extend_schema(
         "in English and Spanish (`?lang=es`)." + _CACHING_NOTE
     ),
     parameters=[*LANGUAGE_PARAMETERS, *CACHE_HEADERS],
-    responses={200: SiteProfileSerializer, 304: NOT_MODIFIED, 400: BAD_QUERY, 404: NOT_FOUND, 429: THROTTLED},
+    responses={
+        200: OpenApiResponse(SiteProfileSerializer, description="The site profile."),
+        304: NOT_MODIFIED,
+        400: BAD_QUERY,
+        404: NOT_FOUND,
+        429: THROTTLED,
+    },
     examples=[OpenApiExample("site", value=examples.SITE, response_only=True)],
 )
 
@@ -360,6 +386,12 @@ REFERRAL_EXAMPLE = {
     "crisis_notice": "Core Recovery is not a crisis service… call or text 988… In an emergency, call 911.",
 }
 
+RECEIVED_LEAD = OpenApiResponse(
+    LeadReceiptSerializer,
+    description="Received: an opaque reference, what happens next and the crisis lines; never the personal data "
+    "sent. A retry with the same `Idempotency-Key` and body gets this answer again (`Idempotent-Replayed: true`).",
+)
+
 lead_create_schema = extend_schema(
     operation_id="leads_create",
     tags=["leads"],
@@ -383,7 +415,7 @@ lead_create_schema = extend_schema(
             description="The language of `next_steps`, `crisis_resources` and `crisis_notice`: `en` or `es`.",
         ),
     ],
-    responses={201: LeadReceiptSerializer, 400: INVALID_CONTACT_REQUEST, 409: CONFLICT, 413: TOO_LARGE,
+    responses={201: RECEIVED_LEAD, 400: INVALID_CONTACT_REQUEST, 409: CONFLICT, 413: TOO_LARGE,
                422: KEY_REUSED, 429: THROTTLED},
     examples=[
         OpenApiExample("contact request", value=LEAD_REQUEST_EXAMPLE, request_only=True),
@@ -439,7 +471,11 @@ referral_schema = extend_schema_view(
         request=ReferralRequestSerializer,
         parameters=_WRITE_HEADERS,
         responses={
-            201: ReferralSerializer,
+            201: OpenApiResponse(
+                ReferralSerializer,
+                description="Received: the referral as you will read it later. A retry with the same "
+                "`Idempotency-Key` and body gets this answer again (`Idempotent-Replayed: true`).",
+            ),
             400: INVALID_LEAD,
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
@@ -460,14 +496,18 @@ referral_schema = extend_schema_view(
         description="Your own referrals only, newest first (`referrals:read`): reference, status and its "
         "history, program, urgency. Never the clinical details sent.",
         responses={
-            200: ReferralSerializer,
+            200: OpenApiResponse(ReferralSerializer, description="One page of your referrals, newest first."),
             400: BAD_QUERY,
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
             404: NOT_FOUND,
             429: THROTTLED,
         },
-        examples=[OpenApiExample("referrals", value=[REFERRAL_EXAMPLE], response_only=True)],
+        examples=[
+            OpenApiExample(
+                "referrals", value=REFERRAL_EXAMPLE, summary="A list of one: first and only page", response_only=True
+            )
+        ],
     ),
     retrieve=extend_schema(
         operation_id="referrals_retrieve",
@@ -475,7 +515,13 @@ referral_schema = extend_schema_view(
         summary="Read one of your referrals",
         description="By reference (`referrals:read`). Another partner's reference answers 404, exactly like "
         "one that does not exist.",
-        responses={200: ReferralSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND, 429: THROTTLED},
+        responses={
+            200: OpenApiResponse(ReferralSerializer, description="The referral: its status and the history of it."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
         examples=[OpenApiExample("referral", value=REFERRAL_EXAMPLE, response_only=True)],
     ),
 )
@@ -528,10 +574,6 @@ def client_names_hook(result: dict[str, Any], generator: Any, request: Any, publ
     enums = {frozenset(schema["enum"]): name for name, schema in schemas.items() if "enum" in schema}
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
-            # drf-spectacular writes AllowAny as "no requirement" (`[{}]`), which some generators read as
-            # "needs credentials"; no `security` at all says the same and reads right everywhere.
-            if operation.get("security") == [{}]:
-                del operation["security"]
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
                 if parameter["name"] == "ordering" and "enum" in schema.get("items", {}):
@@ -544,6 +586,18 @@ def client_names_hook(result: dict[str, Any], generator: Any, request: Any, publ
     for schema in schemas.values():
         if "enum" in schema:
             schema["x-enum-varnames"] = [member_names.get(value) or _member_name(value) for value in schema["enum"]]
+    return result
+
+
+def anonymous_security_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """POSTPROCESSING_HOOKS: an operation that needs no credentials says so, `security: []`, rather than saying
+    nothing (drf-spectacular leaves views without authenticators bare) or `[{}]` (its AllowAny), which some
+    client generators read as "needs credentials". Operations that take a key or nothing keep
+    `[{ApiKey: []}, {}]`: the key is optional there, and the document says which scheme it is."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if operation.get("security", [{}]) == [{}]:
+                operation["security"] = []
     return result
 
 

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 
 from api.exceptions import problem_response
 from api.renderers import dumps
-from api.schema import ProblemSerializer
+from api.schema import problem
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,22 @@ PROBE_TIMEOUT_SECONDS = 1.0
 _STATUS = inline_serializer(
     "HealthStatus",
     {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField(), required=False)},
+)
+
+
+# The probes speak JSON only: one whose `Accept` excludes it gets DRF's 406 problem, the one 4xx a GET of
+# these can meet (they take no credentials, no parameters and no throttle).
+_NOT_ACCEPTABLE = problem(
+    "The `Accept` header excludes JSON: send none, `*/*` or `application/json`.",
+    status=406,
+    code="not_acceptable",
+    detail="Could not satisfy the request Accept header.",
+)
+_NOT_READY = problem(
+    "A dependency did not answer within a second; `detail` names which. Sent with `Retry-After: 5`.",
+    status=503,
+    code="not_ready",
+    detail="Not ready: redis unavailable.",
 )
 
 
@@ -36,8 +52,16 @@ def _json(body: dict, status: int = 200) -> HttpResponse:
     operation_id="healthz_retrieve",
     tags=["health"],
     summary="Liveness probe",
-    description="200 while the process can serve requests. Checks no dependency.",
-    responses={200: OpenApiResponse(_STATUS, examples=[OpenApiExample("ok", value={"status": "ok"})])},
+    description="200 while the process can serve requests. Checks no dependency. Anonymous, never throttled, "
+    "never cached.",
+    responses={
+        200: OpenApiResponse(
+            _STATUS,
+            description="The process is up.",
+            examples=[OpenApiExample("ok", value={"status": "ok"})],
+        ),
+        406: _NOT_ACCEPTABLE,
+    },
 )
 @api_view(["GET"])
 @authentication_classes([])
@@ -71,13 +95,16 @@ def _check_redis() -> str:
     operation_id="readyz_retrieve",
     tags=["health"],
     summary="Readiness probe",
-    description="200 when the database and Redis answer; 503 problem+json naming what failed otherwise.",
+    description="200 when the database and Redis answer; 503 problem+json naming what failed otherwise. "
+    "Anonymous, never throttled, never cached.",
     responses={
         200: OpenApiResponse(
             _STATUS,
+            description="Ready: each check says `ok` (Redis: `not configured` where it is not used).",
             examples=[OpenApiExample("ready", value={"status": "ok", "checks": {"database": "ok", "redis": "ok"}})],
         ),
-        503: OpenApiResponse(ProblemSerializer, description="A dependency is unreachable."),
+        406: _NOT_ACCEPTABLE,
+        503: _NOT_READY,
     },
 )
 @api_view(["GET"])

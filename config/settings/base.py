@@ -192,6 +192,13 @@ STORAGES = {
 
 # The public website that renders this content; JSON-LD and canonical URLs are built against it.
 PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "https://www.example.org").rstrip("/")
+# The API's public base URL (scheme and host, as partners call it, through any proxy or CDN): the OpenAPI
+# document's `servers`, which Swagger UI's "Try it out" and generated clients call. The paths carry `/api/v1/`.
+PUBLIC_API_URL = (env_str("PUBLIC_API_URL") or "http://127.0.0.1:8000").rstrip("/")
+# The OpenAPI document's `contact` (the center, for partner developers) and `license`: the center's content is
+# its own, not open-licensed, so the document says "all rights reserved" and links the terms of use.
+API_CONTACT_EMAIL = env_str("API_CONTACT_EMAIL", "")
+API_TERMS_URL = env_str("API_TERMS_URL") or f"{PUBLIC_SITE_URL}/terms/"
 
 # https://github.com/adamchainz/django-cors-headers
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
@@ -242,6 +249,14 @@ SPECTACULAR_SETTINGS = {
         "in an emergency call 911."
     ),
     "VERSION": "1.0.0",
+    "SERVERS": [{"url": PUBLIC_API_URL, "description": "The Core Recovery API (PUBLIC_API_URL)."}],
+    "CONTACT": {
+        "name": "Core Recovery",
+        "url": PUBLIC_SITE_URL,
+        **({"email": API_CONTACT_EMAIL} if API_CONTACT_EMAIL else {}),
+    },
+    "LICENSE": {"name": "Proprietary: all rights reserved", "url": API_TERMS_URL},
+    "TOS": API_TERMS_URL,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -252,6 +267,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.problem_media_type_hook",
         "api.schema.sparse_fields_hook",
         "api.schema.client_names_hook",
+        "api.schema.anonymous_security_hook",
     ],
     # Every enum named after its choices, not after the field that happens to use it: names stay the same
     # when a field is added or renamed, and a second `status` field never turns one into `Status4aeEnum`.

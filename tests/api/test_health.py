@@ -25,6 +25,16 @@ def test_healthz_answers_without_touching_dependencies(api_client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_a_probe_accepting_no_json_gets_the_406_problem_the_document_shows(api_client, path):
+    response = api_client.get(path, HTTP_ACCEPT="text/plain")
+
+    assert response.status_code == 406
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_acceptable"
+
+
+@pytest.mark.django_db
 def test_readyz_is_ok_when_database_and_redis_answer(api_client):
     response = api_client.get("/readyz")
 

@@ -1,3 +1,9 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -52,6 +58,37 @@ def test_list_operations_document_pagination_and_filters(schema):
     articles = {parameter["name"] for parameter in schema["paths"]["/api/v1/articles/"]["get"]["parameters"]}
 
     assert {"page", "page_size", "program", "therapy", "tag", "search", "ordering", "fields"} <= articles
+
+
+def test_the_document_names_its_server_contact_and_licence_from_the_environment():
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "PUBLIC_API_URL": "https://api.corerecovery.example/",
+        "PUBLIC_SITE_URL": "https://www.corerecovery.example",
+        "API_CONTACT_EMAIL": "developers@corerecovery.example",
+        "API_TERMS_URL": "",
+    }
+    generated = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--format", "openapi-json"],
+        cwd=Path(__file__).resolve().parents[2], env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert generated.returncode == 0, generated.stderr
+    info = json.loads(generated.stdout)
+
+    # Swagger UI's "Try it out" and generated clients call the public base URL; the paths carry `/api/v1/`.
+    assert [server["url"] for server in info["servers"]] == ["https://api.corerecovery.example"]
+    assert info["info"]["contact"] == {
+        "name": "Core Recovery",
+        "url": "https://www.corerecovery.example",
+        "email": "developers@corerecovery.example",
+    }
+    # The center's content is not open-licensed: all rights reserved, under the site's terms of use.
+    assert info["info"]["license"] == {
+        "name": "Proprietary: all rights reserved",
+        "url": "https://www.corerecovery.example/terms/",
+    }
+    assert info["info"]["termsOfService"] == "https://www.corerecovery.example/terms/"
 
 
 @pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])

@@ -75,5 +75,18 @@ def test_query_parameters_and_bodies_use_the_named_components(schema):
     assert programs["level_of_care"]["schema"] == {"$ref": "#/components/schemas/LevelOfCareEnum"}
     assert articles["ordering"]["schema"]["items"] == {"$ref": "#/components/schemas/ArticleOrderingEnum"}
     assert body["items"] == {"$ref": "#/components/schemas/Block"}
-    # The contact form needs no credentials: no security requirement, not an empty one.
-    assert "security" not in schema["paths"]["/api/v1/leads/"]["post"]
+
+
+def test_each_operation_says_which_credentials_it_takes(schema):
+    security = {
+        (method, path): operation["security"]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+    # `security: []`: no credentials (a generator asks for none); content takes a key or nothing.
+    anonymous = {("post", "/api/v1/leads/"), ("get", "/api/v1/leads/form-token/"), ("get", "/healthz"),
+                 ("get", "/readyz")}  # fmt: skip
+    assert {operation for operation, required in security.items() if required == []} == anonymous
+    assert security[("get", "/api/v1/articles/")] == [{"ApiKey": []}, {}]
+    assert security[("post", "/api/v1/referrals/")] == [{"ApiKey": []}]
