@@ -1,12 +1,14 @@
 # One image runs every process: the API (gunicorn, the default command), the Celery worker and Celery beat.
-# docker-compose.yml wires it to PostgreSQL, Redis and Mailpit for a local, production-like stack.
-FROM python:3.11-slim
+# docker-compose.yml wires it to PostgreSQL, Redis and Mailpit for a local, production-like stack, behind the
+# front door built from the `front` stage below (nginx with this project's configuration and static files).
+FROM python:3.11-slim AS app
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DJANGO_SETTINGS_MODULE=config.settings.production
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    GUNICORN_BIND=0.0.0.0:8000
 
 # The processes run unprivileged; the code they run stays owned by root, so they cannot rewrite it.
 RUN groupadd --system app \
@@ -22,8 +24,8 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # config.settings.production refuses to import without a SECRET_KEY of 50+ characters and real lead keys.
-# collectstatic never touches lead data either: throwaway values, as build arguments, never ENV.
-# signs anything, so it gets a throwaway key as a build argument: it is not an ENV, so containers never see it.
+# collectstatic neither signs anything nor touches lead data: throwaway values, as a build argument and inline
+# variables, never ENV, so containers never see them.
 ARG COLLECTSTATIC_SECRET_KEY=build-time-only-throwaway-key-for-collectstatic-never-used-at-runtime
 RUN SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" \
     FIELD_ENCRYPTION_KEYS="YnVpbGQtdGltZS1vbmx5LXRocm93YXdheS1rZXkhISE=" \
@@ -35,5 +37,16 @@ USER app
 
 EXPOSE 8000
 
-# /dev/shm for the worker heartbeat files: /tmp in a container is the overlay filesystem and can stall them.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-tmp-dir", "/dev/shm"]
+# Workers, timeouts, worker recycling, no access log: config/gunicorn.py says what each setting is and why.
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]
+
+# The front door (deploy/nginx, deploy/README.md): the official nginx image, which renders the server block
+# from its template at start, with the static files collected above, which it serves itself.
+#   docker build --target front -t corerecovery-front .
+FROM nginx:1.30 AS front
+ENV NGINX_STATIC_ROOT=/srv/static/
+COPY deploy/nginx/templates/ /etc/nginx/templates/
+COPY --from=app /app/staticfiles/ /srv/static/
+
+# Built without --target: the application image.
+FROM app

@@ -8,6 +8,12 @@ warm read does not even reach the view: `api.warm_reads` answers it from the sam
 Every response carries a strong `ETag` (a hash of its bytes), `Cache-Control` and `Last-Modified`;
 `If-None-Match`/`If-Modified-Since` answer 304 without a body.
 
+A page is compressed when it is rendered, into every coding `api.encoding` serves, and stored with them: a
+request then gets the stored bytes of the coding its `Accept-Encoding` chooses, with that coding's ETag, and
+nothing is compressed to answer it. One entry per page holds every coding, so the key never depends on the
+header. A render that is not stored (the cache off, a page over the entry limit) compresses the chosen
+coding only.
+
 `Last-Modified` is the moment the current version was drawn: no content changed after it, and it also
 covers what a response shows of related items (a program's therapies) and removals from a list, which
 the items' own `updated_at` would miss. With the cache disabled it is left out, and the ETag serves.
@@ -26,6 +32,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
+from api import encoding
 from api.language import LANG_PARAM
 from content.versioning import VERSION_KEY, VersionState, content_version
 
@@ -37,15 +44,17 @@ class Rendered(TypedDict):
     etag: str
     # Unix time, or None when unknown.
     last_modified: float | None
+    # The body in each content coding (api.encoding), compressed at render; empty for a small body.
+    encoded: dict[str, bytes]
 
 
 # A renderer returns the response body (JSON bytes).
 Renderer = Callable[[], bytes]
 
 
-# Content responses differ by language (`?lang=` or Accept-Language), and a request with a preview token
-# header must never be answered by a shared cache from the public response.
-VARY = "Accept-Language, Content-Preview-Token"
+# Content responses differ by coding (Accept-Encoding) and language (`?lang=` or Accept-Language), and a
+# request with a preview token header must never be answered by a shared cache from the public response.
+VARY = "Accept-Encoding, Accept-Language, Content-Preview-Token"
 
 
 def _cache_key(request: HttpRequest, query: Sequence[tuple[str, str]], lang: str) -> str:
@@ -53,14 +62,27 @@ def _cache_key(request: HttpRequest, query: Sequence[tuple[str, str]], lang: str
     # the negotiated language, not the raw parameter or header: `?lang=es` and `Accept-Language: es-MX`
     # share one. Scheme and host too, as a list's `next` and `previous` links are absolute.
     raw = f"{request.scheme}://{request.get_host()}{request.path}?{list(query)!r}#{lang}"
-    return "content:resp:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    # `2:` since entries hold their codings too: an entry stored before has none, and is never read.
+    return "content:resp:2:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
-def _render(renderer: Renderer, *, last_modified: float | None = None) -> Rendered:
-    body = renderer()
+def _rendered(body: bytes, *, codings: tuple[str, ...], last_modified: float | None = None) -> Rendered:
     # SHA-256 runs in hardware on current CPUs: the fastest strong hash hashlib has for a 500 KB page.
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return Rendered(body=body, etag=etag, last_modified=last_modified)
+    encoded = encoding.compress(body, codings, min_bytes=settings.CONTENT_COMPRESS_MIN_BYTES)
+    return Rendered(body=body, etag=etag, last_modified=last_modified, encoded=encoded)
+
+
+def _size(rendered: Rendered) -> int:
+    return len(rendered["body"]) + sum(len(body) for body in rendered["encoded"].values())
+
+
+def representation(request: HttpRequest, rendered: Rendered) -> tuple[str, bytes, str]:
+    """The coding `request` accepts best among those stored, its bytes and its ETag (no compression here)."""
+    coding = encoding.negotiate(request.META.get("HTTP_ACCEPT_ENCODING"), tuple(rendered["encoded"]))
+    if coding == encoding.IDENTITY:
+        return coding, rendered["body"], rendered["etag"]
+    return coding, rendered["encoded"][coding], encoding.etag_for(rendered["etag"], coding)
 
 
 class _LocalResponses:
@@ -84,7 +106,7 @@ class _LocalResponses:
 
     def put(self, key: str, token: str, rendered: Rendered) -> None:
         limit = settings.CONTENT_LOCAL_CACHE_BYTES
-        size = len(rendered["body"])
+        size = _size(rendered)
         if size > limit // 4:
             return
         with self._lock:
@@ -94,7 +116,7 @@ class _LocalResponses:
             self._size += size
             while self._size > limit:
                 _, evicted = self._entries.popitem(last=False)
-                self._size -= len(evicted["body"])
+                self._size -= _size(evicted)
 
     def clear(self) -> None:
         with self._lock:
@@ -141,8 +163,14 @@ def content_response(
             # Not for URLs with parameters the view ignores: endless variants that would crowd out the rest.
             _set_on_django_request(request, CACHE_KEY_ATTRIBUTE, key)
     else:
-        rendered = _render(renderer)
+        rendered = _rendered(renderer(), codings=_chosen_only(request))
     return _respond(request, rendered, lang=lang)
+
+
+def _chosen_only(request: HttpRequest) -> tuple[str, ...]:
+    """For a render that is not stored: the one coding this request will be answered with, if any."""
+    coding = encoding.negotiate(request.META.get("HTTP_ACCEPT_ENCODING"), encoding.CODINGS)
+    return () if coding == encoding.IDENTITY else (coding,)
 
 
 def stored_rendered(request: HttpRequest, key: str) -> Rendered | None:
@@ -162,11 +190,14 @@ def preview_response(body: bytes, *, lang: str) -> HttpResponse:
 
 
 def _respond(request: HttpRequest, rendered: Rendered, *, lang: str) -> HttpResponseBase:
-    response = HttpResponse(rendered["body"], content_type="application/json")
+    coding, body, etag = representation(request, rendered)
+    response = HttpResponse(body, content_type="application/json")
+    if coding != encoding.IDENTITY:
+        response["Content-Encoding"] = coding
     response["Content-Language"] = lang
     # Set, not patched: the response is new; CORS and DRF add their own values to it afterwards.
     response["Vary"] = VARY
-    response["ETag"] = rendered["etag"]
+    response["ETag"] = etag
     last_modified = rendered["last_modified"]
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified)
@@ -177,7 +208,7 @@ def _respond(request: HttpRequest, rendered: Rendered, *, lang: str) -> HttpResp
         return response  # nothing to compare: skip Django's conditional machinery
     conditional = get_conditional_response(
         request,
-        etag=rendered["etag"],
+        etag=etag,
         last_modified=int(last_modified) if last_modified is not None else None,
         response=response,
     )
@@ -209,9 +240,14 @@ def _cached_render(request: HttpRequest, *, key: str, renderer: Renderer) -> Ren
     state = _current_state(request)
     rendered = _stored(key, state["token"])
     if rendered is None:
-        rendered = _render(renderer, last_modified=state["changed_at"])
-        # A page larger than this is rendered each time rather than crowd out the rest of the caches.
-        if len(rendered["body"]) <= settings.CONTENT_CACHE_MAX_ENTRY_BYTES:
+        body = renderer()
+        # A page larger than this (uncompressed) is rendered each time rather than crowd out the rest of the
+        # caches; its compressed copies add about half as much again to what is stored.
+        storable = len(body) <= settings.CONTENT_CACHE_MAX_ENTRY_BYTES
+        # A page to be stored gets every coding now, so that no later read of it compresses anything.
+        codings = encoding.CODINGS if storable else _chosen_only(request)
+        rendered = _rendered(body, codings=codings, last_modified=state["changed_at"])
+        if storable:
             try:
                 entry = {"token": state["token"], "rendered": rendered}
                 caches[RESPONSE_CACHE].set(key, entry, timeout=settings.CONTENT_CACHE_TIMEOUT)

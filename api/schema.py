@@ -95,7 +95,20 @@ CACHE_HEADERS = [
         "If-Modified-Since", OpenApiTypes.STR, OpenApiParameter.HEADER, description="A `Last-Modified` value."
     ),
     OpenApiParameter(
-        "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304], description="Strong validator."
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description='Strong validator, one per content coding (`"…-br"`, `"…-gzip"`, `"…-zstd"`).',
+    ),
+    OpenApiParameter(
+        "Content-Encoding",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200],
+        enum=["br", "zstd", "gzip"],
+        description="The coding `Accept-Encoding` chose (q-values honoured), for a body of 1 KiB or more; absent: "
+        "identity.",
     ),
     OpenApiParameter(
         "Last-Modified",
@@ -143,7 +156,8 @@ LANGUAGE_PARAMETERS = [
         OpenApiTypes.STR,
         OpenApiParameter.HEADER,
         response=[200, 304],
-        description="`Accept-Language, Content-Preview-Token` (and `Origin`): each language is cached apart.",
+        description="`Accept-Encoding, Accept-Language, Content-Preview-Token` (and `Origin`): each coding and "
+        "language is cached apart.",
     ),
 ]
 PREVIEW_REFUSED = problem(

@@ -9,6 +9,10 @@ the throttle's one Redis round trip (which also reads the content version) and, 
 memory under the current version, is answered here: the same body and headers, the version's `ETag` and
 `Last-Modified`, or the same 304 to a matching `If-None-Match`/`If-Modified-Since`.
 
+`Accept-Encoding` is not part of what is remembered: the stored rendering holds the page in every coding, and
+each request is answered in the one its own header chooses (`api.caching.representation`), with that
+coding's `Content-Encoding`, `Content-Length` and `ETag`. Nothing is compressed here.
+
 Anything else goes the ordinary way: other methods, API keys, preview tokens, unusual Accept headers, a
 host not allowed, a failed precondition, a version not yet in memory, a throttled client. The throttle's
 verdict and the version read go along on the request, so nothing is counted or read twice.
@@ -27,12 +31,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from api.caching import CACHE_KEY_ATTRIBUTE, stored_rendered
+from api.caching import CACHE_KEY_ATTRIBUTE, representation, stored_rendered
+from api.encoding import IDENTITY
 from api.negotiation import ACCEPTS_JSON
 from api.throttling import ContentReadThrottle
 
-# Headers that belong to one version of a response (set from the stored rendering) rather than to the URL.
-_PER_VERSION = frozenset({"etag", "last-modified"})
+# Headers that belong to one version and coding of a response (set from the stored rendering and the
+# request's Accept-Encoding) rather than to the URL.
+_PER_VERSION = frozenset({"etag", "last-modified", "content-encoding"})
 # Requests that never take the short way: credentials, a draft preview.
 _ORDINARY_ONLY = ("HTTP_AUTHORIZATION", "HTTP_CONTENT_PREVIEW_TOKEN")
 _CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
@@ -123,15 +129,16 @@ class WarmContentMiddleware:
         if rendered is None:
             return None
         last_modified = rendered["last_modified"]
+        coding, body, etag = representation(request, rendered)
         status = 200
         if any(name in request.META for name in _CONDITIONAL):  # as api.caching answers them
             verdict = get_conditional_response(
-                request, etag=rendered["etag"], last_modified=int(last_modified) if last_modified is not None else None
+                request, etag=etag, last_modified=int(last_modified) if last_modified is not None else None
             )
             if verdict is not None:
                 status = verdict.status_code
         if status == 200 and route.ok_headers is not None:
-            response = HttpResponse(rendered["body"])
+            response = HttpResponse(body)
             headers = route.ok_headers
         elif status == 304 and route.not_modified_headers is not None:
             response = HttpResponseNotModified()
@@ -141,8 +148,10 @@ class WarmContentMiddleware:
         for name, value in headers:
             response[name] = value
         if "Content-Length" in response:  # the version's own, when the ordinary path gave one
-            response["Content-Length"] = str(len(rendered["body"]) if status == 200 else 0)
-        response["ETag"] = rendered["etag"]
+            response["Content-Length"] = str(len(body) if status == 200 else 0)
+        if status == 200 and coding != IDENTITY:
+            response["Content-Encoding"] = coding
+        response["ETag"] = etag
         if last_modified is not None:
             response["Last-Modified"] = http_date(last_modified)
         return response

@@ -192,8 +192,14 @@ def cpu_seconds(pids: list[int]) -> float | None:
 class Response:
     status: int
     headers: dict[str, str]
-    length: int
+    length: int  # of the body, as sent (compressed, when it is)
     body: bytes | None
+    head_length: int = 0  # the status line and headers
+
+    @property
+    def wire_bytes(self) -> int:
+        """What the response took on the wire: head and body."""
+        return self.head_length + self.length
 
 
 class Connection:
@@ -251,7 +257,7 @@ class Connection:
         length = await self._read_body(status, headers, chunks)
         if headers.get("connection", "").lower() == "close" or ("content-length" not in headers and status != 304):
             await self.close()
-        return Response(status, headers, length, b"".join(chunks) if chunks is not None else None)
+        return Response(status, headers, length, b"".join(chunks) if chunks is not None else None, len(head))
 
     async def _read_body(self, status: int, headers: dict[str, str], chunks: list[bytes] | None) -> int:
         assert self.reader is not None

@@ -13,9 +13,11 @@ What it does, every run:
 3. Loads them with an asyncio HTTP/1.1 client (keep-alive when the server offers it; gunicorn's sync
    workers close every connection) from N concurrent clients, for a bounded time per scenario, checking
    every status. Scenarios run round-robin (`--rounds`), so a noisy neighbour hurts them all alike.
-4. Prints a table (req/s, p50/p99 latency, errors, and the gunicorn workers' CPU per request, which is
-   less sensitive to a noisy machine than throughput) and the two ratios the README quotes, and writes
-   everything to bench/results/content-<timestamp>.json.
+4. Prints a table (req/s, p50/p99 latency, errors, bytes on the wire per response, and the gunicorn
+   workers' CPU per request, which is less sensitive to a noisy machine than throughput) and the ratios the
+   README quotes, and writes everything to bench/results/content-<timestamp>.json. The list is loaded plain
+   and with `Accept-Encoding: br` and `gzip`, cold (compressed on every request) and warm (stored compressed
+   at render: api/encoding.py), and every compressed response is checked for its Content-Encoding.
 5. Stops the servers it started, then (unless --no-profile) profiles cold requests in-process with cProfile.
 
 The anonymous throttle stays on, as in production, at a rate that never trips. Each request carries its own
@@ -85,6 +87,11 @@ BASELINE_PATH = "/bench/drf-baseline/"
 # Targets the README states.
 WARM_VS_FLOOR_TARGET = 1.5
 COLD_VS_BASELINE_TARGET = 2.0
+# A warm compressed list, served from stored bytes, against the warm plain list: requests/s at least this
+# share of the plain list's, and at least this many times fewer bytes on the wire.
+COMPRESSED_THROUGHPUT_TARGET = 0.9
+COMPRESSED_BYTES_TARGET = 5.0
+CODINGS = ("br", "gzip")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -314,6 +321,8 @@ class Scenario:
     paths: list[str]
     expect: frozenset[int]
     headers: dict[str, str] = field(default_factory=dict)
+    # The Content-Encoding every 200 must carry (None: none).
+    coding: str | None = None
 
 
 async def run_slice(
@@ -341,11 +350,14 @@ async def run_slice(
         if response.status not in scenario.expect:
             tally.error(f"status {response.status} for {path}")
             return
+        if response.status == 200 and response.headers.get("content-encoding") != scenario.coding:
+            tally.error(f"Content-Encoding {response.headers.get('content-encoding')} for {path}")
+            return
         if done <= window.end:
             tally.completed += 1
         if response.status == 200:
-            tally.bytes_min = min(tally.bytes_min or response.length, response.length)
-            tally.bytes_max = max(tally.bytes_max or 0, response.length)
+            tally.bytes_min = min(tally.bytes_min or response.wire_bytes, response.wire_bytes)
+            tally.bytes_max = max(tally.bytes_max or 0, response.wire_bytes)
 
     await run_clients(port, concurrency=concurrency, warmup=warmup, duration=duration, step=step)
 
@@ -454,7 +466,7 @@ TABLE = [
     Column("p50 ms", 8, lambda row: f"{row['latency_ms']['p50']:.1f}"),
     Column("p99 ms", 8, lambda row: f"{row['latency_ms']['p99']:.1f}"),
     Column("errors", 6, lambda row: f"{row['errors']:d}"),
-    Column("KiB/resp", 9, lambda row: f"{(row['response_bytes']['max'] or 0) / 1024:.1f}"),
+    Column("KiB/resp", 9, lambda row: f"{(row['response_bytes']['max'] or 0) / 1024:.1f}"),  # head and body
     Column("srv CPU ms/req", 14, lambda row: ms(row["server_cpu_ms_per_request"])),
     Column("client CPU", 10, lambda row: f"{row['client_cpu_percent']:.0f}%"),
 ]
@@ -473,7 +485,24 @@ def ratios(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
     warm_vs_floor = _ratio(floor["requests_per_second"], warm["requests_per_second"])
     cold_vs_baseline = _ratio(cold["requests_per_second"], baseline["requests_per_second"])
+    compressed = {}
+    for coding in CODINGS:
+        row = rows[f"list_warm_{coding}"]
+        by_throughput = _ratio(row["requests_per_second"], warm["requests_per_second"])
+        by_bytes = _ratio(warm["response_bytes"]["max"] or 0, row["response_bytes"]["max"] or 0)
+        compressed[coding] = {
+            "by_requests_per_second": by_throughput,
+            "fewer_bytes": by_bytes,
+            "by_server_cpu": _ratio(cpu(row), cpu(warm)),
+            "cold_by_requests_per_second": _ratio(
+                rows[f"list_cold_{coding}"]["requests_per_second"], cold["requests_per_second"]
+            ),
+            "target_requests_per_second_at_least": COMPRESSED_THROUGHPUT_TARGET,
+            "target_fewer_bytes_at_least": COMPRESSED_BYTES_TARGET,
+            "met": by_throughput >= COMPRESSED_THROUGHPUT_TARGET and by_bytes >= COMPRESSED_BYTES_TARGET,
+        }
     return {
+        "warm_compressed_vs_warm_identity": compressed,
         "warm_vs_floor": {
             "by_requests_per_second": warm_vs_floor,
             "by_p50": _ratio(warm["latency_ms"]["p50"], floor["latency_ms"]["p50"]),
@@ -488,6 +517,25 @@ def ratios(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "met": cold_vs_baseline >= COLD_VS_BASELINE_TARGET,
         },
     }
+
+
+def accept(coding: str) -> tuple[dict[str, str], str]:
+    """A Scenario's headers and expected Content-Encoding for a client asking for `coding`."""
+    return {"Accept-Encoding": coding}, coding
+
+
+def check_codings(plain: bytes, servers: list[Server]) -> None:
+    """Each server answers each coding with the list page's bytes, compressed."""
+    import gzip
+
+    import brotli
+
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress}
+    for server in servers:
+        for coding in CODINGS:
+            response = fetch(server.port, LIST_PATH, {"Accept-Encoding": coding})
+            if response.headers.get("content-encoding") != coding or decode[coding](response.body or b"") != plain:
+                raise RuntimeError(f"the {server.name} server's list in {coding} is not the list page compressed")
 
 
 def parse_args() -> argparse.Namespace:
@@ -569,6 +617,7 @@ def main() -> int:
                 raise RuntimeError(f"detail of {slug} failed")
         if fetch(warm.port, LIST_PATH, {"If-None-Match": etag}).status != 304:
             raise RuntimeError("the list did not revalidate with its ETag")
+        check_codings(page.body, [cold, warm])
         floor = fetch(warm.port, FLOOR_PATH)
         if floor.status != 200 or floor.body != page.body:
             raise RuntimeError("the floor view does not serve the list page's bytes")
@@ -579,8 +628,16 @@ def main() -> int:
         ok = frozenset({200})
         scenarios = [
             Scenario("list_cold", "a. list, cache cold", "cold", [LIST_PATH], ok),
+            *(
+                Scenario(f"list_cold_{coding}", f"a. list, cold, {coding}", "cold", [LIST_PATH], ok, *accept(coding))
+                for coding in CODINGS
+            ),
             Scenario("drf_baseline", "f. DRF baseline list (cold)", "cold", [BASELINE_PATH], ok),
             Scenario("list_warm", "b. list, cache warm", "warm", [LIST_PATH], ok),
+            *(
+                Scenario(f"list_warm_{coding}", f"b. list, warm, {coding}", "warm", [LIST_PATH], ok, *accept(coding))
+                for coding in CODINGS
+            ),
             Scenario("floor", "e. floor: precomputed bytes", "warm", [FLOOR_PATH], ok),
             Scenario(
                 "detail_warm", "c. detail, warm", "warm", [f"/api/v1/articles/{slug}/" for slug in corpus.slugs], ok
@@ -615,7 +672,16 @@ def main() -> int:
     shutil.rmtree(work_dir)  # the servers' logs and the floor file; kept when a run fails
 
     rows = {scenario.key: summarise(scenario, tallies[scenario.key]) for scenario in scenarios}
-    order = ["list_cold", "list_warm", "detail_warm", "revalidate_304", "floor", "drf_baseline"]
+    order = [
+        "list_cold",
+        *(f"list_cold_{coding}" for coding in CODINGS),
+        "list_warm",
+        *(f"list_warm_{coding}" for coding in CODINGS),
+        "detail_warm",
+        "revalidate_304",
+        "floor",
+        "drf_baseline",
+    ]
     print()
     print(format_table(TABLE, [rows[key] for key in order]))
     result_ratios = ratios(rows)
@@ -632,6 +698,14 @@ def main() -> int:
         f"({cold_baseline['by_server_cpu']:.2f}x by server CPU/request); "
         f"target >= {COLD_VS_BASELINE_TARGET}x: {'met' if cold_baseline['met'] else 'MISSED'}"
     )
+    for coding, figures in result_ratios["warm_compressed_vs_warm_identity"].items():
+        print(
+            f"warm list in {coding}: {figures['by_requests_per_second']:.2f}x the plain warm list's req/s "
+            f"(target >= {COMPRESSED_THROUGHPUT_TARGET}x), {figures['fewer_bytes']:.1f}x fewer bytes (target >= "
+            f"{COMPRESSED_BYTES_TARGET:.0f}x), {figures['by_server_cpu']:.2f}x its server CPU/request: "
+            f"{'met' if figures['met'] else 'MISSED'}; cold: {figures['cold_by_requests_per_second']:.2f}x the "
+            "plain cold list's req/s"
+        )
     errors = sum(row["errors"] for row in rows.values())
     for row in rows.values():
         for sample in row["error_samples"]:

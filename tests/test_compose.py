@@ -17,7 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 APP_SERVICES = ("web", "worker", "beat")
-SERVICES = ("db", "redis", "redis-cache", "mailpit", *APP_SERVICES)
+SERVICES = ("db", "redis", "redis-cache", "mailpit", "nginx", *APP_SERVICES)
+NGINX_DIR = ROOT / "deploy" / "nginx"
+NGINX_TEMPLATE = NGINX_DIR / "templates" / "default.conf.template"
+NGINX_TLS_TEMPLATE = NGINX_DIR / "tls" / "tls.conf.template"
+GUNICORN_CONFIG = "config/gunicorn.py"
 # Read by Django or Python themselves rather than by config/settings.
 RUNTIME_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}
 # Documented by the postgres image: https://hub.docker.com/_/postgres
@@ -102,7 +106,31 @@ def _requirements() -> set[str]:
 
 
 def _settings_source() -> str:
-    return "\n".join(path.read_text() for path in sorted((ROOT / "config" / "settings").glob("*.py")))
+    """What reads the environment: Django's settings, and gunicorn's."""
+    paths = [*sorted((ROOT / "config" / "settings").glob("*.py")), ROOT / GUNICORN_CONFIG]
+    return "\n".join(path.read_text() for path in paths)
+
+
+def _template_variables(path: Path) -> set[str]:
+    """The `${NAME}` variables of a template the nginx image renders with envsubst."""
+    return set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", path.read_text()))
+
+
+def _nginx_directives(path: Path) -> str:
+    """The template without its comments."""
+    return "\n".join(line.split("#", 1)[0] for line in path.read_text().splitlines())
+
+
+def _stage_instructions(stage: str) -> list[tuple[str, str]]:
+    """The instructions of one `FROM … AS stage` of the Dockerfile, its FROM included."""
+    instructions: list[tuple[str, str]] = []
+    current = None
+    for keyword, arguments in _dockerfile_instructions():
+        if keyword == "FROM":
+            current = arguments.split()[-1] if " AS " in arguments.upper() else None
+        if current == stage:
+            instructions.append((keyword, arguments))
+    return instructions
 
 
 def _dockerfile_instructions() -> list[tuple[str, str]]:
@@ -149,10 +177,20 @@ def test_web_migrates_then_serves_the_wsgi_application_config_defines() -> None:
     programs = _programs("web")
     assert programs[0][:3] == ["python", "manage.py", "migrate"], f"web must migrate first, runs {programs[0]}"
     assert (ROOT / "manage.py").is_file(), "web runs manage.py, which does not exist"
-    assert programs[-1][:2] == ["gunicorn", "config.wsgi:application"], (
-        f"web must serve config.wsgi, runs {programs[-1]}"
-    )
+    gunicorn = programs[-1]
+    assert gunicorn[0] == "gunicorn", f"web must serve with gunicorn, runs {gunicorn}"
+    assert gunicorn[-1] == "config.wsgi:application", f"web must serve config.wsgi, runs {gunicorn}"
     assert "application" in _module_names(ROOT / "config" / "wsgi.py"), "config/wsgi.py defines no `application`"
+
+
+def test_gunicorn_runs_with_the_projects_settings_file_in_compose_and_the_image() -> None:
+    image_command = next(arguments for keyword, arguments in reversed(_dockerfile_instructions()) if keyword == "CMD")
+    for command in (" ".join(_programs("web")[-1]), image_command):
+        assert re.search(rf"-c\W+{re.escape(GUNICORN_CONFIG)}", command), f"gunicorn runs without -c config: {command}"
+    assert (ROOT / GUNICORN_CONFIG).is_file()
+    names = _module_names(ROOT / GUNICORN_CONFIG)
+    needed = {"bind", "workers", "timeout", "keepalive", "max_requests", "max_requests_jitter", "accesslog"}
+    assert needed <= names, f"{GUNICORN_CONFIG} does not set {sorted(needed - names)}"
 
 
 @pytest.mark.parametrize(("service", "subcommand"), [("worker", "worker"), ("beat", "beat")])
@@ -216,14 +254,16 @@ def test_app_services_run_production_settings_with_a_key_they_accept() -> None:
     assert len(secret_key) >= 50, f"production settings refuse a SECRET_KEY of {len(secret_key)} characters (< 50)"
 
 
-def test_web_health_check_requests_healthz_on_an_allowed_host_without_curl() -> None:
-    check = _health_check("web")
-    assert "curl" not in check, "python:3.11-slim has no curl"
+@pytest.mark.parametrize("service", ["web", "nginx"])
+def test_health_checks_request_readyz_on_an_allowed_host(service: str) -> None:
+    check = _health_check(service)
+    if service == "web":
+        assert "curl" not in check, "python:3.11-slim has no curl"
     found = re.search(r"http://[^'\" ]+", check)
-    assert found, f"web's health check requests no http:// URL: {check}"
+    assert found, f"{service}'s health check requests no http:// URL: {check}"
     url = urlparse(found[0])
-    assert url.path == "/healthz", f"web's health check requests {url.path}, not /healthz"
-    assert 'path("healthz"' in (ROOT / "config" / "urls.py").read_text(), "config/urls.py routes no healthz"
+    assert url.path == "/readyz", f"{service}'s health check requests {url.path}, not /readyz"
+    assert 'path("readyz"' in (ROOT / "config" / "urls.py").read_text(), "config/urls.py routes no readyz"
     hosts = _value("web", "ALLOWED_HOSTS").split(",")
     assert url.hostname in hosts, f"Django answers 400 to Host {url.hostname}: ALLOWED_HOSTS is {hosts}"
 
@@ -273,10 +313,91 @@ def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
     assert not missing, f".dockerignore does not exclude {sorted(missing)}"
 
 
-def test_app_services_say_how_many_proxies_are_in_front() -> None:
-    # Production settings refuse to start without NUM_PROXIES; compose publishes gunicorn itself: none.
+def test_app_services_count_nginx_as_the_one_proxy_in_front() -> None:
+    # Production settings refuse to start without NUM_PROXIES; nginx appends the one entry Django trusts.
     for service in APP_SERVICES:
-        assert _value(service, "NUM_PROXIES") == "0", f"{service} must set NUM_PROXIES explicitly"
+        assert _value(service, "NUM_PROXIES") == "1", f"{service}: nginx is in front, NUM_PROXIES must be 1"
+    directives = _nginx_directives(NGINX_TEMPLATE)
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in directives
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in directives
+
+
+def test_only_nginx_is_published_to_clients() -> None:
+    services = _services()
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert "nginx" in published
+    assert not published & set(APP_SERVICES), f"{sorted(published & set(APP_SERVICES))} bypass nginx"
+
+
+def test_nginx_is_the_official_image_with_the_front_stage_of_the_dockerfile() -> None:
+    build = _services()["nginx"]["build"]
+    assert build.get("target") == "front", "nginx must build the Dockerfile's `front` stage"
+    stage = _stage_instructions("front")
+    assert stage, "the Dockerfile has no `front` stage"
+    assert re.match(r"nginx:\d", stage[0][1]), f"the front stage is not built on the official image: {stage[0][1]}"
+    copies = " ".join(arguments for keyword, arguments in stage if keyword == "COPY")
+    assert "deploy/nginx/templates/ /etc/nginx/templates/" in copies, "the template is not where the image renders"
+    assert "--from=app /app/staticfiles/" in copies, "the static files collected in the app stage are not copied"
+    for service in APP_SERVICES:
+        assert _services()[service]["build"].get("target") == "app", f"{service} must build the app stage"
+
+
+def test_nginx_sets_every_variable_its_templates_use() -> None:
+    image = " ".join(arguments for keyword, arguments in _stage_instructions("front") if keyword == "ENV")
+    given = set(_environment("nginx")) | set(re.findall(r"([A-Z][A-Z0-9_]*)=", image))
+    for template in (NGINX_TEMPLATE, NGINX_TLS_TEMPLATE):
+        used = _template_variables(template)
+        assert used, f"{template.name} uses no variable"
+        assert used <= given, f"{template.name} uses {sorted(used - given)}, which nothing sets: envsubst leaves them"
+    assert {"API_UPSTREAM", "NGINX_PORT"} <= _template_variables(NGINX_TEMPLATE)
+
+
+def test_nginx_reaches_web_where_gunicorn_listens_and_waits_for_it_to_be_ready() -> None:
+    upstream = urlparse(f"//{_value('nginx', 'API_UPSTREAM')}")
+    image = " ".join(arguments for keyword, arguments in _stage_instructions("app") if keyword == "ENV")
+    bind = re.search(r"GUNICORN_BIND=(\S+)", image)
+    assert bind, "the app image does not say where gunicorn listens (GUNICORN_BIND)"
+    assert upstream.hostname == "web"
+    port = urlparse(f"//{bind[1]}").port
+    assert upstream.port == port, f"nginx proxies to {upstream.netloc}, gunicorn binds {bind[1]}"
+    condition = _services()["nginx"]["depends_on"]["web"]["condition"]
+    assert condition == "service_healthy", "nginx would start before gunicorn answers"
+
+
+def test_nginx_mounts_files_that_exist_and_runs_tls_with_a_certificate_compose_writes() -> None:
+    services = _services()
+    for volume in services["nginx"]["volumes"]:
+        source, target = volume.split(":")[:2]
+        if source.startswith("."):
+            assert (ROOT / source).is_file(), f"nginx mounts {source}, which does not exist"
+            assert target.startswith("/etc/nginx/templates/"), f"{source} is not mounted where the image renders"
+    environment = _environment("nginx")
+    certificates = services["certificates"]
+    written = certificates["volumes"][0].split(":")[1]
+    script = _programs("certificates")[0]
+    assert (ROOT / script[1]).is_file(), f"certificates runs {script[1]}, which does not exist"
+    assert script[2] == written
+    for name in ("NGINX_TLS_CERTIFICATE", "NGINX_TLS_CERTIFICATE_KEY"):
+        assert environment[name].startswith("/etc/nginx/tls/")
+    condition = services["nginx"]["depends_on"]["certificates"]["condition"]
+    assert condition == "service_completed_successfully"
+
+
+def test_nginx_limits_api_bodies_as_the_app_does_and_compresses_nothing_it_proxies() -> None:
+    base = (ROOT / "config" / "settings" / "base.py").read_text()
+    default = re.search(r'env_int\("API_MAX_BODY_BYTES", ([0-9 *]+)\)', base)
+    assert default, "API_MAX_BODY_BYTES has no default in config/settings/base.py"
+    directives = _nginx_directives(NGINX_TEMPLATE)
+    api = re.search(r"location /api/ \{(.*?)\}", directives, re.DOTALL)
+    assert api, "the template has no location for /api/"
+    limit = re.search(r"client_max_body_size (\d+)([km]?);", api[1])
+    assert limit, "no client_max_body_size for /api/"
+    size = int(limit[1]) * {"": 1, "k": 1024, "m": 1024 * 1024}[limit[2]]
+    assert size == eval(default[1], {"__builtins__": {}}), "nginx and the app disagree on the API's body limit"
+    assert re.search(r"^\s*gzip off;", directives, re.MULTILINE)
+    assert not re.search(r"^\s*gzip on;", directives, re.MULTILINE), "nginx would compress what the app sends"
+    for directive in ("proxy_request_buffering on;", "proxy_buffering on;", "client_body_timeout", "limit_conn "):
+        assert directive in directives, f"the template lacks {directive}"
 
 
 def test_dockerfile_collectstatic_gives_production_settings_what_they_require() -> None:

@@ -1,4 +1,4 @@
-"""Every environment variable the settings read is documented in .env.example."""
+"""Every environment variable the settings (and gunicorn's settings file) read is documented in .env.example."""
 
 import re
 from pathlib import Path
@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_setting_read_from_the_environment_is_in_env_example():
     read = set()
-    for path in (ROOT / "config" / "settings").glob("*.py"):
+    for path in [*(ROOT / "config" / "settings").glob("*.py"), ROOT / "config" / "gunicorn.py"]:
         read |= set(re.findall(r'env_(?:str|bool|int|list|choice)\("([A-Z0-9_]+)"', path.read_text()))
     documented = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
 

@@ -374,6 +374,10 @@ CONTENT_CACHE_TIMEOUT = env_int("CONTENT_CACHE_TIMEOUT", 3600)
 CONTENT_CACHE_MAX_ENTRY_BYTES = env_int("CONTENT_CACHE_MAX_ENTRY_BYTES", 4 * 1024 * 1024)
 # Each process also keeps recent responses in memory, checked against the version in Redis on every request.
 CONTENT_LOCAL_CACHE_BYTES = env_int("CONTENT_LOCAL_CACHE_BYTES", 32 * 1024 * 1024)
+# Content responses at least this large are stored compressed too (brotli, zstd, gzip: api/encoding.py) and
+# answered in the coding Accept-Encoding chooses. Smaller ones fit in a packet or two: compressing them saves
+# the client nothing it would notice.
+CONTENT_COMPRESS_MIN_BYTES = env_int("CONTENT_COMPRESS_MIN_BYTES", 1024)
 CONTENT_MAX_AGE = env_int("CONTENT_MAX_AGE", 60)
 CONTENT_STALE_WHILE_REVALIDATE = env_int("CONTENT_STALE_WHILE_REVALIDATE", 300)
 # Seconds an editor's draft preview link (content/preview.py) stays valid after the admin page made it.

@@ -45,17 +45,20 @@ def test_the_local_response_cache_is_bounded_in_bytes(settings):
     settings.CONTENT_LOCAL_CACHE_BYTES = 1000
     local_responses.clear()
 
-    def rendered(size: int) -> Rendered:
-        return Rendered(body=b"x" * size, etag='"e"', last_modified=None)
+    def rendered(size: int, compressed: int = 0) -> Rendered:
+        encoded = {"br": b"y" * compressed} if compressed else {}
+        return Rendered(body=b"x" * size, etag='"e"', last_modified=None, encoded=encoded)
 
     for index in range(6):
         local_responses.put(f"key-{index}", "token", rendered(200))
     local_responses.put("too-big", "token", rendered(600))
+    local_responses.put("too-big-with-its-codings", "token", rendered(200, compressed=100))
 
     assert local_responses.get("key-0", "token") is None  # the oldest went first
     assert local_responses.get("key-5", "token") is not None
     assert local_responses.get("key-5", "other-token") is None
     assert local_responses.get("too-big", "token") is None  # over a quarter of the budget: never kept
+    assert local_responses.get("too-big-with-its-codings", "token") is None  # the compressed copies count too
     local_responses.clear()
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from api import warm_reads
 from api.views.content import ArticleViewSet
 from tests.factories import ArticleFactory
 
@@ -52,6 +53,26 @@ def test_a_repeated_read_skips_the_view_and_gets_the_same_body_and_headers(api_c
     _same(first, again)
     assert view_calls == ["/api/v1/articles/"]  # the first only
     assert len(queries) == 0
+
+
+def test_each_coding_is_replayed_as_the_ordinary_path_answers_it(api_client, settings, view_calls):
+    settings.CONTENT_COMPRESS_MIN_BYTES = 0  # the factories' pages are small
+    ArticleFactory.create_batch(2)
+    first = {coding: api_client.get(LIST, HTTP_ACCEPT_ENCODING=coding) for coding in ("br", "identity")}
+    assert view_calls == ["/api/v1/articles/"]  # learned from the brotli read, replayed for identity
+
+    again = {coding: api_client.get(LIST, HTTP_ACCEPT_ENCODING=coding) for coding in ("gzip", "br", "identity")}
+    ordinary = {}
+    for coding in ("gzip", "identity"):
+        warm_reads.routes.clear()  # forgotten: the view answers (from the response cache)
+        ordinary[coding] = api_client.get(LIST, HTTP_ACCEPT_ENCODING=coding)
+
+    assert first["br"]["Content-Encoding"] == "br"
+    _same(first["br"], again["br"])
+    _same(ordinary["gzip"], again["gzip"])
+    _same(ordinary["identity"], again["identity"])
+    _same(ordinary["identity"], first["identity"])
+    assert len(view_calls) == 3
 
 
 def test_a_head_request_is_answered_as_the_ordinary_path_answers_it(api_client, view_calls):

@@ -124,6 +124,10 @@ def _checks_for(operation: str, status: int) -> list[Any]:
 )
 def test_every_operation_honours_the_schema(case, api_key):
     headers = {"Authorization": f"Api-Key {api_key}"} if case.path.startswith("/api/v1/referrals/") else {}
+    # Schemathesis sends requests' default Accept-Encoding (br, zstd and gzip, with those libraries installed)
+    # but its WSGI transport hands back the body undecoded: the contract is checked on the JSON itself here,
+    # and each coding against it in tests/api/test_compression.py.
+    headers["Accept-Encoding"] = "identity"
 
     response = case.call(headers=headers)
 
