@@ -8,11 +8,13 @@ warm read does not even reach the view: `api.warm_reads` answers it from the sam
 Every response carries a strong `ETag` (a hash of its bytes), `Cache-Control` and `Last-Modified`;
 `If-None-Match`/`If-Modified-Since` answer 304 without a body.
 
-A page is compressed when it is rendered, into every coding `api.encoding` serves, and stored with them: a
-request then gets the stored bytes of the coding its `Accept-Encoding` chooses, with that coding's ETag, and
-nothing is compressed to answer it. One entry per page holds every coding, so the key never depends on the
-header. A render that is not stored (the cache off, a page over the entry limit) compresses the chosen
-coding only.
+A page is compressed into a coding (`api.encoding`) the first time a request prefers that coding, and the
+coding is stored with the page: every later request gets the stored bytes of the coding its
+`Accept-Encoding` chooses, with that coding's ETag, and nothing is compressed to answer it. Each coding is
+compressed at most once per page and content version, and only if someone asks for it: a page nobody reads
+again (a one-off search) costs one compression, not three, which keeps a flood of distinct pages from
+costing four renders each. One entry per page holds every coding, so the key never depends on the header.
+A render that is not stored (the cache off, a page over the entry limit) compresses the chosen coding only.
 
 `Last-Modified` is the moment the current version was drawn: no content changed after it, and it also
 covers what a response shows of related items (a program's therapies) and removals from a list, which
@@ -105,13 +107,15 @@ class _LocalResponses:
             return rendered
 
     def put(self, key: str, token: str, rendered: Rendered) -> None:
+        """Keep `rendered`, in place of what was kept under the same key (it may now hold another coding)."""
         limit = settings.CONTENT_LOCAL_CACHE_BYTES
         size = _size(rendered)
         if size > limit // 4:
             return
         with self._lock:
-            if (key, token) in self._entries:
-                return
+            earlier = self._entries.pop((key, token), None)
+            if earlier is not None:
+                self._size -= _size(earlier)
             self._entries[(key, token)] = rendered
             self._size += size
             while self._size > limit:
@@ -171,6 +175,17 @@ def _chosen_only(request: HttpRequest) -> tuple[str, ...]:
     """For a render that is not stored: the one coding this request will be answered with, if any."""
     coding = encoding.negotiate(request.META.get("HTTP_ACCEPT_ENCODING"), encoding.CODINGS)
     return () if coding == encoding.IDENTITY else (coding,)
+
+
+def missing_coding(request: HttpRequest, rendered: Rendered) -> str | None:
+    """The coding `request` prefers that `rendered` does not hold yet (to compress once, then keep), or None.
+
+    A coding that would not shrink the body is never kept, so it would be tried again by each request that
+    prefers it; JSON large enough to be compressed at all always shrinks."""
+    if len(rendered["body"]) < settings.CONTENT_COMPRESS_MIN_BYTES:
+        return None
+    coding = encoding.negotiate(request.META.get("HTTP_ACCEPT_ENCODING"), encoding.CODINGS)
+    return None if coding == encoding.IDENTITY or coding in rendered["encoded"] else coding
 
 
 def stored_rendered(request: HttpRequest, key: str) -> Rendered | None:
@@ -241,17 +256,25 @@ def _cached_render(request: HttpRequest, *, key: str, renderer: Renderer) -> Ren
     rendered = _stored(key, state["token"])
     if rendered is None:
         body = renderer()
+        rendered = _rendered(body, codings=_chosen_only(request), last_modified=state["changed_at"])
         # A page larger than this (uncompressed) is rendered each time rather than crowd out the rest of the
         # caches; its compressed copies add about half as much again to what is stored.
-        storable = len(body) <= settings.CONTENT_CACHE_MAX_ENTRY_BYTES
-        # A page to be stored gets every coding now, so that no later read of it compresses anything.
-        codings = encoding.CODINGS if storable else _chosen_only(request)
-        rendered = _rendered(body, codings=codings, last_modified=state["changed_at"])
-        if storable:
-            try:
-                entry = {"token": state["token"], "rendered": rendered}
-                caches[RESPONSE_CACHE].set(key, entry, timeout=settings.CONTENT_CACHE_TIMEOUT)
-            except Exception:
-                logger.warning("content cache unavailable; response not stored")
-            local_responses.put(key, state["token"], rendered)
+        if len(body) <= settings.CONTENT_CACHE_MAX_ENTRY_BYTES:
+            _store(key, state["token"], rendered)
+    else:
+        coding = missing_coding(request, rendered)
+        if coding is not None:
+            added = encoding.compress(rendered["body"], (coding,), min_bytes=settings.CONTENT_COMPRESS_MIN_BYTES)
+            rendered = Rendered(**{**rendered, "encoded": {**rendered["encoded"], **added}})
+            # Two processes adding two codings at once may each store its own: the one lost is compressed
+            # once more by whoever asks for it next.
+            _store(key, state["token"], rendered)
     return rendered
+
+
+def _store(key: str, token: str, rendered: Rendered) -> None:
+    try:
+        caches[RESPONSE_CACHE].set(key, {"token": token, "rendered": rendered}, timeout=settings.CONTENT_CACHE_TIMEOUT)
+    except Exception:
+        logger.warning("content cache unavailable; response not stored")
+    local_responses.put(key, token, rendered)

@@ -9,9 +9,10 @@ the throttle's one Redis round trip (which also reads the content version) and, 
 memory under the current version, is answered here: the same body and headers, the version's `ETag` and
 `Last-Modified`, or the same 304 to a matching `If-None-Match`/`If-Modified-Since`.
 
-`Accept-Encoding` is not part of what is remembered: the stored rendering holds the page in every coding, and
-each request is answered in the one its own header chooses (`api.caching.representation`), with that
-coding's `Content-Encoding`, `Content-Length` and `ETag`. Nothing is compressed here.
+`Accept-Encoding` is not part of what is remembered: the stored rendering holds the page in every coding
+asked for so far, and each request is answered in the one its own header chooses
+(`api.caching.representation`), with that coding's `Content-Encoding`, `Content-Length` and `ETag`. Nothing
+is compressed here: a request preferring a coding not stored yet goes the ordinary way, which adds it.
 
 Anything else goes the ordinary way: other methods, API keys, preview tokens, unusual Accept headers, a
 host not allowed, a failed precondition, a version not yet in memory, a throttled client. The throttle's
@@ -31,7 +32,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from api.caching import CACHE_KEY_ATTRIBUTE, representation, stored_rendered
+from api.caching import CACHE_KEY_ATTRIBUTE, missing_coding, representation, stored_rendered
 from api.encoding import IDENTITY
 from api.negotiation import ACCEPTS_JSON
 from api.throttling import ContentReadThrottle
@@ -126,8 +127,8 @@ class WarmContentMiddleware:
         if not ContentReadThrottle().allow_request(request, None):  # type: ignore[arg-type]
             return None  # the view answers 429 from the verdict left on the request
         rendered = stored_rendered(request, route.cache_key)
-        if rendered is None:
-            return None
+        if rendered is None or missing_coding(request, rendered) is not None:
+            return None  # not stored yet, or not in the coding asked: the ordinary path renders or compresses
         last_modified = rendered["last_modified"]
         coding, body, etag = representation(request, rendered)
         status = 200

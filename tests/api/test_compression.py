@@ -140,10 +140,15 @@ def test_each_coding_revalidates_with_its_own_etag(api_client, long_article, cod
     assert "Content-Encoding" not in identity
 
 
-def test_a_warm_compressed_read_compresses_nothing(api_client, long_article, compressions):
-    first = api_client.get(LONG_LIST)  # renders the page, compressing it once into every coding
+def test_each_coding_is_compressed_once_on_first_demand_and_a_warm_compressed_read_compresses_nothing(
+    api_client, long_article, compressions
+):
+    first = api_client.get(LONG_LIST)  # renders the page; nobody has asked for a coding yet
     assert first.status_code == 200
-    assert sorted(compressions) == ["br", "gzip", "zstd"]
+    assert compressions == []
+    for coding in ("br", "gzip", "zstd", "br", "gzip", "zstd"):
+        assert api_client.get(LONG_LIST, HTTP_ACCEPT_ENCODING=coding)["Content-Encoding"] == coding
+    assert sorted(compressions) == ["br", "gzip", "zstd"]  # each once, when first asked for
     compressions.clear()
 
     for coding in ("br", "gzip", "zstd", "br;q=0.5, gzip", "*"):
@@ -156,6 +161,14 @@ def test_a_warm_compressed_read_compresses_nothing(api_client, long_article, com
     assert via_view["Content-Encoding"] == "gzip"
     assert brotli.decompress(from_redis.content) == first.content
     assert compressions == []
+
+
+def test_a_page_read_once_is_compressed_only_into_the_coding_asked(api_client, long_article, compressions):
+    # A flood of distinct pages (one-off searches) must not cost a compression into every coding each.
+    response = api_client.get(f"{LONG_LIST}&search=recovery", HTTP_ACCEPT_ENCODING="gzip, deflate, br, zstd")
+
+    assert response["Content-Encoding"] == "br"
+    assert compressions == ["br"]
 
 
 def test_one_entry_and_one_route_whatever_the_accept_encoding(api_client, long_article):
