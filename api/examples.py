@@ -141,3 +141,11 @@ SITE = {
 # Every content item says its language and which fields fell back to English (always none in English).
 for _example in (PROGRAM, THERAPY, ARTICLE, FAQ, TESTIMONIAL, SITE):
     _example.update(language="en", fallback_fields=[])
+
+REDIRECT = {
+    "old_path": "/articles/what-is-iop/",
+    "new_path": "/articles/role-of-therapy-in-iop/",
+    "permanent": True,
+    "external": False,
+    "source": "slug_change",
+}

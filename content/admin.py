@@ -192,3 +192,58 @@ class SiteProfileAdmin(SideBySideTranslationAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(models.Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    """Redirects editors add by hand (an old website's URLs). Saved through the service, which refuses chains,
+    loops and redirects away from the site not marked external, and announces each change."""
+
+    list_display = ["old_path", "new_path", "permanent", "is_external", "created_by", "updated_at"]
+    list_filter = ["permanent", "is_external"]
+    search_fields = ["old_path", "new_path"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class ServiceCheckedForm(form):  # type: ignore[valid-type,misc]
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                if self.errors:
+                    return
+                # The chain and loop rules need the other rows: checked here so the editor sees them on
+                # the form; `save_model` runs the same service, which checks again inside its transaction.
+                try:
+                    services.redirect_check(redirect=self.instance)
+                except ValidationError as exc:
+                    self._update_errors(exc)
+
+        return ServiceCheckedForm
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.redirect_save(redirect=obj, created_by=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.redirect_delete(redirect=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for redirect in queryset:
+            services.redirect_delete(redirect=redirect)
+
+
+@admin.register(models.SlugHistory)
+class SlugHistoryAdmin(admin.ModelAdmin):
+    """Old slugs of renamed live items, kept by the content service: read-only here."""
+
+    list_display = ["old_slug", "program", "therapy", "article", "created_at"]
+    search_fields = ["old_slug"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -7,6 +7,7 @@ instances), reverse ones through Django's prefetch with `to_attr` (no queryset b
 """
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -15,7 +16,8 @@ from django.db.models import F, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from content.i18n import DEFAULT_LANGUAGE, fallback_order
-from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
+from content.models import FAQ, Article, Program, Redirect, SiteProfile, SlugHistory, Tag, Testimonial, Therapy
+from content.paths import LIST_PATHS, page_path
 
 ALL = None  # `relations=ALL`: prefetch every related set
 
@@ -161,3 +163,58 @@ def faq_list(*, relations: Collection[str] | None = ALL) -> QuerySet[FAQ]:
 def testimonial_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Testimonial]:  # noqa: PT028
     # The check constraint already keeps samples and unconsented quotes unpublished; this says it twice.
     return Testimonial.objects.live().filter(consent_on_file=True, is_sample=False).select_related("program")
+
+
+def slug_redirect_target(*, model: type, slug: str) -> str | None:
+    """The current slug of the live item that once had `slug`, or None (no such history, or the item is not
+    live: its old slugs then answer as it does). One query; call it only once the item lookup has missed."""
+    field = SlugHistory.ITEM_FIELDS[model]
+    live = model.objects.live()  # type: ignore[attr-defined]
+    return (
+        SlugHistory.objects.filter(old_slug=slug, **{f"{field}__in": live})
+        .values_list(f"{field}__slug", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PublicRedirect:
+    old_path: str
+    new_path: str
+    permanent: bool
+    external: bool
+    # "slug_change" (kept when an editor renamed a live item) or "manual" (added in the admin).
+    source: str
+
+
+def redirect_list() -> list[PublicRedirect]:
+    """Every public-path redirect, by old path: live items' old slugs, and the editors' own redirects.
+
+    A live page wins over any redirect from its path (a slug reused by another item); an editor's redirect
+    wins over a slug change's from the same path. A hand-made redirect to a path that an old slug now names
+    goes straight to the item's current path: the list has no chains. A constant number of queries.
+    """
+    live_paths: set[str] = set()
+    automatic: dict[str, str] = {}
+    for model, field in SlugHistory.ITEM_FIELDS.items():
+        items = model.objects.live().only("slug", "canonical_path")  # type: ignore[attr-defined]
+        live_paths |= {page_path(item) for item in items}
+        rows = SlugHistory.objects.filter(**{f"{field}__in": model.objects.live()}).values_list(  # type: ignore[attr-defined]
+            "old_slug", f"{field}__slug", f"{field}__canonical_path"
+        )
+        for old_slug, slug, canonical_path in rows:
+            old_path = f"{LIST_PATHS[model]}{old_slug}/"
+            automatic[old_path] = canonical_path or f"{LIST_PATHS[model]}{slug}/"
+    entries: dict[str, PublicRedirect] = {
+        old_path: PublicRedirect(old_path, new_path, permanent=True, external=False, source="slug_change")
+        for old_path, new_path in automatic.items()
+        if old_path != new_path and old_path not in live_paths
+    }
+    for old_path, new_path, permanent, external in Redirect.objects.values_list(
+        "old_path", "new_path", "permanent", "is_external"
+    ):
+        if old_path in live_paths:
+            continue
+        target = new_path if external else automatic.get(new_path, new_path)
+        entries[old_path] = PublicRedirect(old_path, target, permanent=permanent, external=external, source="manual")
+    return [entries[old_path] for old_path in sorted(entries)]

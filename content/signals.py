@@ -21,6 +21,8 @@ _CONTENT_MODELS = (
     models.Tag,
     models.FAQ,
     models.Testimonial,
+    models.SlugHistory,
+    models.Redirect,
 )
 
 

@@ -475,3 +475,22 @@ class SiteProfileSerializer(LocalizedFields, serializers.ModelSerializer):
     @extend_schema_field(_JSONLD_SCHEMA)
     def get_json_ld(self, profile: SiteProfile) -> dict[str, Any]:
         return jsonld.site_jsonld(profile, language=self.get_language(profile))
+
+
+REDIRECT_SOURCE_CHOICES = [("slug_change", "Slug change"), ("manual", "Added in the admin")]
+
+
+class RedirectSerializer(serializers.Serializer):
+    """One public-path redirect (content.selectors.PublicRedirect)."""
+
+    old_path = serializers.CharField(help_text="The path to redirect from, on the public website, e.g. `/articles/x/`.")
+    new_path = serializers.CharField(
+        help_text="Where it goes: a path on the website, or a full URL when `external` is true. Never itself a "
+        "redirect's `old_path` (no chains)."
+    )
+    permanent = serializers.BooleanField(help_text="`true`: permanent (301/308); `false`: temporary (302/307).")
+    external = serializers.BooleanField(help_text="`true` when `new_path` is on another website.")
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field, popped by DRF's metaclass
+        choices=REDIRECT_SOURCE_CHOICES,
+        help_text="`slug_change`: kept when an editor renamed a live item; `manual`: added in the admin.",
+    )

@@ -19,6 +19,8 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 from api.schema import LEAD_REQUEST_EXAMPLE, REFERRAL_REQUEST_EXAMPLE
+from content import services
+from content.models import Redirect
 from leads.models import Partner
 from tests.factories import (
     ArticleFactory,
@@ -208,7 +210,12 @@ CONTENT_LISTS = {
     "/api/v1/articles/": (ArticleFactory, "ArticlesPage"),
     "/api/v1/faqs/": (FAQFactory, "FaqsPage"),
     "/api/v1/testimonials/": (TestimonialFactory, "TestimonialsPage"),
+    "/api/v1/redirects/": (lambda: _a_redirect(), "RedirectsPage"),
 }
+
+
+def _a_redirect() -> None:
+    services.redirect_save(redirect=Redirect(old_path="/blog/iop.html", new_path="/programs/iop/"))
 
 
 @pytest.mark.parametrize("path", CONTENT_LISTS)

@@ -19,6 +19,7 @@ CONTENT_PATHS = [
     "/api/v1/articles/{slug}/",
     "/api/v1/faqs/",
     "/api/v1/testimonials/",
+    "/api/v1/redirects/",
 ]
 
 
