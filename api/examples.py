@@ -142,6 +142,14 @@ SITE = {
 for _example in (PROGRAM, THERAPY, ARTICLE, FAQ, TESTIMONIAL, SITE):
     _example.update(language="en", fallback_fields=[])
 
+SITEMAP_ENTRY = {
+    "path": "/programs/iop/",
+    "type": "program",
+    "lastmod": "2026-01-05T09:00:00-07:00",
+    "alternates": [{"lang": "es", "path": "/es/programs/iop/"}],
+    "images": [],
+}
+
 REDIRECT = {
     "old_path": "/articles/what-is-iop/",
     "new_path": "/articles/role-of-therapy-in-iop/",

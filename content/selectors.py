@@ -8,16 +8,18 @@ instances), reverse ones through Django's prefetch with `to_attr` (no queryset b
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet, TextField, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, TextField, Value
+from django.db.models.functions import Coalesce, Greatest, NullIf
 
 from content.i18n import DEFAULT_LANGUAGE, fallback_order
 from content.models import FAQ, Article, Program, Redirect, SiteProfile, SlugHistory, Tag, Testimonial, Therapy
-from content.paths import LIST_PATHS, page_path
+from content.paths import LIST_PATHS, language_path, page_path
 
 ALL = None  # `relations=ALL`: prefetch every related set
 
@@ -218,3 +220,80 @@ def redirect_list() -> list[PublicRedirect]:
         target = new_path if external else automatic.get(new_path, new_path)
         entries[old_path] = PublicRedirect(old_path, target, permanent=permanent, external=external, source="manual")
     return [entries[old_path] for old_path in sorted(entries)]
+
+
+@dataclass(frozen=True)
+class SitemapAlternate:
+    lang: str
+    path: str
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    path: str
+    # "site", "list", or the item's type ("program", "therapy", "article").
+    type: str
+    lastmod: datetime
+    alternates: list[SitemapAlternate] = dataclass_field(default_factory=list)
+    images: list[str] = dataclass_field(default_factory=list)
+
+
+# The column that titles each kind of page: with a body, what makes a Spanish version of it.
+_TITLE_FIELD: dict[type, str] = {Program: "name", Therapy: "name", Article: "title"}
+_SITEMAP_TYPES: dict[type, str] = {Program: "program", Therapy: "therapy", Article: "article"}
+
+
+def _has_spanish(model: type) -> ExpressionWrapper:
+    """A page has a Spanish version when both its title and its body are written in Spanish: a page whose
+    body a Spanish reader would get in English is not one to offer search engines as Spanish."""
+    title = f"{_TITLE_FIELD[model]}_es"
+    written = ~Q(**{title: ""}) & Q(**{f"{title}__isnull": False})
+    written &= ~Q(body_json_es="[]") & ~Q(body_json_es="") & Q(body_json_es__isnull=False)
+    return ExpressionWrapper(written, output_field=BooleanField())
+
+
+def _alternates(path: str, *, spanish: bool) -> list[SitemapAlternate]:
+    return [SitemapAlternate("es", language_path(path, "es"))] if spanish else []
+
+
+def sitemap_entries() -> list[SitemapEntry]:
+    """Every public page the live content implies, at its public path (content.paths): the home page, each list
+    page with something on it, and each live program, therapy and article page. `lastmod` is when the page
+    last changed as a visitor sees it: the item's last edit or its go-live, whichever is later (a scheduled
+    item appears at go-live with that date); a list's and the home page's is their newest item's. A Spanish
+    alternate is given where a Spanish version exists (`_has_spanish`); for a list or the home page, where
+    one of its pages has one. `images` stays empty until the content has media. A constant number of queries.
+    """
+    pages: list[SitemapEntry] = []
+    newest: dict[str, datetime] = {}
+    spanish_lists: set[str] = set()
+    for model, item_type in _SITEMAP_TYPES.items():
+        list_path = LIST_PATHS[model]
+        rows = (
+            model.objects.live()  # type: ignore[attr-defined]
+            .annotate(has_spanish=_has_spanish(model))
+            .values_list("slug", "canonical_path", "updated_at", "publish_at", "has_spanish")
+        )
+        for slug, canonical_path, updated_at, publish_at, spanish in rows:
+            path = canonical_path or f"{list_path}{slug}/"
+            lastmod = max(updated_at, publish_at)
+            pages.append(SitemapEntry(path, item_type, lastmod, _alternates(path, spanish=spanish)))
+            newest[list_path] = max(newest.get(list_path, lastmod), lastmod)
+            if spanish:
+                spanish_lists.add(list_path)
+    for model in (FAQ, Testimonial):  # no page of their own: their lists are pages
+        latest = (testimonial_list() if model is Testimonial else faq_list()).aggregate(
+            latest=Max(Greatest("updated_at", "publish_at"))
+        )["latest"]
+        if latest is not None:
+            newest[LIST_PATHS[model]] = latest
+    lists = [
+        SitemapEntry(path, "list", lastmod, _alternates(path, spanish=path in spanish_lists))
+        for path, lastmod in sorted(newest.items())
+    ]
+    profile = SiteProfile.objects.filter(id=1).values_list("canonical_path", "updated_at").first()
+    home: list[SitemapEntry] = []
+    if profile is not None:  # the home page is the site profile's: no profile, no site yet
+        path, changed = profile[0] or "/", max([profile[1], *newest.values()])
+        home = [SitemapEntry(path, "site", changed, _alternates(path, spanish=bool(spanish_lists)))]
+    return [*home, *lists, *pages]

@@ -494,3 +494,36 @@ class RedirectSerializer(serializers.Serializer):
         choices=REDIRECT_SOURCE_CHOICES,
         help_text="`slug_change`: kept when an editor renamed a live item; `manual`: added in the admin.",
     )
+
+
+SITEMAP_PAGE_TYPE_CHOICES = [
+    ("site", "The home page"),
+    ("list", "A list page"),
+    ("program", "A program"),
+    ("therapy", "A therapy"),
+    ("article", "An article"),
+]
+
+
+class SitemapAlternateSerializer(serializers.Serializer):
+    lang = serializers.CharField(help_text="The language of the alternate, as `hreflang` names it: `es`.")
+    path = serializers.CharField(help_text="The page in that language on the public website, e.g. `/es/programs/iop/`.")
+
+
+class SitemapEntrySerializer(serializers.Serializer):
+    """One public page (content.selectors.SitemapEntry)."""
+
+    path = serializers.CharField(help_text="The page's path on the public website, as `seo.canonical_path` gives it.")
+    type = serializers.ChoiceField(choices=SITEMAP_PAGE_TYPE_CHOICES, help_text="What the page shows.")
+    lastmod = serializers.DateTimeField(
+        help_text="When the page last changed as a visitor sees it: the later of its last edit and its go-live; "
+        "a list's and the home page's, their newest item's."
+    )
+    alternates = SitemapAlternateSerializer(
+        many=True,
+        help_text="The page in other languages, where a version exists (`hreflang`); the English page is `path`.",
+    )
+    images = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="URLs of the images the page shows, for an image sitemap. Empty until the content has media.",
+    )

@@ -301,6 +301,25 @@ class RedirectViewSet(FeedViewSet):
     serializer_class = serializers.RedirectSerializer
 
 
+@feed_schema(
+    "sitemap",
+    summary="List every public page, for the sitemap",
+    description="Every page the live content implies, at its public path: the home page (once the site profile "
+    "exists), each list page with something on it (`/programs/`, `/therapies/`, `/articles/`, `/faqs/`, "
+    "`/testimonials/`), and each live program, therapy and article. `lastmod` is when the page last changed as a "
+    "visitor sees it. `alternates` gives the Spanish page (`/es` before the path) where a Spanish version exists: "
+    "for an item, when its title and its body are both written in Spanish; for a list or the home page, when "
+    "one of its items has one. A scheduled item appears at its go-live time, never before. `images` is empty "
+    "until the content has media. Home page first, then lists, then programs, therapies and articles in their "
+    "list order.",
+    serializer=serializers.SitemapEntrySerializer,
+    example=examples.SITEMAP_ENTRY,
+)
+class SitemapViewSet(FeedViewSet):
+    feed = staticmethod(selectors.sitemap_entries)
+    serializer_class = serializers.SitemapEntrySerializer
+
+
 class SiteProfileView(APIView):
     throttle_classes = [ContentReadThrottle]
 

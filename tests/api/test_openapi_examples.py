@@ -26,6 +26,7 @@ from tests.factories import (
     ArticleFactory,
     FAQFactory,
     ProgramFactory,
+    SiteProfileFactory,
     TestimonialFactory,
     TherapyFactory,
 )
@@ -211,6 +212,7 @@ CONTENT_LISTS = {
     "/api/v1/faqs/": (FAQFactory, "FaqsPage"),
     "/api/v1/testimonials/": (TestimonialFactory, "TestimonialsPage"),
     "/api/v1/redirects/": (lambda: _a_redirect(), "RedirectsPage"),
+    "/api/v1/sitemap/": (SiteProfileFactory, "SitemapPage"),  # the home page alone
 }
 
 
