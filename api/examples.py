@@ -150,6 +150,22 @@ SITEMAP_ENTRY = {
     "images": [],
 }
 
+MENU = {
+    "slug": "header",
+    "name": "Header",
+    "items": [
+        {
+            "label": "Programs",
+            "path": "/programs/",
+            "external": False,
+            "children": [
+                {"label": "Partial Hospitalization Program", "path": "/programs/php/", "external": False},
+                {"label": "Intensive Outpatient Program", "path": "/programs/iop/", "external": False},
+            ],
+        },
+    ],
+}
+
 REDIRECT = {
     "old_path": "/articles/what-is-iop/",
     "new_path": "/articles/role-of-therapy-in-iop/",

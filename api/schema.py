@@ -294,10 +294,41 @@ def content_schema(
 
 
 def feed_schema(
-    tag: str, *, summary: str, description: str, serializer: type[serializers.BaseSerializer], example: dict[str, Any]
+    tag: str,
+    *,
+    summary: str,
+    description: str,
+    serializer: type[serializers.BaseSerializer],
+    example: dict[str, Any],
+    detail_summary: str | None = None,
+    detail_description: str = "",
 ) -> Callable[[T], T]:
-    """Describe a list-only feed (redirects, sitemap): paginated, cached, in the negotiated language."""
-    operation = extend_schema(
+    """Describe a feed (redirects, sitemap, menus): a paginated list, and an item by slug when it has one;
+    cached, in the negotiated language."""
+    operations = {"list": _feed_list(tag, summary, description, serializer, example)}
+    if detail_summary:
+        operations["retrieve"] = extend_schema(
+            operation_id=f"{tag}_retrieve",
+            tags=[tag],
+            summary=detail_summary,
+            description=f"{detail_description}{_CACHING_NOTE}",
+            parameters=[*LANGUAGE_PARAMETERS, *CACHE_HEADERS],
+            responses={
+                200: OpenApiResponse(serializer, description=detail_summary.replace("Read", "The", 1) + "."),
+                304: NOT_MODIFIED,
+                400: BAD_QUERY,
+                404: NOT_FOUND,
+                429: THROTTLED,
+            },
+            examples=[OpenApiExample(tag, value=example, response_only=True)],
+        )
+    return extend_schema_view(**operations)  # type: ignore[return-value]  # T, a viewset class
+
+
+def _feed_list(
+    tag: str, summary: str, description: str, serializer: type[serializers.BaseSerializer], example: dict[str, Any]
+) -> Any:
+    return extend_schema(
         operation_id=f"{tag}_list",
         tags=[tag],
         summary=summary,
@@ -316,7 +347,6 @@ def feed_schema(
             )
         ],
     )
-    return extend_schema_view(list=operation)  # type: ignore[return-value]  # T, a viewset class
 
 
 site_schema = extend_schema(

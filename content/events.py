@@ -20,6 +20,7 @@ from content.models import (
     FAQ,
     Article,
     ContentEvent,
+    Menu,
     Program,
     PublicationStatus,
     Publishable,
@@ -39,6 +40,7 @@ ITEM_TYPES: dict[type, str] = {
     Testimonial: "testimonial",
     SiteProfile: "site",
     Redirect: "redirect",
+    Menu: "menu",
 }
 
 
@@ -131,6 +133,12 @@ def redirect_change_record(redirect: Redirect, *, before: Redirect | None, delet
     return _record(redirect, kind, paths=frozenset(paths), due_at=timezone.now())
 
 
+def menu_change_record(menu: Menu, *, kind: str = ContentEvent.Kind.UPDATED) -> ContentEvent:
+    """A menu is in the layout of the pages that show it (the header and footer are on all): like the site
+    profile, "/" stands for every page."""
+    return _record(menu, kind, paths=frozenset({"/"}), due_at=timezone.now())
+
+
 def _record(item: Any, kind: str, *, paths: frozenset[str], due_at: datetime) -> ContentEvent:
     event = ContentEvent.objects.create(
         kind=kind,
@@ -155,7 +163,7 @@ def event_paths(event: ContentEvent) -> list[str]:
     """The paths to announce: those recorded with the event, and, for an item still live, the pages it is
     on now (relations the admin saves after the item itself, such as a new article's programs)."""
     paths = set(event.paths)
-    if event.kind != ContentEvent.Kind.UNPUBLISHED and event.item_type not in ("site", "redirect"):
+    if event.kind != ContentEvent.Kind.UNPUBLISHED and event.item_type not in ("site", "redirect", "menu"):
         model = _MODELS_BY_TYPE[event.item_type]
         item = model.objects.live().filter(pk=event.item_id).first()  # type: ignore[attr-defined]
         if item is not None:

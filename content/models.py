@@ -368,7 +368,7 @@ class ContentEvent(models.Model):
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     item_type = models.CharField(
-        max_length=16, help_text="program, therapy, article, faq, testimonial, site or redirect"
+        max_length=16, help_text="program, therapy, article, faq, testimonial, site, redirect or menu"
     )
     item_id = models.PositiveIntegerField()
     slug = models.CharField(max_length=200, blank=True)
@@ -486,3 +486,88 @@ class Redirect(models.Model):
                 ) from exc
         if self.old_path == self.new_path:
             raise ValidationError({"new_path": "A redirect to itself would loop."})
+
+
+class Menu(models.Model):
+    """A navigation menu of the website (header, footer, or any an editor adds), with ordered items."""
+
+    slug = models.SlugField(max_length=60, unique=True, help_text="How the website asks for it: header, footer, …")
+    name = models.CharField(max_length=120, help_text="e.g. Main navigation")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MenuItem(models.Model):
+    """One link of a menu: to a program, therapy or article (its path follows the item's slug, and it is left
+    out while the item is not live), or to a URL. Items are top-level or the children of one (one level)."""
+
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        help_text="Empty for a top-level item; else the top-level item of this menu it is under.",
+    )
+    label = models.CharField(
+        max_length=80, blank=True, help_text="Leave empty to show the linked item's name (in each language)."
+    )
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    therapy = models.ForeignKey(Therapy, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(
+        max_length=500, blank=True, help_text="Instead of an item: a path on the site (/programs/) or an https:// URL."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    LINK_FIELDS: ClassVar[tuple[str, ...]] = ("program", "therapy", "article")
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            # Exactly one link: one of the three items, or a URL.
+            models.CheckConstraint(
+                condition=Q(program__isnull=False, therapy__isnull=True, article__isnull=True, url="")
+                | Q(program__isnull=True, therapy__isnull=False, article__isnull=True, url="")
+                | Q(program__isnull=True, therapy__isnull=True, article__isnull=False, url="")
+                | (Q(program__isnull=True, therapy__isnull=True, article__isnull=True) & ~Q(url="")),
+                name="menu_item_one_link",
+            ),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="menu_item_not_its_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or str(self.target or self.url)
+
+    @property
+    def target(self) -> Any:
+        return self.program or self.therapy or self.article
+
+    def clean(self) -> None:
+        linked = [name for name in self.LINK_FIELDS if getattr(self, f"{name}_id") is not None]
+        self.url = self.url.strip()
+        if len(linked) + bool(self.url) != 1:
+            raise ValidationError("Link to exactly one program, therapy or article, or give a URL.")
+        if self.url:
+            if not (self.url.startswith("https://") or self.url.startswith("http://")):
+                try:
+                    validate_site_path(self.url)
+                except ValidationError as exc:
+                    raise ValidationError({"url": "Use a path on this site (/programs/) or a full URL."}) from exc
+            if not (getattr(self, "label_en", None) or self.label):
+                raise ValidationError({"label": "A link to a URL needs an English label."})
+        if self.parent_id is not None:
+            parent = self.parent
+            assert parent is not None
+            if parent.parent_id is not None:
+                raise ValidationError({"parent": "Menus have one level of children: choose a top-level item."})
+            if parent.menu_id != self.menu_id:
+                raise ValidationError({"parent": "Choose an item of the same menu."})
+            if self.pk is not None and (parent.pk == self.pk or MenuItem.objects.filter(parent=self).exists()):
+                raise ValidationError({"parent": "An item with children stays at the top level."})

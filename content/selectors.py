@@ -18,7 +18,20 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Max, Prefetch, 
 from django.db.models.functions import Coalesce, Greatest, NullIf
 
 from content.i18n import DEFAULT_LANGUAGE, fallback_order
-from content.models import FAQ, Article, Program, Redirect, SiteProfile, SlugHistory, Tag, Testimonial, Therapy
+from content.models import (
+    FAQ,
+    Article,
+    Menu,
+    MenuItem,
+    Program,
+    PublicationStatus,
+    Redirect,
+    SiteProfile,
+    SlugHistory,
+    Tag,
+    Testimonial,
+    Therapy,
+)
 from content.paths import LIST_PATHS, language_path, page_path
 
 ALL = None  # `relations=ALL`: prefetch every related set
@@ -297,3 +310,61 @@ def sitemap_entries() -> list[SitemapEntry]:
         path, changed = profile[0] or "/", max([profile[1], *newest.values()])
         home = [SitemapEntry(path, "site", changed, _alternates(path, spanish=bool(spanish_lists)))]
     return [*home, *lists, *pages]
+
+
+@dataclass(frozen=True)
+class PublicMenuLink:
+    label: str
+    path: str
+    external: bool
+    children: list["PublicMenuLink"] = dataclass_field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PublicMenu:
+    slug: str
+    name: str
+    items: list[PublicMenuLink]
+
+
+def _menu_link(item: MenuItem, now: Any) -> PublicMenuLink | None:
+    """The item as the website shows it, in the active language; None when it links to an item not live."""
+    target = item.target
+    if target is None:
+        return PublicMenuLink(item.label, item.url, external=item.url.startswith(("https://", "http://")))
+    if target.status != PublicationStatus.PUBLISHED or target.publish_at is None or target.publish_at > now:
+        return None
+    label = item.label or getattr(target, "title", None) or target.name
+    return PublicMenuLink(label, page_path(target), external=False)
+
+
+def menu_list(*, slug: str | None = None) -> list[PublicMenu]:
+    """Menus (every one, or the one with `slug`) with their items resolved, in the active language: a link to a
+    program, therapy or article gets the item's current public path, and is left out (with its children)
+    while the item is not live. Two queries, however many menus and items."""
+    from django.utils import timezone
+
+    menus = list(Menu.objects.filter(slug=slug) if slug is not None else Menu.objects.all())
+    items = MenuItem.objects.filter(menu__in=menus).select_related(*MenuItem.LINK_FIELDS) if menus else []
+    now = timezone.now()
+    top: dict[int, list[tuple[MenuItem, PublicMenuLink]]] = {menu.pk: [] for menu in menus}
+    children: dict[int, list[PublicMenuLink]] = {}
+    for item in items:
+        link = _menu_link(item, now)
+        if link is None:
+            continue
+        if item.parent_id is None:
+            top[item.menu_id].append((item, link))
+        else:
+            children.setdefault(item.parent_id, []).append(link)
+    return [
+        PublicMenu(
+            menu.slug,
+            menu.name,
+            [
+                PublicMenuLink(link.label, link.path, link.external, children.get(item.pk, []))
+                for item, link in top[menu.pk]
+            ],
+        )
+        for menu in menus
+    ]

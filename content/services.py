@@ -13,12 +13,24 @@ from content.blocks import plain_text, render_html
 from content.events import (
     PublicState,
     content_change_record,
+    menu_change_record,
     public_state,
     redirect_change_record,
     site_change_record,
 )
 from content.i18n import content_languages
-from content.models import Article, PublicationStatus, Publishable, Redirect, SiteProfile, SlugHistory, WithBody
+from content.models import (
+    Article,
+    ContentEvent,
+    Menu,
+    MenuItem,
+    PublicationStatus,
+    Publishable,
+    Redirect,
+    SiteProfile,
+    SlugHistory,
+    WithBody,
+)
 
 P = TypeVar("P", bound=Publishable)
 
@@ -176,3 +188,35 @@ def redirect_delete(*, redirect: Redirect) -> None:
     redirect.delete()
     redirect.pk = redirect_id  # the event names the redirect that was
     redirect_change_record(redirect, before=None, deleted=True)
+
+
+@transaction.atomic
+def menu_save(*, menu: Menu) -> Menu:
+    """Validate, save and announce a menu (its name or slug)."""
+    menu.full_clean()
+    created = menu.pk is None
+    menu.save()
+    menu_change_record(menu, kind=ContentEvent.Kind.PUBLISHED if created else ContentEvent.Kind.UPDATED)
+    return menu
+
+
+@transaction.atomic
+def menu_items_save(*, menu: Menu, items: list[MenuItem], deleted: list[MenuItem] | None = None) -> None:
+    """Save a menu's changed items and delete the removed ones, each validated (one link, one level), and
+    announce the menu once."""
+    for item in deleted or []:
+        if item.pk is not None:
+            item.delete()
+    for item in items:
+        item.menu = menu
+        item.full_clean()
+        item.save()
+    menu_change_record(menu)
+
+
+@transaction.atomic
+def menu_delete(*, menu: Menu) -> None:
+    menu_id = menu.pk
+    menu.delete()
+    menu.pk = menu_id  # the event names the menu that was
+    menu_change_record(menu, kind=ContentEvent.Kind.UNPUBLISHED)

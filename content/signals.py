@@ -23,6 +23,8 @@ _CONTENT_MODELS = (
     models.Testimonial,
     models.SlugHistory,
     models.Redirect,
+    models.Menu,
+    models.MenuItem,
 )
 
 

@@ -527,3 +527,30 @@ class SitemapEntrySerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="URLs of the images the page shows, for an image sitemap. Empty until the content has media.",
     )
+
+
+class MenuChildSerializer(serializers.Serializer):
+    label = serializers.CharField(  # type: ignore[assignment]  # a field, popped by DRF's metaclass
+        help_text="In the response's language: the editor's label, else the linked item's name or title."
+    )
+    path = serializers.CharField(
+        help_text="Where it leads: the linked item's public path (it follows the item's slug), a path on the "
+        "site, or a full URL when `external`."
+    )
+    external = serializers.BooleanField(help_text="`true` when `path` is on another website.")
+
+
+class MenuItemSerializer(MenuChildSerializer):
+    children = MenuChildSerializer(many=True, help_text="The items under this one (one level), in order.")
+
+
+class MenuSerializer(serializers.Serializer):
+    """A navigation menu (content.selectors.PublicMenu)."""
+
+    slug = serializers.SlugField(help_text="`header`, `footer`, or one an editor added.")
+    name = serializers.CharField(help_text="The menu's name, in the response's language.")
+    items = MenuItemSerializer(
+        many=True,
+        help_text="Top-level items in order. A link to a program, therapy or article that is not live is left "
+        "out, with its children.",
+    )

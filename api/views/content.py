@@ -320,6 +320,38 @@ class SitemapViewSet(FeedViewSet):
     serializer_class = serializers.SitemapEntrySerializer
 
 
+@feed_schema(
+    "menus",
+    summary="List the navigation menus",
+    description="Every menu (header, footer, and any editors add), by slug, each with its items in order and one "
+    "level of children, in the negotiated language. A link to a program, therapy or article carries the item's "
+    "current public path (it follows slug changes); one to an item that is not live is left out, with its "
+    "children, rather than broken.",
+    serializer=serializers.MenuSerializer,
+    example=examples.MENU,
+    detail_summary="Read one navigation menu",
+    detail_description="The menu with this slug (`header`, `footer`, …), its items resolved as in the list.",
+)
+class MenuViewSet(FeedViewSet):
+    feed = staticmethod(selectors.menu_list)
+    serializer_class = serializers.MenuSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+    def _render_detail(self) -> bytes:
+        found = selectors.menu_list(slug=self.kwargs["slug"])
+        if not found:
+            raise NotFound()
+        return dumps(self.get_serializer_class()(found[0]).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self._lang = response_language(request)
+        renderer = self._in_language(self._render_detail)
+        return content_response(
+            request, renderer=renderer, query=self._canonical_query(), known=self._query_params(), lang=self._lang
+        )
+
+
 class SiteProfileView(APIView):
     throttle_classes = [ContentReadThrottle]
 

@@ -294,6 +294,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "referrals", "description": "Referrals from partners (API key), and their status."},
         {"name": "testimonials", "description": "Consented, anonymous-by-default testimonials."},
         {"name": "sitemap", "description": "Every public page, for sitemap.xml and hreflang alternates."},
+        {"name": "menus", "description": "Navigation menus (header, footer) that editors keep in the admin."},
         {"name": "redirects", "description": "Public-path redirects (old slugs, old website URLs) to install."},
         {"name": "health", "description": "Liveness and readiness probes."},
     ],

@@ -20,7 +20,7 @@ from referencing.jsonschema import DRAFT4
 
 from api.schema import LEAD_REQUEST_EXAMPLE, REFERRAL_REQUEST_EXAMPLE
 from content import services
-from content.models import Redirect
+from content.models import Menu, Redirect
 from leads.models import Partner
 from tests.factories import (
     ArticleFactory,
@@ -213,6 +213,7 @@ CONTENT_LISTS = {
     "/api/v1/testimonials/": (TestimonialFactory, "TestimonialsPage"),
     "/api/v1/redirects/": (lambda: _a_redirect(), "RedirectsPage"),
     "/api/v1/sitemap/": (SiteProfileFactory, "SitemapPage"),  # the home page alone
+    "/api/v1/menus/": (lambda: services.menu_save(menu=Menu(slug="header", name="Header")), "MenusPage"),
 }
 
 

@@ -19,6 +19,8 @@ OPERATION_IDS = {
     ("get", "/api/v1/testimonials/"): "testimonials_list",
     ("get", "/api/v1/redirects/"): "redirects_list",
     ("get", "/api/v1/sitemap/"): "sitemap_list",
+    ("get", "/api/v1/menus/"): "menus_list",
+    ("get", "/api/v1/menus/{slug}/"): "menus_retrieve",
     ("post", "/api/v1/leads/"): "leads_create",
     ("get", "/api/v1/leads/form-token/"): "leads_form_token_retrieve",
     ("get", "/api/v1/referrals/"): "referrals_list",

@@ -17,7 +17,8 @@ def editor_client(client, django_user_model):
 
 
 @pytest.mark.parametrize(
-    "model", ["program", "therapy", "article", "faq", "testimonial", "tag", "siteprofile", "redirect", "slughistory"]
+    "model",
+    ["program", "therapy", "article", "faq", "testimonial", "tag", "siteprofile", "redirect", "slughistory", "menu"],
 )
 def test_every_content_list_and_add_page_renders(editor_client, model):
     assert editor_client.get(reverse(f"admin:content_{model}_changelist") + "?q=therapy").status_code == 200
