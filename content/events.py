@@ -21,6 +21,7 @@ from content.models import (
     Article,
     ContentEvent,
     Menu,
+    MenuItem,
     Program,
     PublicationStatus,
     Publishable,
@@ -80,6 +81,9 @@ def affected_paths(item: Any) -> frozenset[str]:
         paths |= _page_paths(item.programs.live()) | _page_paths(item.articles.live())
     elif isinstance(item, FAQ | Testimonial) and item.program_id is not None:
         paths |= _page_paths(Program.objects.live().filter(pk=item.program_id))
+    link = {Program: "program", Therapy: "therapy", Article: "article"}.get(type(item))
+    if link is not None and MenuItem.objects.filter(**{link: item}).exists():
+        paths.add("/")  # a menu shows it, and menus are in every page's layout ("/" stands for all of them)
     return frozenset(paths)
 
 

@@ -189,6 +189,18 @@ def test_a_menu_change_is_announced_for_every_page():
     )
 
 
+def test_unpublishing_an_item_a_menu_links_to_announces_every_page():
+    program, other = ProgramFactory(slug="iop"), ProgramFactory(slug="php")
+    _items(_menu("header"), MenuItem(program=program))
+
+    services.content_unpublish(item=program)
+    services.content_unpublish(item=other)
+
+    announced = dict(ContentEvent.objects.filter(kind=ContentEvent.Kind.UNPUBLISHED).values_list("slug", "paths"))
+    assert "/" in announced["iop"]
+    assert "/" not in announced["php"]
+
+
 def test_editors_build_a_menu_in_the_admin_with_form_rows(client, django_user_model, api_client):
     editor = django_user_model.objects.create_superuser("editor", "editor@example.org", "a-long-test-password")
     client.force_login(editor)
