@@ -141,3 +141,35 @@ SITE = {
 # Every content item says its language and which fields fell back to English (always none in English).
 for _example in (PROGRAM, THERAPY, ARTICLE, FAQ, TESTIMONIAL, SITE):
     _example.update(language="en", fallback_fields=[])
+
+SITEMAP_ENTRY = {
+    "path": "/programs/iop/",
+    "type": "program",
+    "lastmod": "2026-01-05T09:00:00-07:00",
+    "alternates": [{"lang": "es", "path": "/es/programs/iop/"}],
+    "images": [],
+}
+
+MENU = {
+    "slug": "header",
+    "name": "Header",
+    "items": [
+        {
+            "label": "Programs",
+            "path": "/programs/",
+            "external": False,
+            "children": [
+                {"label": "Partial Hospitalization Program", "path": "/programs/php/", "external": False},
+                {"label": "Intensive Outpatient Program", "path": "/programs/iop/", "external": False},
+            ],
+        },
+    ],
+}
+
+REDIRECT = {
+    "old_path": "/articles/what-is-iop/",
+    "new_path": "/articles/role-of-therapy-in-iop/",
+    "permanent": True,
+    "external": False,
+    "source": "slug_change",
+}

@@ -9,6 +9,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
@@ -39,7 +40,19 @@ DOMAIN_ERROR_STATUS = {
     "preview_token_expired": 403,
 }
 # Codes that deserve a type of their own (clients branch on them); the rest are about:blank.
-TYPED_CODES = {"validation_error", "throttled", "payload_too_large", *DOMAIN_ERROR_STATUS}
+TYPED_CODES = {"validation_error", "throttled", "payload_too_large", "moved_permanently", *DOMAIN_ERROR_STATUS}
+
+
+class MovedPermanently(exceptions.APIException):
+    """An old slug of a live item: `301` to the item's current API path, with a problem body saying so (a
+    client that does not follow redirects still learns where the item went)."""
+
+    status_code = 301
+    default_code = "moved_permanently"
+
+    def __init__(self, *, location: str, detail: str) -> None:
+        super().__init__(detail=detail, code=self.default_code)
+        self.location = location
 
 
 def problem_body(*, status: int, detail: str, code: str, errors: dict[str, list[str]] | None = None) -> dict:
@@ -87,6 +100,13 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         status = DOMAIN_ERROR_STATUS.get(exc.code, 400)
         body = problem_body(status=status, detail=exc.detail, code=exc.code)
         return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+    if isinstance(exc, MovedPermanently):
+        body = problem_body(status=301, detail=str(exc.detail), code=exc.default_code)
+        body["location"] = exc.location
+        # Bounded like a content response: a browser keeps an uncapped 301 for ever, and the old slug may
+        # be given to another item later (which then wins).
+        headers = {"Location": exc.location, "Cache-Control": f"public, max-age={settings.CONTENT_MAX_AGE}"}
+        return Response(body, status=301, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
     if isinstance(exc, RequestDataTooBig):
         body = problem_body(status=413, detail="The request body is too large.", code="payload_too_large")
         return Response(body, status=413, content_type=PROBLEM_CONTENT_TYPE)

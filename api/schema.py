@@ -53,6 +53,12 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
+class MovedSerializer(ProblemSerializer):
+    """A problem that says where the item moved (`301`)."""
+
+    location = serializers.CharField(help_text="The item's current path, as in the `Location` header.")
+
+
 def _problem_example(*, status: int, code: str, detail: str, errors: dict | None = None) -> OpenApiExample:
     body: dict[str, Any] = {
         "type": f"urn:corerecovery:problem:{code}" if code in TYPED_CODES else "about:blank",
@@ -84,6 +90,25 @@ THROTTLED = problem(
     status=429,
     code="throttled",
     detail="Request was throttled. Expected available in 12 seconds.",
+)
+_MOVED_EXAMPLE = OpenApiExample(
+    "moved_permanently",
+    value={
+        "type": "urn:corerecovery:problem:moved_permanently",
+        "title": "Moved Permanently",
+        "status": 301,
+        "detail": "This item's slug is now `role-of-therapy-in-iop`; it moved to the path in `Location`.",
+        "code": "moved_permanently",
+        "location": "https://api.example.org/api/v1/articles/role-of-therapy-in-iop/",
+    },
+    status_codes=["301"],
+    response_only=True,
+)
+MOVED = OpenApiResponse(
+    response=MovedSerializer,
+    description="An old slug of a live item (an editor renamed it): `Location` is the item's current path, "
+    "with the same query. However many renames, one hop. An unpublished item's old slugs answer 404.",
+    examples=[_MOVED_EXAMPLE],
 )
 NOT_MODIFIED = OpenApiResponse(description="Not modified: the `ETag` or `Last-Modified` you sent is current.")
 
@@ -256,11 +281,19 @@ def content_schema(
                     *LANGUAGE_PARAMETERS,
                     *CACHE_HEADERS,
                     *PREVIEW_PARAMETERS,
+                    OpenApiParameter(
+                        "Location",
+                        OpenApiTypes.URI,
+                        OpenApiParameter.HEADER,
+                        response=[301],
+                        description="The item's current path (an old slug was asked for).",
+                    ),
                 ],
                 responses={
                     200: OpenApiResponse(
                         serializer_class, description="The item, with every field or those `fields` names."
                     ),
+                    301: MOVED,
                     304: NOT_MODIFIED,
                     400: BAD_QUERY,
                     403: PREVIEW_REFUSED,
@@ -272,6 +305,62 @@ def content_schema(
         return extend_schema_view(**operations)(viewset)  # type: ignore[type-var]
 
     return decorate
+
+
+def feed_schema(
+    tag: str,
+    *,
+    summary: str,
+    description: str,
+    serializer: type[serializers.BaseSerializer],
+    example: dict[str, Any],
+    detail_summary: str | None = None,
+    detail_description: str = "",
+) -> Callable[[T], T]:
+    """Describe a feed (redirects, sitemap, menus): a paginated list, and an item by slug when it has one;
+    cached, in the negotiated language."""
+    operations = {"list": _feed_list(tag, summary, description, serializer, example)}
+    if detail_summary:
+        operations["retrieve"] = extend_schema(
+            operation_id=f"{tag}_retrieve",
+            tags=[tag],
+            summary=detail_summary,
+            description=f"{detail_description}{_CACHING_NOTE}",
+            parameters=[*LANGUAGE_PARAMETERS, *CACHE_HEADERS],
+            responses={
+                200: OpenApiResponse(serializer, description=detail_summary.replace("Read", "The", 1) + "."),
+                304: NOT_MODIFIED,
+                400: BAD_QUERY,
+                404: NOT_FOUND,
+                429: THROTTLED,
+            },
+            examples=[OpenApiExample(tag, value=example, response_only=True)],
+        )
+    return extend_schema_view(**operations)  # type: ignore[return-value]  # T, a viewset class
+
+
+def _feed_list(
+    tag: str, summary: str, description: str, serializer: type[serializers.BaseSerializer], example: dict[str, Any]
+) -> Any:
+    return extend_schema(
+        operation_id=f"{tag}_list",
+        tags=[tag],
+        summary=summary,
+        description=f"{description}{_CACHING_NOTE}",
+        parameters=[*LANGUAGE_PARAMETERS, *CACHE_HEADERS],
+        responses={
+            200: OpenApiResponse(serializer, description=f"One page of {tag}: `count` in all, `results` on this page."),
+            304: NOT_MODIFIED,
+            400: BAD_QUERY,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
+        examples=[
+            OpenApiExample(
+                f"{tag} page", value=example, summary=f"A list of one: {tag}, first and only page", response_only=True
+            )
+        ],
+    )
 
 
 site_schema = extend_schema(
@@ -547,7 +636,8 @@ def problem_media_type_hook(result: dict[str, Any], generator: Any, request: Any
         for operation in operations.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if str(status)[0] in "45" and "application/json" in content:
+                # A 301 of an old slug is a problem body too (api.exceptions.MovedPermanently).
+                if (str(status)[0] in "45" or str(status) == "301") and "application/json" in content:
                     content["application/problem+json"] = content.pop("application/json")
     return result
 

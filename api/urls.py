@@ -9,6 +9,9 @@ router.register("therapies", content.TherapyViewSet, basename="therapy")
 router.register("articles", content.ArticleViewSet, basename="article")
 router.register("faqs", content.FAQViewSet, basename="faq")
 router.register("testimonials", content.TestimonialViewSet, basename="testimonial")
+router.register("redirects", content.RedirectViewSet, basename="redirect")
+router.register("sitemap", content.SitemapViewSet, basename="sitemap")
+router.register("menus", content.MenuViewSet, basename="menu")
 router.register("referrals", leads.ReferralViewSet, basename="referral")
 
 app_name = "v1"

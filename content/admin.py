@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from modeltranslation.admin import TranslationAdmin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from content import models, preview, services
 from content.i18n import content_languages
@@ -192,3 +192,100 @@ class SiteProfileAdmin(SideBySideTranslationAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(models.Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    """Redirects editors add by hand (an old website's URLs). Saved through the service, which refuses chains,
+    loops and redirects away from the site not marked external, and announces each change."""
+
+    list_display = ["old_path", "new_path", "permanent", "is_external", "created_by", "updated_at"]
+    list_filter = ["permanent", "is_external"]
+    search_fields = ["old_path", "new_path"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class ServiceCheckedForm(form):  # type: ignore[valid-type,misc]
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                if self.errors:
+                    return
+                # The chain and loop rules need the other rows: checked here so the editor sees them on
+                # the form; `save_model` runs the same service, which checks again inside its transaction.
+                try:
+                    services.redirect_check(redirect=self.instance)
+                except ValidationError as exc:
+                    self._update_errors(exc)
+
+        return ServiceCheckedForm
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.redirect_save(redirect=obj, created_by=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.redirect_delete(redirect=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for redirect in queryset:
+            services.redirect_delete(redirect=redirect)
+
+
+@admin.register(models.SlugHistory)
+class SlugHistoryAdmin(admin.ModelAdmin):
+    """Old slugs of renamed live items, kept by the content service: read-only here."""
+
+    list_display = ["old_slug", "program", "therapy", "article", "created_at"]
+    search_fields = ["old_slug"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MenuItemInline(TranslationTabularInline):
+    """A menu's items as form rows: a label per language, one link (an item or a URL), a parent, an order."""
+
+    model = models.MenuItem
+    fk_name = "menu"
+    fields = ["label", "program", "therapy", "article", "url", "parent", "order"]
+    extra = 3
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "parent":
+            # A parent is a top-level item of the menu being edited (one level of children). Items added in
+            # the same save get their children on the next one.
+            menu_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            top_level = models.MenuItem.objects.filter(parent__isnull=True)
+            kwargs["queryset"] = top_level.filter(menu_id=menu_id) if menu_id else top_level.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(models.Menu)
+class MenuAdmin(SideBySideTranslationAdmin):
+    """Menus (header, footer, …) and their items, edited as rows: no JSON. Saved through the services, which
+    validate each item and announce the menu."""
+
+    list_display = ["name", "slug", "updated_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MenuItemInline]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.menu_save(menu=obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        items = formset.save(commit=False)
+        services.menu_items_save(menu=form.instance, items=items, deleted=formset.deleted_objects)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.menu_delete(menu=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for menu in queryset:
+            services.menu_delete(menu=menu)

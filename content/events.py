@@ -20,9 +20,12 @@ from content.models import (
     FAQ,
     Article,
     ContentEvent,
+    Menu,
+    MenuItem,
     Program,
     PublicationStatus,
     Publishable,
+    Redirect,
     SiteProfile,
     Testimonial,
     Therapy,
@@ -37,6 +40,8 @@ ITEM_TYPES: dict[type, str] = {
     FAQ: "faq",
     Testimonial: "testimonial",
     SiteProfile: "site",
+    Redirect: "redirect",
+    Menu: "menu",
 }
 
 
@@ -46,6 +51,8 @@ class PublicState:
 
     live: bool
     paths: frozenset[str]
+    # The slug it was reached by (empty for a new item), so a save can tell a rename.
+    slug: str = ""
 
 
 def _is_live(item: Publishable, now: datetime) -> bool:
@@ -74,6 +81,9 @@ def affected_paths(item: Any) -> frozenset[str]:
         paths |= _page_paths(item.programs.live()) | _page_paths(item.articles.live())
     elif isinstance(item, FAQ | Testimonial) and item.program_id is not None:
         paths |= _page_paths(Program.objects.live().filter(pk=item.program_id))
+    link = {Program: "program", Therapy: "therapy", Article: "article"}.get(type(item))
+    if link is not None and MenuItem.objects.filter(**{link: item}).exists():
+        paths.add("/")  # a menu shows it, and menus are in every page's layout ("/" stands for all of them)
     return frozenset(paths)
 
 
@@ -85,7 +95,8 @@ def public_state(item: Publishable, *, now: datetime | None = None) -> PublicSta
     if stored is None:
         return PublicState(live=False, paths=frozenset())
     live = _is_live(stored, now or timezone.now())
-    return PublicState(live=live, paths=affected_paths(stored) if live else frozenset())
+    paths = affected_paths(stored) if live else frozenset()
+    return PublicState(live=live, paths=paths, slug=getattr(stored, "slug", ""))
 
 
 def content_change_record(item: Publishable, *, before: PublicState, deleted: bool = False) -> ContentEvent | None:
@@ -115,6 +126,23 @@ def site_change_record(profile: SiteProfile) -> ContentEvent:
     return _record(profile, ContentEvent.Kind.UPDATED, paths=frozenset({"/"}), due_at=timezone.now())
 
 
+def redirect_change_record(redirect: Redirect, *, before: Redirect | None, deleted: bool = False) -> ContentEvent:
+    """Announce a hand-made redirect: its old path (and the one it replaced) now answers differently, so the
+    frontend refreshes it (and re-reads `GET /api/v1/redirects/` when it installs redirects at build time)."""
+    paths = {redirect.old_path} | ({before.old_path} if before is not None else set())
+    if deleted:
+        kind = ContentEvent.Kind.UNPUBLISHED
+    else:
+        kind = ContentEvent.Kind.PUBLISHED if before is None else ContentEvent.Kind.UPDATED
+    return _record(redirect, kind, paths=frozenset(paths), due_at=timezone.now())
+
+
+def menu_change_record(menu: Menu, *, kind: str = ContentEvent.Kind.UPDATED) -> ContentEvent:
+    """A menu is in the layout of the pages that show it (the header and footer are on all): like the site
+    profile, "/" stands for every page."""
+    return _record(menu, kind, paths=frozenset({"/"}), due_at=timezone.now())
+
+
 def _record(item: Any, kind: str, *, paths: frozenset[str], due_at: datetime) -> ContentEvent:
     event = ContentEvent.objects.create(
         kind=kind,
@@ -139,7 +167,7 @@ def event_paths(event: ContentEvent) -> list[str]:
     """The paths to announce: those recorded with the event, and, for an item still live, the pages it is
     on now (relations the admin saves after the item itself, such as a new article's programs)."""
     paths = set(event.paths)
-    if event.kind != ContentEvent.Kind.UNPUBLISHED and event.item_type != "site":
+    if event.kind != ContentEvent.Kind.UNPUBLISHED and event.item_type not in ("site", "redirect", "menu"):
         model = _MODELS_BY_TYPE[event.item_type]
         item = model.objects.live().filter(pk=event.item_id).first()  # type: ignore[attr-defined]
         if item is not None:

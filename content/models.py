@@ -367,7 +367,9 @@ class ContentEvent(models.Model):
         UNPUBLISHED = "content.unpublished", "Unpublished"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    item_type = models.CharField(max_length=16, help_text="program, therapy, article, faq, testimonial or site")
+    item_type = models.CharField(
+        max_length=16, help_text="program, therapy, article, faq, testimonial, site, redirect or menu"
+    )
     item_id = models.PositiveIntegerField()
     slug = models.CharField(max_length=200, blank=True)
     # Public paths whose pages show the item: a frontend revalidates exactly these.
@@ -382,3 +384,190 @@ class ContentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.item_type}:{self.slug or self.item_id}"
+
+
+class SlugHistory(models.Model):
+    """A slug a live item had before an editor changed it: its old API and page paths redirect to the item.
+
+    The row points at the item, not at the slug that replaced it, so every old slug leads straight to the
+    current one however many renames followed (chains collapse by construction). One old slug per kind of
+    item: when two items of a kind held it in turn, the later holder's history wins.
+    """
+
+    old_slug = models.SlugField(max_length=200)
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE, related_name="slug_history")
+    therapy = models.ForeignKey(Therapy, null=True, blank=True, on_delete=models.CASCADE, related_name="slug_history")
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.CASCADE, related_name="slug_history")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    ITEM_FIELDS: ClassVar[dict[type, str]] = {Program: "program", Therapy: "therapy", Article: "article"}
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "slug history"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(program__isnull=False, therapy__isnull=True, article__isnull=True)
+                | Q(program__isnull=True, therapy__isnull=False, article__isnull=True)
+                | Q(program__isnull=True, therapy__isnull=True, article__isnull=False),
+                name="slug_history_one_item",
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=["old_slug"], condition=Q(**{f"{name}__isnull": False}), name=f"slug_history_{name}_unique"
+                )
+                for name in ("program", "therapy", "article")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.old_slug
+
+    @property
+    def item(self) -> Any:
+        return self.program or self.therapy or self.article
+
+
+def validate_site_path(value: str) -> None:
+    if not value.startswith("/") or value.startswith("//"):
+        raise ValidationError("Use a path on this site, starting with one slash, e.g. /old-blog/page.html.")
+
+
+class Redirect(models.Model):
+    """A redirect an editor adds by hand: an old website's URL to its page here, or (marked external) to
+    another site. The frontend installs these, with the slug history's, at build time."""
+
+    old_path = models.CharField(
+        max_length=500, unique=True, validators=[validate_site_path], help_text="e.g. /old-blog/iop-explained.html"
+    )
+    new_path = models.CharField(
+        max_length=500, help_text="A path on this site (/articles/iop/), or a full https:// URL when external."
+    )
+    permanent = models.BooleanField(default=True, help_text="301/308 when set; 302/307 (temporary) when not.")
+    is_external = models.BooleanField(
+        default=False, verbose_name="external", help_text="Allow the new path to be on another website."
+    )
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["old_path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(old_path__startswith="/") & ~Q(old_path__startswith="//"), name="redirect_old_path_on_site"
+            ),
+            models.CheckConstraint(condition=~Q(old_path=models.F("new_path")), name="redirect_not_to_itself"),
+            # Away from the site only when an editor said so.
+            models.CheckConstraint(
+                condition=(Q(new_path__startswith="/") & ~Q(new_path__startswith="//"))
+                | Q(is_external=True, new_path__startswith="https://")
+                | Q(is_external=True, new_path__startswith="http://"),
+                name="redirect_external_only_when_marked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_path} → {self.new_path}"
+
+    def clean(self) -> None:
+        self.old_path, self.new_path = self.old_path.strip(), self.new_path.strip()
+        if self.is_external:
+            if not self.new_path.startswith(("https://", "http://")):
+                raise ValidationError({"new_path": "An external redirect goes to a full http(s) URL."})
+        else:
+            try:
+                validate_site_path(self.new_path)
+            except ValidationError as exc:
+                raise ValidationError(
+                    {"new_path": "Use a path on this site, or tick “external” to send visitors to another site."}
+                ) from exc
+        if self.old_path == self.new_path:
+            raise ValidationError({"new_path": "A redirect to itself would loop."})
+
+
+class Menu(models.Model):
+    """A navigation menu of the website (header, footer, or any an editor adds), with ordered items."""
+
+    slug = models.SlugField(max_length=60, unique=True, help_text="How the website asks for it: header, footer, …")
+    name = models.CharField(max_length=120, help_text="e.g. Main navigation")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MenuItem(models.Model):
+    """One link of a menu: to a program, therapy or article (its path follows the item's slug, and it is left
+    out while the item is not live), or to a URL. Items are top-level or the children of one (one level)."""
+
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        help_text="Empty for a top-level item; else the top-level item of this menu it is under.",
+    )
+    label = models.CharField(
+        max_length=80, blank=True, help_text="Leave empty to show the linked item's name (in each language)."
+    )
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    therapy = models.ForeignKey(Therapy, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(
+        max_length=500, blank=True, help_text="Instead of an item: a path on the site (/programs/) or an https:// URL."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    LINK_FIELDS: ClassVar[tuple[str, ...]] = ("program", "therapy", "article")
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            # Exactly one link: one of the three items, or a URL.
+            models.CheckConstraint(
+                condition=Q(program__isnull=False, therapy__isnull=True, article__isnull=True, url="")
+                | Q(program__isnull=True, therapy__isnull=False, article__isnull=True, url="")
+                | Q(program__isnull=True, therapy__isnull=True, article__isnull=False, url="")
+                | (Q(program__isnull=True, therapy__isnull=True, article__isnull=True) & ~Q(url="")),
+                name="menu_item_one_link",
+            ),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="menu_item_not_its_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or str(self.target or self.url)
+
+    @property
+    def target(self) -> Any:
+        return self.program or self.therapy or self.article
+
+    def clean(self) -> None:
+        linked = [name for name in self.LINK_FIELDS if getattr(self, f"{name}_id") is not None]
+        self.url = self.url.strip()
+        if len(linked) + bool(self.url) != 1:
+            raise ValidationError("Link to exactly one program, therapy or article, or give a URL.")
+        if self.url:
+            if not (self.url.startswith("https://") or self.url.startswith("http://")):
+                try:
+                    validate_site_path(self.url)
+                except ValidationError as exc:
+                    raise ValidationError({"url": "Use a path on this site (/programs/) or a full URL."}) from exc
+            if not (getattr(self, "label_en", None) or self.label):
+                raise ValidationError({"label": "A link to a URL needs an English label."})
+        if self.parent_id is not None:
+            parent = self.parent
+            assert parent is not None
+            if parent.parent_id is not None:
+                raise ValidationError({"parent": "Menus have one level of children: choose a top-level item."})
+            if parent.menu_id != self.menu_id:
+                raise ValidationError({"parent": "Choose an item of the same menu."})
+            if self.pk is not None and (parent.pk == self.pk or MenuItem.objects.filter(parent=self).exists()):
+                raise ValidationError({"parent": "An item with children stays at the top level."})

@@ -13,8 +13,8 @@ from typing import Any
 from django.db import transaction
 
 from content.crisis import CRISIS_RESOURCES, CRISIS_RESOURCES_ES
-from content.models import FAQ, Article, Program, SiteProfile, Tag, Therapy
-from content.services import content_publish
+from content.models import FAQ, Article, Menu, MenuItem, Program, SiteProfile, Tag, Therapy
+from content.services import content_publish, menu_items_save, menu_save
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 ARTICLE_FILE = SEED_DIR / "role-of-therapy-in-iop.txt"
@@ -217,7 +217,7 @@ def _create_published(model: Any, *, slug: str, **fields: Any) -> Any:
 @transaction.atomic
 def seed_content() -> dict[str, int]:
     """Create the seed content that is missing; returns how many rows of each kind were created."""
-    before = {model.__name__: model.objects.count() for model in (Program, Therapy, Article, FAQ, Tag)}
+    before = {model.__name__: model.objects.count() for model in (Program, Therapy, Article, FAQ, Tag, Menu)}
     _site_profile()
     therapies = {
         seed.slug: _create_published(
@@ -267,6 +267,7 @@ def seed_content() -> dict[str, int]:
     for order, (question, answer) in enumerate(FAQS, start=1):
         if not FAQ.objects.filter(question=question).exists():
             content_publish(item=FAQ(question=question, answer=answer, program=iop, order=order))
+    _seed_header_menu()
     return {
         name: model.objects.count() - before[name]
         for name, model in (
@@ -275,8 +276,37 @@ def seed_content() -> dict[str, int]:
             ("Article", Article),
             ("FAQ", FAQ),
             ("Tag", Tag),
+            ("Menu", Menu),
         )
     }
+
+
+def _in_languages(name: str, **texts: str) -> dict[str, Any]:
+    return {f"{name}_{lang}": text for lang, text in texts.items()}
+
+
+def _seed_header_menu() -> None:
+    """The header menu: the seeded programs and therapies, each under its list page, in their list order.
+    Their labels are left empty, so each shows the item's own name in each language and follows a rename."""
+    if Menu.objects.filter(slug="header").exists():
+        return  # the editors' menu, or an earlier seed: never overwritten
+    # Translated columns (content.translation) are not attributes mypy's Django plugin knows of.
+    menu = menu_save(menu=Menu(slug="header", **_in_languages("name", en="Header", es="Encabezado")))
+    sections = [
+        ("Programs", "Programas", "/programs/", "program", Program.objects.live()),
+        ("Therapies", "Terapias", "/therapies/", "therapy", Therapy.objects.live()),
+    ]
+    parents = [
+        MenuItem(url=url, order=order, **_in_languages("label", en=label_en, es=label_es))
+        for order, (label_en, label_es, url, _, _) in enumerate(sections)
+    ]
+    menu_items_save(menu=menu, items=parents)
+    children = [
+        MenuItem(parent=parent, order=order, **{field: item})
+        for parent, (_, _, _, field, items) in zip(parents, sections, strict=True)
+        for order, item in enumerate(items)
+    ]
+    menu_items_save(menu=menu, items=children)
 
 
 def _seed_article(*, iop: Program, therapies: dict[str, Therapy]) -> None:

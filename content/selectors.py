@@ -7,15 +7,32 @@ instances), reverse ones through Django's prefetch with `to_attr` (no queryset b
 """
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet, TextField, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, TextField, Value
+from django.db.models.functions import Coalesce, Greatest, NullIf
 
 from content.i18n import DEFAULT_LANGUAGE, fallback_order
-from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
+from content.models import (
+    FAQ,
+    Article,
+    Menu,
+    MenuItem,
+    Program,
+    PublicationStatus,
+    Redirect,
+    SiteProfile,
+    SlugHistory,
+    Tag,
+    Testimonial,
+    Therapy,
+)
+from content.paths import LIST_PATHS, language_path, page_path
 
 ALL = None  # `relations=ALL`: prefetch every related set
 
@@ -161,3 +178,193 @@ def faq_list(*, relations: Collection[str] | None = ALL) -> QuerySet[FAQ]:
 def testimonial_list(*, relations: Collection[str] | None = ALL) -> QuerySet[Testimonial]:  # noqa: PT028
     # The check constraint already keeps samples and unconsented quotes unpublished; this says it twice.
     return Testimonial.objects.live().filter(consent_on_file=True, is_sample=False).select_related("program")
+
+
+def slug_redirect_target(*, model: type, slug: str) -> str | None:
+    """The current slug of the live item that once had `slug`, or None (no such history, or the item is not
+    live: its old slugs then answer as it does). One query; call it only once the item lookup has missed."""
+    field = SlugHistory.ITEM_FIELDS[model]
+    live = model.objects.live()  # type: ignore[attr-defined]
+    return (
+        SlugHistory.objects.filter(old_slug=slug, **{f"{field}__in": live})
+        .values_list(f"{field}__slug", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PublicRedirect:
+    old_path: str
+    new_path: str
+    permanent: bool
+    external: bool
+    # "slug_change" (kept when an editor renamed a live item) or "manual" (added in the admin).
+    source: str
+
+
+def redirect_list() -> list[PublicRedirect]:
+    """Every public-path redirect, by old path: live items' old slugs, and the editors' own redirects.
+
+    A live page wins over any redirect from its path (a slug reused by another item); an editor's redirect
+    wins over a slug change's from the same path. A hand-made redirect to a path that an old slug now names
+    goes straight to the item's current path: the list has no chains. A constant number of queries.
+    """
+    live_paths: set[str] = set()
+    automatic: dict[str, str] = {}
+    for model, field in SlugHistory.ITEM_FIELDS.items():
+        items = model.objects.live().only("slug", "canonical_path")  # type: ignore[attr-defined]
+        live_paths |= {page_path(item) for item in items}
+        rows = SlugHistory.objects.filter(**{f"{field}__in": model.objects.live()}).values_list(  # type: ignore[attr-defined]
+            "old_slug", f"{field}__slug", f"{field}__canonical_path"
+        )
+        for old_slug, slug, canonical_path in rows:
+            old_path = f"{LIST_PATHS[model]}{old_slug}/"
+            automatic[old_path] = canonical_path or f"{LIST_PATHS[model]}{slug}/"
+    entries: dict[str, PublicRedirect] = {
+        old_path: PublicRedirect(old_path, new_path, permanent=True, external=False, source="slug_change")
+        for old_path, new_path in automatic.items()
+        if old_path != new_path and old_path not in live_paths
+    }
+    for old_path, new_path, permanent, external in Redirect.objects.values_list(
+        "old_path", "new_path", "permanent", "is_external"
+    ):
+        if old_path in live_paths:
+            continue
+        target = new_path if external else automatic.get(new_path, new_path)
+        entries[old_path] = PublicRedirect(old_path, target, permanent=permanent, external=external, source="manual")
+    return [entries[old_path] for old_path in sorted(entries)]
+
+
+@dataclass(frozen=True)
+class SitemapAlternate:
+    lang: str
+    path: str
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    path: str
+    # "site", "list", or the item's type ("program", "therapy", "article").
+    type: str
+    lastmod: datetime
+    alternates: list[SitemapAlternate] = dataclass_field(default_factory=list)
+    images: list[str] = dataclass_field(default_factory=list)
+
+
+# The column that titles each kind of page: with a body, what makes a Spanish version of it.
+_TITLE_FIELD: dict[type, str] = {Program: "name", Therapy: "name", Article: "title"}
+_SITEMAP_TYPES: dict[type, str] = {Program: "program", Therapy: "therapy", Article: "article"}
+
+
+def _has_spanish(model: type) -> ExpressionWrapper:
+    """A page has a Spanish version when both its title and its body are written in Spanish: a page whose
+    body a Spanish reader would get in English is not one to offer search engines as Spanish."""
+    title = f"{_TITLE_FIELD[model]}_es"
+    written = ~Q(**{title: ""}) & Q(**{f"{title}__isnull": False})
+    written &= ~Q(body_json_es="[]") & ~Q(body_json_es="") & Q(body_json_es__isnull=False)
+    return ExpressionWrapper(written, output_field=BooleanField())
+
+
+def _alternates(path: str, *, spanish: bool) -> list[SitemapAlternate]:
+    return [SitemapAlternate("es", language_path(path, "es"))] if spanish else []
+
+
+def sitemap_entries() -> list[SitemapEntry]:
+    """Every public page the live content implies, at its public path (content.paths): the home page, each list
+    page with something on it, and each live program, therapy and article page. `lastmod` is when the page
+    last changed as a visitor sees it: the item's last edit or its go-live, whichever is later (a scheduled
+    item appears at go-live with that date); a list's and the home page's is their newest item's. A Spanish
+    alternate is given where a Spanish version exists (`_has_spanish`); for a list or the home page, where
+    one of its pages has one. `images` stays empty until the content has media. A constant number of queries.
+    """
+    pages: list[SitemapEntry] = []
+    newest: dict[str, datetime] = {}
+    spanish_lists: set[str] = set()
+    for model, item_type in _SITEMAP_TYPES.items():
+        list_path = LIST_PATHS[model]
+        rows = (
+            model.objects.live()  # type: ignore[attr-defined]
+            .annotate(has_spanish=_has_spanish(model))
+            .values_list("slug", "canonical_path", "updated_at", "publish_at", "has_spanish")
+        )
+        for slug, canonical_path, updated_at, publish_at, spanish in rows:
+            path = canonical_path or f"{list_path}{slug}/"
+            lastmod = max(updated_at, publish_at)
+            pages.append(SitemapEntry(path, item_type, lastmod, _alternates(path, spanish=spanish)))
+            newest[list_path] = max(newest.get(list_path, lastmod), lastmod)
+            if spanish:
+                spanish_lists.add(list_path)
+    for model in (FAQ, Testimonial):  # no page of their own: their lists are pages
+        latest = (testimonial_list() if model is Testimonial else faq_list()).aggregate(
+            latest=Max(Greatest("updated_at", "publish_at"))
+        )["latest"]
+        if latest is not None:
+            newest[LIST_PATHS[model]] = latest
+    lists = [
+        SitemapEntry(path, "list", lastmod, _alternates(path, spanish=path in spanish_lists))
+        for path, lastmod in sorted(newest.items())
+    ]
+    profile = SiteProfile.objects.filter(id=1).values_list("canonical_path", "updated_at").first()
+    home: list[SitemapEntry] = []
+    if profile is not None:  # the home page is the site profile's: no profile, no site yet
+        path, changed = profile[0] or "/", max([profile[1], *newest.values()])
+        home = [SitemapEntry(path, "site", changed, _alternates(path, spanish=bool(spanish_lists)))]
+    return [*home, *lists, *pages]
+
+
+@dataclass(frozen=True)
+class PublicMenuLink:
+    label: str
+    path: str
+    external: bool
+    children: list["PublicMenuLink"] = dataclass_field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PublicMenu:
+    slug: str
+    name: str
+    items: list[PublicMenuLink]
+
+
+def _menu_link(item: MenuItem, now: Any) -> PublicMenuLink | None:
+    """The item as the website shows it, in the active language; None when it links to an item not live."""
+    target = item.target
+    if target is None:
+        return PublicMenuLink(item.label, item.url, external=item.url.startswith(("https://", "http://")))
+    if target.status != PublicationStatus.PUBLISHED or target.publish_at is None or target.publish_at > now:
+        return None
+    label = item.label or getattr(target, "title", None) or target.name
+    return PublicMenuLink(label, page_path(target), external=False)
+
+
+def menu_list(*, slug: str | None = None) -> list[PublicMenu]:
+    """Menus (every one, or the one with `slug`) with their items resolved, in the active language: a link to a
+    program, therapy or article gets the item's current public path, and is left out (with its children)
+    while the item is not live. Two queries, however many menus and items."""
+    from django.utils import timezone
+
+    menus = list(Menu.objects.filter(slug=slug) if slug is not None else Menu.objects.all())
+    items = MenuItem.objects.filter(menu__in=menus).select_related(*MenuItem.LINK_FIELDS) if menus else []
+    now = timezone.now()
+    top: dict[int, list[tuple[MenuItem, PublicMenuLink]]] = {menu.pk: [] for menu in menus}
+    children: dict[int, list[PublicMenuLink]] = {}
+    for item in items:
+        link = _menu_link(item, now)
+        if link is None:
+            continue
+        if item.parent_id is None:
+            top[item.menu_id].append((item, link))
+        else:
+            children.setdefault(item.parent_id, []).append(link)
+    return [
+        PublicMenu(
+            menu.slug,
+            menu.name,
+            [
+                PublicMenuLink(link.label, link.path, link.external, children.get(item.pk, []))
+                for item, link in top[menu.pk]
+            ],
+        )
+        for menu in menus
+    ]

@@ -2,16 +2,35 @@
 
 import math
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from content.blocks import plain_text, render_html
-from content.events import content_change_record, public_state, site_change_record
+from content.events import (
+    PublicState,
+    content_change_record,
+    menu_change_record,
+    public_state,
+    redirect_change_record,
+    site_change_record,
+)
 from content.i18n import content_languages
-from content.models import Article, PublicationStatus, Publishable, SiteProfile, WithBody
+from content.models import (
+    Article,
+    ContentEvent,
+    Menu,
+    MenuItem,
+    PublicationStatus,
+    Publishable,
+    Redirect,
+    SiteProfile,
+    SlugHistory,
+    WithBody,
+)
 
 P = TypeVar("P", bound=Publishable)
 
@@ -51,8 +70,25 @@ def content_save(*, item: P) -> P:
     _derive_body_fields(item)
     before = public_state(item)
     item.save()
+    _slug_history_record(item, before=before)
     content_change_record(item, before=before)
     return item
+
+
+def _slug_history_record(item: Publishable, *, before: PublicState) -> None:
+    """Keep the old slug of a live item an editor renamed, so links to it redirect to the item.
+
+    A draft or scheduled item was never public under its old slug: nobody can hold a link to it. Going back
+    to an old slug drops it from the history (a slug never redirects to itself); an old slug another item
+    held before passes to this one, the later holder."""
+    field = SlugHistory.ITEM_FIELDS.get(type(item))
+    if field is None:
+        return
+    current = getattr(item, "slug")  # noqa: B009  # every model with slug history has a slug
+    SlugHistory.objects.filter(**{field: item, "old_slug": current}).delete()
+    if before.live and before.slug and before.slug != current:
+        held_by_any: dict[str, Any] = {"old_slug": before.slug, f"{field}__isnull": False}
+        SlugHistory.objects.update_or_create(defaults={field: item}, **held_by_any)
 
 
 @transaction.atomic
@@ -90,3 +126,97 @@ def content_unpublish(*, item: P) -> P:
 def content_archive(*, item: P) -> P:
     item.status = PublicationStatus.ARCHIVED
     return content_save(item=item)
+
+
+class RedirectRefused(ValidationError):
+    """A hand-made redirect that would make a chain or a loop, or shadow an automatic one."""
+
+
+def redirect_check(*, redirect: Redirect) -> None:
+    """Refuse (ValidationError, by field) a hand-made redirect whose new path is itself redirected (a chain, or
+    a loop when it leads back), whose old path another redirect points to, or whose old path a slug change
+    already redirects. A new path that an old slug names is refused with the current path to use instead."""
+    from content.selectors import redirect_list
+
+    others = Redirect.objects.exclude(pk=redirect.pk) if redirect.pk else Redirect.objects.all()
+    automatic = {entry.old_path: entry.new_path for entry in redirect_list() if entry.source == "slug_change"}
+    if not redirect.is_external:
+        chained = others.filter(old_path=redirect.new_path).first()
+        if chained is not None:
+            leads_back = chained.new_path == redirect.old_path
+            raise RedirectRefused(
+                {
+                    "new_path": f"{redirect.new_path} redirects to {chained.new_path} itself"
+                    + (": the two would loop." if leads_back else f"; point to {chained.new_path} instead.")
+                }
+            )
+        if redirect.new_path in automatic:
+            raise RedirectRefused(
+                {"new_path": f"{redirect.new_path} is an old slug's path; point to {automatic[redirect.new_path]}."}
+            )
+    if others.filter(new_path=redirect.old_path).exists():
+        raise RedirectRefused(
+            {"old_path": f"Another redirect leads to {redirect.old_path}: it would become a chain. Change that first."}
+        )
+    if redirect.old_path in automatic:
+        raise RedirectRefused(
+            {"old_path": f"{redirect.old_path} already redirects to {automatic[redirect.old_path]} (a slug change)."}
+        )
+
+
+@transaction.atomic
+def redirect_save(*, redirect: Redirect, created_by: Any = None) -> Redirect:
+    """Validate (`full_clean`, then `redirect_check`), save and announce a hand-made redirect."""
+    redirect.full_clean()
+    if connection.vendor == "postgresql":
+        # One writer at a time: two editors adding A→B and B→A at once would each pass the check alone.
+        # (SQLite lets one writer in at a time anyway.)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('content.redirect'))")
+    redirect_check(redirect=redirect)
+    before = Redirect.objects.filter(pk=redirect.pk).first() if redirect.pk else None
+    if redirect.pk is None and created_by is not None:
+        redirect.created_by = created_by
+    redirect.save()
+    redirect_change_record(redirect, before=before)
+    return redirect
+
+
+@transaction.atomic
+def redirect_delete(*, redirect: Redirect) -> None:
+    redirect_id = redirect.pk
+    redirect.delete()
+    redirect.pk = redirect_id  # the event names the redirect that was
+    redirect_change_record(redirect, before=None, deleted=True)
+
+
+@transaction.atomic
+def menu_save(*, menu: Menu) -> Menu:
+    """Validate, save and announce a menu (its name or slug)."""
+    menu.full_clean()
+    created = menu.pk is None
+    menu.save()
+    menu_change_record(menu, kind=ContentEvent.Kind.PUBLISHED if created else ContentEvent.Kind.UPDATED)
+    return menu
+
+
+@transaction.atomic
+def menu_items_save(*, menu: Menu, items: list[MenuItem], deleted: list[MenuItem] | None = None) -> None:
+    """Save a menu's changed items and delete the removed ones, each validated (one link, one level), and
+    announce the menu once."""
+    for item in deleted or []:
+        if item.pk is not None:
+            item.delete()
+    for item in items:
+        item.menu = menu
+        item.full_clean()
+        item.save()
+    menu_change_record(menu)
+
+
+@transaction.atomic
+def menu_delete(*, menu: Menu) -> None:
+    menu_id = menu.pk
+    menu.delete()
+    menu.pk = menu_id  # the event names the menu that was
+    menu_change_record(menu, kind=ContentEvent.Kind.UNPUBLISHED)

@@ -21,6 +21,10 @@ _CONTENT_MODELS = (
     models.Tag,
     models.FAQ,
     models.Testimonial,
+    models.SlugHistory,
+    models.Redirect,
+    models.Menu,
+    models.MenuItem,
 )
 
 

@@ -8,7 +8,7 @@ translated too, so each language has its own rendered body and search text (cont
 
 from modeltranslation.translator import TranslationOptions, register
 
-from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
+from content.models import FAQ, Article, Menu, MenuItem, Program, SiteProfile, Tag, Testimonial, Therapy
 
 _SEO = ("seo_title", "seo_description")
 _BODY = ("body", "body_json", "body_html", "body_text")
@@ -57,3 +57,13 @@ class TestimonialTranslation(TranslationOptions):
 @register(SiteProfile)
 class SiteProfileTranslation(TranslationOptions):
     fields = ("licence_statement", "crisis_resources", "calls_to_action", *_SEO)
+
+
+@register(Menu)
+class MenuTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+@register(MenuItem)
+class MenuItemTranslation(TranslationOptions):
+    fields = ("label",)

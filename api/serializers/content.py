@@ -475,3 +475,82 @@ class SiteProfileSerializer(LocalizedFields, serializers.ModelSerializer):
     @extend_schema_field(_JSONLD_SCHEMA)
     def get_json_ld(self, profile: SiteProfile) -> dict[str, Any]:
         return jsonld.site_jsonld(profile, language=self.get_language(profile))
+
+
+REDIRECT_SOURCE_CHOICES = [("slug_change", "Slug change"), ("manual", "Added in the admin")]
+
+
+class RedirectSerializer(serializers.Serializer):
+    """One public-path redirect (content.selectors.PublicRedirect)."""
+
+    old_path = serializers.CharField(help_text="The path to redirect from, on the public website, e.g. `/articles/x/`.")
+    new_path = serializers.CharField(
+        help_text="Where it goes: a path on the website, or a full URL when `external` is true. Never itself a "
+        "redirect's `old_path` (no chains)."
+    )
+    permanent = serializers.BooleanField(help_text="`true`: permanent (301/308); `false`: temporary (302/307).")
+    external = serializers.BooleanField(help_text="`true` when `new_path` is on another website.")
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field, popped by DRF's metaclass
+        choices=REDIRECT_SOURCE_CHOICES,
+        help_text="`slug_change`: kept when an editor renamed a live item; `manual`: added in the admin.",
+    )
+
+
+SITEMAP_PAGE_TYPE_CHOICES = [
+    ("site", "The home page"),
+    ("list", "A list page"),
+    ("program", "A program"),
+    ("therapy", "A therapy"),
+    ("article", "An article"),
+]
+
+
+class SitemapAlternateSerializer(serializers.Serializer):
+    lang = serializers.CharField(help_text="The language of the alternate, as `hreflang` names it: `es`.")
+    path = serializers.CharField(help_text="The page in that language on the public website, e.g. `/es/programs/iop/`.")
+
+
+class SitemapEntrySerializer(serializers.Serializer):
+    """One public page (content.selectors.SitemapEntry)."""
+
+    path = serializers.CharField(help_text="The page's path on the public website, as `seo.canonical_path` gives it.")
+    type = serializers.ChoiceField(choices=SITEMAP_PAGE_TYPE_CHOICES, help_text="What the page shows.")
+    lastmod = serializers.DateTimeField(
+        help_text="When the page last changed as a visitor sees it: the later of its last edit and its go-live; "
+        "a list's and the home page's, their newest item's."
+    )
+    alternates = SitemapAlternateSerializer(
+        many=True,
+        help_text="The page in other languages, where a version exists (`hreflang`); the English page is `path`.",
+    )
+    images = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="URLs of the images the page shows, for an image sitemap. Empty until the content has media.",
+    )
+
+
+class MenuChildSerializer(serializers.Serializer):
+    label = serializers.CharField(  # type: ignore[assignment]  # a field, popped by DRF's metaclass
+        help_text="In the response's language: the editor's label, else the linked item's name or title."
+    )
+    path = serializers.CharField(
+        help_text="Where it leads: the linked item's public path (it follows the item's slug), a path on the "
+        "site, or a full URL when `external`."
+    )
+    external = serializers.BooleanField(help_text="`true` when `path` is on another website.")
+
+
+class MenuItemSerializer(MenuChildSerializer):
+    children = MenuChildSerializer(many=True, help_text="The items under this one (one level), in order.")
+
+
+class MenuSerializer(serializers.Serializer):
+    """A navigation menu (content.selectors.PublicMenu)."""
+
+    slug = serializers.SlugField(help_text="`header`, `footer`, or one an editor added.")
+    name = serializers.CharField(help_text="The menu's name, in the response's language.")
+    items = MenuItemSerializer(
+        many=True,
+        help_text="Top-level items in order. A link to a program, therapy or article that is not live is left "
+        "out, with its children.",
+    )

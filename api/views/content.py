@@ -14,14 +14,16 @@ from rest_framework.views import APIView
 
 from api import examples, filters
 from api.caching import content_response, preview_response
+from api.exceptions import MovedPermanently
 from api.fields import FIELDS_PARAM, field_names, list_field_names, selected_fields
 from api.filters import canonical_value
 from api.language import LANG_PARAM, response_language
 from api.renderers import dumps
-from api.schema import content_schema, site_schema
+from api.schema import content_schema, feed_schema, site_schema
 from api.serializers import content as serializers
 from api.throttling import ContentReadThrottle
 from content import i18n, preview, selectors
+from content.models import SlugHistory
 
 # `lang` is not among them: the negotiated language is a part of the cache key of its own (api.caching).
 _PAGE, _PAGE_SIZE = "page", "page_size"
@@ -172,8 +174,25 @@ class ContentViewSet(ContentListViewSet):
         fields = self._fields()
         item = self._queryset_for(fields).filter(slug=self.kwargs["slug"]).first()
         if item is None:
+            self._redirect_if_renamed()
             raise NotFound()
         return dumps(self.get_serializer_class()(item, context=self._context(fields)).data)
+
+    def _redirect_if_renamed(self) -> None:
+        """An old slug of a live item answers 301 to its current path (after the item lookup missed, so a
+        found item costs nothing, and a slug another item now has is that item's)."""
+        model = self.get_queryset().model
+        if model not in SlugHistory.ITEM_FIELDS:
+            return
+        current = selectors.slug_redirect_target(model=model, slug=self.kwargs["slug"])
+        if current is None:
+            return
+        path = self.request.path.removesuffix(f"{self.kwargs['slug']}/") + f"{current}/"
+        query = self.request.META.get("QUERY_STRING", "")
+        location = self.request.build_absolute_uri(f"{path}?{query}" if query else path)
+        raise MovedPermanently(
+            location=location, detail=f"This item's slug is now `{current}`; it moved to the path in `Location`."
+        )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self._lang = response_language(request)
@@ -244,6 +263,93 @@ class TestimonialViewSet(ContentListViewSet):
     selector = staticmethod(selectors.testimonial_list)
     serializer_class = serializers.TestimonialSerializer
     filterset_class = filters.TestimonialFilter
+
+
+class FeedViewSet(ContentListViewSet):
+    """A list computed whole by a selector (not a queryset of one model), paged and cached like the rest."""
+
+    filter_backends = ()
+    feed: ClassVar[Callable[[], list[Any]]]
+
+    def get_queryset(self) -> QuerySet:
+        raise NotImplementedError("a feed has no queryset; see `feed`")
+
+    def _fields(self) -> list[str]:
+        return field_names(self.get_serializer_class())  # no sparse fieldsets: the entries are small
+
+    def _query_params(self) -> tuple[str, ...]:
+        return (_PAGE, _PAGE_SIZE)
+
+    def _render_list(self) -> bytes:
+        page = self.paginate_queryset(type(self).feed())  # type: ignore[arg-type]  # Django pages lists too
+        data = self.get_serializer_class()(page, many=True, context=self._context([])).data
+        return dumps(self.paginator.get_paginated_data(data))  # type: ignore[union-attr]
+
+
+@feed_schema(
+    "redirects",
+    summary="List the public-path redirects",
+    description="Every redirect the website should install, by `old_path`: the old slugs of live programs, "
+    "therapies and articles (kept when an editor renames one) and the redirects editors add in the admin (an "
+    "old website's URLs). The list has no chains and no loops: each `new_path` is a final destination. A live "
+    "page wins over a redirect from its path. Fetch every page at build time (Next.js `redirects()`).",
+    serializer=serializers.RedirectSerializer,
+    example=examples.REDIRECT,
+)
+class RedirectViewSet(FeedViewSet):
+    feed = staticmethod(selectors.redirect_list)
+    serializer_class = serializers.RedirectSerializer
+
+
+@feed_schema(
+    "sitemap",
+    summary="List every public page, for the sitemap",
+    description="Every page the live content implies, at its public path: the home page (once the site profile "
+    "exists), each list page with something on it (`/programs/`, `/therapies/`, `/articles/`, `/faqs/`, "
+    "`/testimonials/`), and each live program, therapy and article. `lastmod` is when the page last changed as a "
+    "visitor sees it. `alternates` gives the Spanish page (`/es` before the path) where a Spanish version exists: "
+    "for an item, when its title and its body are both written in Spanish; for a list or the home page, when "
+    "one of its items has one. A scheduled item appears at its go-live time, never before. `images` is empty "
+    "until the content has media. Home page first, then lists, then programs, therapies and articles in their "
+    "list order.",
+    serializer=serializers.SitemapEntrySerializer,
+    example=examples.SITEMAP_ENTRY,
+)
+class SitemapViewSet(FeedViewSet):
+    feed = staticmethod(selectors.sitemap_entries)
+    serializer_class = serializers.SitemapEntrySerializer
+
+
+@feed_schema(
+    "menus",
+    summary="List the navigation menus",
+    description="Every menu (header, footer, and any editors add), by slug, each with its items in order and one "
+    "level of children, in the negotiated language. A link to a program, therapy or article carries the item's "
+    "current public path (it follows slug changes); one to an item that is not live is left out, with its "
+    "children, rather than broken.",
+    serializer=serializers.MenuSerializer,
+    example=examples.MENU,
+    detail_summary="Read one navigation menu",
+    detail_description="The menu with this slug (`header`, `footer`, …), its items resolved as in the list.",
+)
+class MenuViewSet(FeedViewSet):
+    feed = staticmethod(selectors.menu_list)
+    serializer_class = serializers.MenuSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+    def _render_detail(self) -> bytes:
+        found = selectors.menu_list(slug=self.kwargs["slug"])
+        if not found:
+            raise NotFound()
+        return dumps(self.get_serializer_class()(found[0]).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self._lang = response_language(request)
+        renderer = self._in_language(self._render_detail)
+        return content_response(
+            request, renderer=renderer, query=self._canonical_query(), known=self._query_params(), lang=self._lang
+        )
 
 
 class SiteProfileView(APIView):

@@ -281,6 +281,8 @@ SPECTACULAR_SETTINGS = {
         "ContactMethodEnum": "leads.models.ContactMethod",
         "AgeRangeEnum": "leads.models.AgeRange",
         "RelationshipEnum": "api.serializers.leads.RELATIONSHIP_CHOICES",
+        "RedirectSourceEnum": "api.serializers.content.REDIRECT_SOURCE_CHOICES",
+        "SitemapPageTypeEnum": "api.serializers.content.SITEMAP_PAGE_TYPE_CHOICES",
     },
     "TAGS": [
         {"name": "site", "description": "The center's profile: contact, hours, crisis resources."},
@@ -291,6 +293,9 @@ SPECTACULAR_SETTINGS = {
         {"name": "leads", "description": "Contact requests from people seeking help, or their family."},
         {"name": "referrals", "description": "Referrals from partners (API key), and their status."},
         {"name": "testimonials", "description": "Consented, anonymous-by-default testimonials."},
+        {"name": "sitemap", "description": "Every public page, for sitemap.xml and hreflang alternates."},
+        {"name": "menus", "description": "Navigation menus (header, footer) that editors keep in the admin."},
+        {"name": "redirects", "description": "Public-path redirects (old slugs, old website URLs) to install."},
         {"name": "health", "description": "Liveness and readiness probes."},
     ],
 }

@@ -89,6 +89,10 @@ MATRIX = [
     Row("GET",  "/api/v1/articles/role-of-therapy-in-iop/", 200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/v1/faqs/",                            200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/v1/testimonials/",                    200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/api/v1/redirects/",                       200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/api/v1/sitemap/",                         200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/api/v1/menus/",                           200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/api/v1/menus/header/",                    200,   200,   200,   200,   401,   401,   200,   200),
     # Contact form and its form token: anonymous by design (no authentication class), so any key or session is
     # simply ignored.
     Row("POST", "/api/v1/leads/",                           201,   201,   201,   201,   201,   201,   201,   201),

@@ -19,11 +19,14 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 from api.schema import LEAD_REQUEST_EXAMPLE, REFERRAL_REQUEST_EXAMPLE
+from content import services
+from content.models import Menu, Redirect
 from leads.models import Partner
 from tests.factories import (
     ArticleFactory,
     FAQFactory,
     ProgramFactory,
+    SiteProfileFactory,
     TestimonialFactory,
     TherapyFactory,
 )
@@ -208,7 +211,14 @@ CONTENT_LISTS = {
     "/api/v1/articles/": (ArticleFactory, "ArticlesPage"),
     "/api/v1/faqs/": (FAQFactory, "FaqsPage"),
     "/api/v1/testimonials/": (TestimonialFactory, "TestimonialsPage"),
+    "/api/v1/redirects/": (lambda: _a_redirect(), "RedirectsPage"),
+    "/api/v1/sitemap/": (SiteProfileFactory, "SitemapPage"),  # the home page alone
+    "/api/v1/menus/": (lambda: services.menu_save(menu=Menu(slug="header", name="Header")), "MenusPage"),
 }
+
+
+def _a_redirect() -> None:
+    services.redirect_save(redirect=Redirect(old_path="/blog/iop.html", new_path="/programs/iop/"))
 
 
 @pytest.mark.parametrize("path", CONTENT_LISTS)

@@ -17,6 +17,10 @@ OPERATION_IDS = {
     ("get", "/api/v1/articles/{slug}/"): "articles_retrieve",
     ("get", "/api/v1/faqs/"): "faqs_list",
     ("get", "/api/v1/testimonials/"): "testimonials_list",
+    ("get", "/api/v1/redirects/"): "redirects_list",
+    ("get", "/api/v1/sitemap/"): "sitemap_list",
+    ("get", "/api/v1/menus/"): "menus_list",
+    ("get", "/api/v1/menus/{slug}/"): "menus_retrieve",
     ("post", "/api/v1/leads/"): "leads_create",
     ("get", "/api/v1/leads/form-token/"): "leads_form_token_retrieve",
     ("get", "/api/v1/referrals/"): "referrals_list",
@@ -52,7 +56,8 @@ def test_component_names_read_as_what_they_are(schema):
     assert {"LeadRequest", "LeadReceipt", "ReferralRequest", "Referral", "Problem", "Block"} <= names
     assert {
         "AgeRangeEnum", "ArticleOrderingEnum", "BlankEnum", "BlockTypeEnum", "ContactMethodEnum", "LeadStatusEnum",
-        "LevelOfCareEnum", "NotAdmittedReasonEnum", "RelationshipEnum", "TherapyFormatEnum", "UrgencyEnum",
+        "LevelOfCareEnum", "NotAdmittedReasonEnum", "RedirectSourceEnum", "RelationshipEnum", "SitemapPageTypeEnum",
+        "TherapyFormatEnum", "UrgencyEnum",
     } == {name for name in names if name.endswith("Enum")}  # fmt: skip
 
 

@@ -16,7 +16,10 @@ def editor_client(client, django_user_model):
     return client
 
 
-@pytest.mark.parametrize("model", ["program", "therapy", "article", "faq", "testimonial", "tag", "siteprofile"])
+@pytest.mark.parametrize(
+    "model",
+    ["program", "therapy", "article", "faq", "testimonial", "tag", "siteprofile", "redirect", "slughistory", "menu"],
+)
 def test_every_content_list_and_add_page_renders(editor_client, model):
     assert editor_client.get(reverse(f"admin:content_{model}_changelist") + "?q=therapy").status_code == 200
     assert editor_client.get(reverse(f"admin:content_{model}_add")).status_code in {200, 403}
