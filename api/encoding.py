@@ -1,8 +1,9 @@
 """Content codings (RFC 9110 §8.4) of content responses: compressed when a page is rendered, chosen per request.
 
-A rendered page is compressed once into every coding here (`compress`) and stored with its identity body
-under the content version (`api.caching`), so a read answers with stored bytes and never compresses. Which
-bytes a request gets is `negotiate`: the client's `Accept-Encoding`, q-values honoured (`q=0` refuses).
+A rendered page is compressed into a coding here (`compress`) the first time a request prefers that coding,
+and stored with its identity body under the content version (`api.caching`), so later reads answer with
+stored bytes and never compress. Which bytes a request gets is `negotiate`: the client's `Accept-Encoding`,
+q-values honoured (`q=0` refuses).
 
 Only public content goes through here: its bodies hold no secret, so a compressed length tells an attacker
 nothing (BREACH needs a secret and attacker-chosen text in one compressed body). Lead and referral responses,
@@ -15,7 +16,7 @@ Levels, measured on the benchmark's list of 20 full articles (505 KiB of JSON, b
 - gzip level 6 (zlib's default): 6.4x in about 17 ms; 9 gains nothing on this JSON. The coding every HTTP
   client and CDN speaks, so the one worth its time.
 - zstd level 6: 6.4x in about 5 ms (its default, 3, is 6.1x in 1 ms: 6 makes it smaller than gzip).
-All three together cost about 30 ms for that page (its render about 7 ms), once per page and content version.
+Each is paid at most once per page, coding and content version (the page's render costs about 7 ms).
 """
 
 import functools
