@@ -283,6 +283,10 @@ SPECTACULAR_SETTINGS = {
         "RelationshipEnum": "api.serializers.leads.RELATIONSHIP_CHOICES",
         "RedirectSourceEnum": "api.serializers.content.REDIRECT_SOURCE_CHOICES",
         "SitemapPageTypeEnum": "api.serializers.content.SITEMAP_PAGE_TYPE_CHOICES",
+        "AvailabilityStatusEnum": "content.models.ProgramAvailability.Accepting",
+        "NetworkStatusEnum": "content.models.NetworkStatus",
+        "InsuranceKindEnum": "content.models.InsurancePlan.Kind",
+        "DeliveryMethodEnum": "api.serializers.content.DELIVERY_METHOD_CHOICES",
     },
     "TAGS": [
         {"name": "site", "description": "The center's profile: contact, hours, crisis resources."},
@@ -296,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "sitemap", "description": "Every public page, for sitemap.xml and hreflang alternates."},
         {"name": "menus", "description": "Navigation menus (header, footer) that editors keep in the admin."},
         {"name": "redirects", "description": "Public-path redirects (old slugs, old website URLs) to install."},
+        {"name": "insurance", "description": "Payers and plans accepted, with their network status per program."},
         {"name": "health", "description": "Liveness and readiness probes."},
     ],
 }

@@ -93,6 +93,7 @@ MATRIX = [
     Row("GET",  "/api/v1/sitemap/",                         200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/v1/menus/",                           200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/v1/menus/header/",                    200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/api/v1/insurance/",                       200,   200,   200,   200,   401,   401,   200,   200),
     # Contact form and its form token: anonymous by design (no authentication class), so any key or session is
     # simply ignored.
     Row("POST", "/api/v1/leads/",                           201,   201,   201,   201,   201,   201,   201,   201),
