@@ -197,6 +197,9 @@ class Therapy(Publishable, WithBody):
     summary = models.TextField(max_length=1000, blank=True)
     formats = models.JSONField(default=_empty_list, blank=True, help_text='Any of "individual", "group", "family".')
     order = models.PositiveSmallIntegerField(default=0)
+    directory_id = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False, help_text="Its id in referral directories (HSDS)."
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -252,6 +255,9 @@ class Program(Publishable, WithBody):
         default=_empty_list, blank=True, help_text='Documents to bring, e.g. ["Photo ID", "Insurance card"].'
     )
     fees_description = models.TextField(blank=True, help_text="What it costs and how fees are set.")
+    directory_id = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False, help_text="Its id in referral directories (HSDS)."
+    )
 
     DELIVERY_METHODS: ClassVar[tuple[str, ...]] = ("in_person", "telehealth")
 
@@ -366,6 +372,9 @@ class InsurancePlan(models.Model):
     notes = models.CharField(max_length=300, blank=True, help_text="Shown to readers, e.g. prior authorization.")
     order = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    directory_id = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False, help_text="Its id in referral directories (HSDS)."
+    )
 
     class Meta:
         ordering = ["order", "payer", "plan"]

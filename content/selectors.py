@@ -430,3 +430,31 @@ def program_insurance(*, program: Program, plans: list[dict[str, Any]]) -> list[
         if status is not None:
             found.append({"plan": entry["plan"], "network_status": status})
     return found
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What the center publishes to referral directories: its profile, live programs (each with its live
+    therapies in `live_therapies` and its availability), live therapies, and the insurance accepted."""
+
+    profile: SiteProfile | None
+    programs: list[Program]
+    therapies: list[Therapy]
+    insurance: list[dict[str, Any]]
+
+
+def directory_get() -> Directory:
+    """Everything the directory adapter maps, in a constant number of queries (a handful of programs)."""
+    therapies = Therapy.objects.live().defer("editor_notes", "body", "body_json", "body_html", "body_text")
+    programs = (
+        Program.objects.live()
+        .select_related("availability")
+        .defer("editor_notes", "body", "body_json", "body_html", "body_text")
+        .prefetch_related(Prefetch("therapies", queryset=therapies, to_attr="live_therapies"))
+    )
+    return Directory(
+        profile=site_profile_get(),
+        programs=list(programs),
+        therapies=list(therapies),
+        insurance=insurance_plan_list(),
+    )

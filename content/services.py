@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from content.blocks import plain_text, render_html
+from content.directory import directory_uuid
 from content.events import (
     PublicState,
     content_change_record,
@@ -33,6 +34,7 @@ from content.models import (
     Redirect,
     SiteProfile,
     SlugHistory,
+    Therapy,
     WithBody,
 )
 
@@ -72,11 +74,20 @@ def content_save(*, item: P) -> P:
     event a visitor would see (published, updated, unpublished) for webhooks."""
     item.full_clean()
     _derive_body_fields(item)
+    _directory_id_assign(item)
     before = public_state(item)
     item.save()
     _slug_history_record(item, before=before)
     content_change_record(item, before=before)
     return item
+
+
+def _directory_id_assign(item: Any) -> None:
+    """Give a program, therapy or plan its directory id on its first save (content.directory): from its slug
+    then, and never again, so a rename keeps it."""
+    kind = {Program: "program", Therapy: "therapy", InsurancePlan: "insurance_plan"}.get(type(item))
+    if kind is not None and item.directory_id is None:
+        item.directory_id = directory_uuid(kind, item.slug)
 
 
 def _slug_history_record(item: Publishable, *, before: PublicState) -> None:
@@ -265,6 +276,7 @@ def program_touch(*, program: Program) -> None:
 def insurance_plan_save(*, plan: InsurancePlan) -> InsurancePlan:
     """Validate and save a payer or plan; every live program shows the list, so each is announced."""
     plan.full_clean()
+    _directory_id_assign(plan)
     plan.save()
     _insurance_announce()
     return plan

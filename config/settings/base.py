@@ -202,7 +202,8 @@ API_TERMS_URL = env_str("API_TERMS_URL") or f"{PUBLIC_SITE_URL}/terms/"
 
 # https://github.com/adamchainz/django-cors-headers
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
-CORS_URLS_REGEX = r"^/api/.*$"
+# The directory API (/hsds) too: a partner's referral platform may read it from a browser.
+CORS_URLS_REGEX = r"^/(api/.*|hsds(/.*)?)$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "POST"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Language", "X-Content-Preview"]
 # The website's preview page may send the draft preview token as a header instead of `?preview=`.
