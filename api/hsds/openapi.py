@@ -5,7 +5,11 @@ GET operations (the reference's POST variants repeat them), their parameters, an
 objects are the HSDS 3.1 JSON Schemas, by their published URLs.
 """
 
+import json
+import sys
 from typing import Any
+
+from django.conf import settings
 
 SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/specification/3.1/schema/"
 
@@ -97,7 +101,14 @@ _PROBLEM = {
 
 
 def _operation(operation_id: str, summary: str, schema: str, is_list: bool, names: list[str]) -> dict[str, Any]:
-    item = {"$ref": SCHEMA_BASE + schema}
+    # The object's JSON Schema is the standard's, linked rather than copied: this document stays small and can
+    # never drift from it (the test suite validates every response against the pinned copy).
+    name = schema.removesuffix(".json")
+    item = {
+        "type": "object",
+        "description": f"An HSDS 3.1 `{name}` object.",
+        "externalDocs": {"description": f"The HSDS 3.1 `{name}` JSON Schema", "url": SCHEMA_BASE + schema},
+    }
     body = (
         {"allOf": [{"$ref": "#/components/schemas/Page"}], "properties": {"contents": {"type": "array", "items": item}}}
         if is_list
@@ -108,9 +119,13 @@ def _operation(operation_id: str, summary: str, schema: str, is_list: bool, name
         parameters.insert(
             0, {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
         )
+    kind = "A page (HSDS `Page`) of" if is_list else "One"
     return {
         "operationId": operation_id,
         "summary": summary,
+        "description": f"{kind} `{name}` object{'s' if is_list else ''}, mapped from the center's live content, in "
+        "English or Spanish. Cached: send `If-None-Match` with the `ETag` to get 304 when nothing changed.",
+        "tags": ["hsds"],
         "parameters": parameters,
         "responses": {
             "200": {"description": summary, "content": {"application/json": {"schema": body}}},
@@ -128,6 +143,8 @@ def hsds_openapi(*, base_url: str) -> dict[str, Any]:
             "get": {
                 "operationId": "getAPIMetaInformation",
                 "summary": "HSDS version, profile and this document",
+                "description": "The HSDS version this API speaks, its profile, and the URL of this document.",
+                "tags": ["hsds"],
                 "responses": {
                     "200": {
                         "description": "Information about this API.",
@@ -143,7 +160,8 @@ def hsds_openapi(*, base_url: str) -> dict[str, Any]:
                                 }
                             }
                         },
-                    }
+                    },
+                    "429": _PROBLEM,
                 },
             }
         }
@@ -157,10 +175,27 @@ def hsds_openapi(*, base_url: str) -> dict[str, Any]:
             "version": "3.1",
             "description": "The center's programs, availability and insurance accepted as Open Referral HSDS 3.1, "
             "for referral directories. Anonymous, or with an API key (`Authorization: Api-Key …`); cached (ETag).",
+            "contact": {
+                "name": "Core Recovery",
+                "url": settings.PUBLIC_SITE_URL,
+                **({"email": settings.API_CONTACT_EMAIL} if settings.API_CONTACT_EMAIL else {}),
+            },
+            "license": {"name": "Proprietary: all rights reserved", "url": settings.API_TERMS_URL},
         },
+        "tags": [{"name": "hsds", "description": "Open Referral HSDS 3.1, read-only."}],
+        # Anonymous (`{}`) or a key: the key, if sent, must be valid (401 otherwise).
+        "security": [{}, {"ApiKey": []}],
         "servers": [{"url": base_url}],
         "paths": paths,
         "components": {
+            "securitySchemes": {
+                "ApiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`Api-Key <key>`, a key with `content:read`.",
+                }
+            },
             "schemas": {
                 "Page": {
                     "type": "object",
@@ -174,6 +209,14 @@ def hsds_openapi(*, base_url: str) -> dict[str, Any]:
                         "empty": {"type": "boolean"},
                     },
                 }
-            }
+            },
         },
     }
+
+
+if __name__ == "__main__":
+    # `make lint-openapi`: the document as the linters read it.
+    import django
+
+    django.setup()
+    json.dump(hsds_openapi(base_url=f"{settings.PUBLIC_API_URL}/hsds"), sys.stdout)
