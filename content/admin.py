@@ -209,6 +209,10 @@ class ProgramAvailabilityAdmin(admin.ModelAdmin):
     list_display = ["program", "accepting", "openings", "next_intake_date", "typical_wait_days", "updated_at"]
     readonly_fields = ["updated_at", "updated_by"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A row belongs to its program for good: moving it would leave the other program's figures behind.
+        return [*self.readonly_fields, "program"] if obj is not None else self.readonly_fields
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.program_availability_update(
             program=obj.program,

@@ -141,6 +141,25 @@ def test_intake_marks_a_program_accepting_from_the_admin_changelist(client):
     assert (availability.accepting, availability.updated_by) == ("waitlist", lead)
 
 
+def test_intake_sets_openings_in_the_availability_form_and_cannot_move_it_to_another_program(client):
+    program, other = ProgramFactory(slug="iop"), ProgramFactory(slug="php")
+    services.program_availability_update(program=program, accepting="waitlist", updated_by=None)
+    lead = User.objects.create_superuser("lead", password="pw-for-tests-only")
+    client.force_login(lead)
+    availability = ProgramAvailability.objects.get(program=program)
+
+    response = client.post(
+        f"/admin/content/programavailability/{availability.pk}/change/",
+        {"program": other.pk, "accepting": "yes", "openings": "2", "next_intake_date": "", "typical_wait_days": ""},
+    )
+
+    assert response.status_code == 302
+    availability.refresh_from_db()
+    assert (availability.program, availability.accepting, availability.openings) == (program, "yes", 2)
+    assert availability.updated_by == lead
+    assert not ProgramAvailability.objects.filter(program=other).exists()
+
+
 def test_insurance_lists_each_plan_with_its_network_status_per_program(api_client):
     iop, php = ProgramFactory(slug="iop"), ProgramFactory(slug="php")
     ProgramFactory(slug="draft", status="draft", publish_at=None)
