@@ -58,13 +58,17 @@ lint: $(VENV)/.dev
 
 ## make lint-openapi: the OpenAPI document `manage.py spectacular` writes, through Redocly CLI and Spectral with
 ## the waivers in tools/openapi-lint: zero errors and zero warnings.
+## The directory API's own document (/hsds/openapi.json, api/hsds/openapi.py) goes through the same two.
 lint-openapi: $(VENV)/.dev $(OPENAPI_LINT)/node_modules/.installed
-	@document=$$(mktemp --suffix=.yaml) && trap 'rm -f "$$document"' EXIT && \
+	@document=$$(mktemp --suffix=.yaml) && hsds=$$(mktemp --suffix=.json) && \
+	trap 'rm -f "$$document" "$$hsds"' EXIT && \
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn \
 		--file "$$document" && \
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m api.hsds.openapi > "$$hsds" && \
 	cd $(OPENAPI_LINT) && \
-	REDOCLY_TELEMETRY=off node_modules/.bin/redocly lint --config redocly.yaml "$$document" && \
-	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity=warn "$$document"
+	REDOCLY_TELEMETRY=off node_modules/.bin/redocly lint --config redocly.yaml "$$document" "$$hsds" && \
+	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity=warn "$$document" && \
+	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity=warn "$$hsds"
 
 bench: $(VENV)/.dev
 	$(PY) bench/content.py

@@ -23,6 +23,35 @@ PROGRAM = {
     "who_it_is_for": "Adults who need more support than weekly therapy.",
     "conditions_addressed": ["Anxiety", "Depression", "Substance use"],
     "what_to_expect": "A personalized treatment plan, group and individual sessions.",
+    "availability": {
+        "accepting": "yes",
+        "openings": 3,
+        "next_intake_date": "2026-01-12",
+        "typical_wait_days": 2,
+        "updated_at": "2026-01-05T09:00:00-07:00",
+        "stale": False,
+    },
+    "eligibility": {
+        "minimum_age": 18,
+        "maximum_age": None,
+        "level_of_care": "intensive_outpatient",
+        "conditions": ["Anxiety", "Depression", "Substance use"],
+        "languages": ["en", "es"],
+        "service_area": {"state": "AZ", "counties": []},
+        "delivery_methods": ["in_person", "telehealth"],
+        "required_documents": ["Photo ID", "Insurance card"],
+        "fees_description": "",
+    },
+    "insurance": [
+        {
+            "slug": "medicare",
+            "payer": "Medicare",
+            "plan": "",
+            "kind": "medicare",
+            "network_status": "in_network",
+            "notes": "",
+        }
+    ],
     "therapies": [{"slug": "cbt", "name": "Cognitive behavioral therapy", "abbreviation": "CBT"}],
     "faqs": [{"id": 1, "question": "What role does therapy play in an IOP?", "answer": "It is the cornerstone…"}],
     "body": _BODY,
@@ -172,4 +201,13 @@ REDIRECT = {
     "permanent": True,
     "external": False,
     "source": "slug_change",
+}
+
+INSURANCE_PLAN = {
+    "slug": "medicare",
+    "payer": "Medicare",
+    "plan": "",
+    "kind": "medicare",
+    "notes": "",
+    "programs": [{"slug": "iop", "network_status": "in_network"}],
 }

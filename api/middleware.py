@@ -46,8 +46,12 @@ PAGE_POLICY = (
 )
 
 
+# The directory API (api.hsds) is JSON for machines too.
+JSON_PREFIXES = ("/api/", "/hsds")
+
+
 def policy_for(path: str) -> str:
-    if not path.startswith("/api/"):
+    if not path.startswith(JSON_PREFIXES):
         return PAGE_POLICY
     return DOCS_POLICY if path.startswith(DOCS_PATHS) else API_POLICY
 

@@ -316,10 +316,11 @@ def feed_schema(
     example: dict[str, Any],
     detail_summary: str | None = None,
     detail_description: str = "",
+    parameters: list[OpenApiParameter] | None = None,
 ) -> Callable[[T], T]:
     """Describe a feed (redirects, sitemap, menus): a paginated list, and an item by slug when it has one;
     cached, in the negotiated language."""
-    operations = {"list": _feed_list(tag, summary, description, serializer, example)}
+    operations = {"list": _feed_list(tag, summary, description, serializer, example, parameters or [])}
     if detail_summary:
         operations["retrieve"] = extend_schema(
             operation_id=f"{tag}_retrieve",
@@ -340,14 +341,19 @@ def feed_schema(
 
 
 def _feed_list(
-    tag: str, summary: str, description: str, serializer: type[serializers.BaseSerializer], example: dict[str, Any]
+    tag: str,
+    summary: str,
+    description: str,
+    serializer: type[serializers.BaseSerializer],
+    example: dict[str, Any],
+    parameters: list[OpenApiParameter],
 ) -> Any:
     return extend_schema(
         operation_id=f"{tag}_list",
         tags=[tag],
         summary=summary,
         description=f"{description}{_CACHING_NOTE}",
-        parameters=[*LANGUAGE_PARAMETERS, *CACHE_HEADERS],
+        parameters=[*parameters, *LANGUAGE_PARAMETERS, *CACHE_HEADERS],
         responses={
             200: OpenApiResponse(serializer, description=f"One page of {tag}: `count` in all, `results` on this page."),
             304: NOT_MODIFIED,

@@ -12,6 +12,7 @@ router.register("testimonials", content.TestimonialViewSet, basename="testimonia
 router.register("redirects", content.RedirectViewSet, basename="redirect")
 router.register("sitemap", content.SitemapViewSet, basename="sitemap")
 router.register("menus", content.MenuViewSet, basename="menu")
+router.register("insurance", content.InsuranceViewSet, basename="insurance")
 router.register("referrals", leads.ReferralViewSet, basename="referral")
 
 app_name = "v1"

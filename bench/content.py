@@ -75,13 +75,17 @@ from bench.common import (  # noqa: E402  (needs the sys.path fix above)
     write_results,
 )
 
-DB_NAME = "corerecovery_bench"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# Overridable so that two checkouts on one machine can run it at once without dropping each other's database.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "corerecovery_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 ARTICLES = 60
 WORDS_PER_ARTICLE = 1600
 LIST_PATH = "/api/v1/articles/?page_size=20&fields=slug,title,summary,tags,published_at,body,body_html"
 FLOOR_PATH = "/bench/floor/"
+# What referral directories harvest: every live program as a fully nested HSDS service, and its floor.
+HSDS_PATH = "/hsds/services?full=true"
+HSDS_FLOOR_PATH = "/bench/floor/hsds/"
 BASELINE_PATH = "/bench/drf-baseline/"
 
 # Targets the README states.
@@ -99,7 +103,9 @@ CODINGS = ("br", "gzip")
 # --------------------------------------------------------------------------------------------------------
 
 
-def server_env(*, cache_enabled: bool, floor_file: str | None, throttle_ips: str) -> dict[str, str]:
+def server_env(
+    *, cache_enabled: bool, floor_file: str | None, throttle_ips: str, hsds_floor_file: str | None = None
+) -> dict[str, str]:
     env = bench_env(
         db_name=DB_NAME,
         redis_url=REDIS_URL,
@@ -113,6 +119,10 @@ def server_env(*, cache_enabled: bool, floor_file: str | None, throttle_ips: str
         env["BENCH_FLOOR_FILE"] = floor_file
     else:
         env.pop("BENCH_FLOOR_FILE", None)
+    if hsds_floor_file:
+        env["BENCH_HSDS_FLOOR_FILE"] = hsds_floor_file
+    else:
+        env.pop("BENCH_HSDS_FLOOR_FILE", None)
     return env
 
 
@@ -217,8 +227,8 @@ def build_corpus(seed: int) -> Corpus:
     from django.utils import timezone
 
     from content.blocks import plain_text
-    from content.models import Article, Program, SiteProfile, Tag, Therapy
-    from content.services import content_publish
+    from content.models import Article, InsurancePlan, Program, SiteProfile, Tag, Therapy
+    from content.services import content_publish, insurance_plan_save, program_availability_update
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
@@ -257,12 +267,28 @@ def build_corpus(seed: int) -> Corpus:
         ):
             program = content_publish(
                 item=Program(
-                    name=name, slug=slug, short_name=short_name, level_of_care=level, summary=writer.sentence()
+                    name=name,
+                    slug=slug,
+                    short_name=short_name,
+                    level_of_care=level,
+                    summary=writer.sentence(),
+                    days_per_week=writer.random.randint(3, 5),
+                    hours_per_day=3,
+                    minimum_age=18,
+                    languages=["en", "es"],
+                    delivery_methods=["in_person"],
+                    required_documents=["Photo ID"],
+                    fees_description=writer.sentence(),
                 ),
                 publish_at=now - timedelta(days=30),
             )
             program.therapies.set(writer.random.sample(therapies, 3))
+            program_availability_update(program=program, accepting="yes", openings=3, updated_by=None)
             programs.append(program)
+        for order, (payer, kind) in enumerate(
+            [("Medicare", "medicare"), ("Mercy Care", "medicaid"), ("Self-pay", "self_pay")]
+        ):
+            insurance_plan_save(plan=InsurancePlan(payer=payer, slug=kind, kind=kind, order=order))
         tags = [Tag.objects.create(name=f"Topic {writer.title(1, 2)} {n}", slug=f"topic-{n}") for n in range(12)]
         slugs = []
         words = 0
@@ -501,7 +527,16 @@ def ratios(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "target_fewer_bytes_at_least": COMPRESSED_BYTES_TARGET,
             "met": by_throughput >= COMPRESSED_THROUGHPUT_TARGET and by_bytes >= COMPRESSED_BYTES_TARGET,
         }
+    hsds_warm, hsds_floor = rows["hsds_warm"], rows["hsds_floor"]
+    hsds_vs_floor = _ratio(hsds_floor["requests_per_second"], hsds_warm["requests_per_second"])
     return {
+        "hsds_warm_vs_floor": {
+            "by_requests_per_second": hsds_vs_floor,
+            "by_p50": _ratio(hsds_warm["latency_ms"]["p50"], hsds_floor["latency_ms"]["p50"]),
+            "by_server_cpu": _ratio(cpu(hsds_warm), cpu(hsds_floor)),
+            "target_at_most": WARM_VS_FLOOR_TARGET,
+            "met": hsds_vs_floor <= WARM_VS_FLOOR_TARGET,
+        },
         "warm_compressed_vs_warm_identity": compressed,
         "warm_vs_floor": {
             "by_requests_per_second": warm_vs_floor,
@@ -583,6 +618,7 @@ def main() -> int:
 
     work_dir = Path(tempfile.mkdtemp(prefix="corerecovery-bench-"))
     floor_file = work_dir / "floor.json"
+    hsds_floor_file = work_dir / "floor-hsds.json"
     servers: list[Server] = []
     with servers_stopped_at_exit(servers):
         cold = Server(
@@ -598,10 +634,19 @@ def main() -> int:
         if page.status != 200 or not page.body:
             raise RuntimeError(f"list page from the cold server: {page.status}")
         floor_file.write_bytes(page.body)
+        hsds_page = fetch(cold.port, HSDS_PATH)
+        if hsds_page.status != 200 or not hsds_page.body or b'"capacities"' not in hsds_page.body:
+            raise RuntimeError(f"HSDS services from the cold server: {hsds_page.status}")
+        hsds_floor_file.write_bytes(hsds_page.body)
 
         warm = Server(
             "warm",
-            server_env(cache_enabled=True, floor_file=str(floor_file), throttle_ips=args.throttle_ips),
+            server_env(
+                cache_enabled=True,
+                floor_file=str(floor_file),
+                throttle_ips=args.throttle_ips,
+                hsds_floor_file=str(hsds_floor_file),
+            ),
             args.workers,
             work_dir,
             threads=args.threads,
@@ -621,6 +666,12 @@ def main() -> int:
         floor = fetch(warm.port, FLOOR_PATH)
         if floor.status != 200 or floor.body != page.body:
             raise RuntimeError("the floor view does not serve the list page's bytes")
+        warm_hsds = fetch(warm.port, HSDS_PATH)  # renders and stores it
+        if warm_hsds.status != 200 or warm_hsds.body != hsds_page.body:
+            raise RuntimeError("the warm server's HSDS page differs from the cold one's")
+        hsds_floor = fetch(warm.port, HSDS_FLOOR_PATH)
+        if hsds_floor.status != 200 or hsds_floor.body != hsds_page.body:
+            raise RuntimeError("the HSDS floor view does not serve the HSDS page's bytes")
         if fetch(cold.port, BASELINE_PATH).status != 200:
             raise RuntimeError("the DRF baseline failed")
         print(f"servers: cold :{cold.port}, warm :{warm.port}; list page {len(page.body) / 1024:.0f} KiB")
@@ -639,6 +690,8 @@ def main() -> int:
                 for coding in CODINGS
             ),
             Scenario("floor", "e. floor: precomputed bytes", "warm", [FLOOR_PATH], ok),
+            Scenario("hsds_warm", "g. HSDS services full, warm", "warm", [HSDS_PATH], ok),
+            Scenario("hsds_floor", "g. floor: HSDS page bytes", "warm", [HSDS_FLOOR_PATH], ok),
             Scenario(
                 "detail_warm", "c. detail, warm", "warm", [f"/api/v1/articles/{slug}/" for slug in corpus.slugs], ok
             ),
@@ -680,6 +733,8 @@ def main() -> int:
         "detail_warm",
         "revalidate_304",
         "floor",
+        "hsds_warm",
+        "hsds_floor",
         "drf_baseline",
     ]
     print()
@@ -687,7 +742,13 @@ def main() -> int:
     result_ratios = ratios(rows)
     warm_floor = result_ratios["warm_vs_floor"]
     cold_baseline = result_ratios["cold_vs_drf_baseline"]
+    hsds_floor_ratio = result_ratios["hsds_warm_vs_floor"]
     print()
+    print(
+        f"warm HSDS services (full) cost {hsds_floor_ratio['by_requests_per_second']:.2f}x their floor by req/s "
+        f"({hsds_floor_ratio['by_p50']:.2f}x by p50, {hsds_floor_ratio['by_server_cpu']:.2f}x by server "
+        f"CPU/request); target <= {WARM_VS_FLOOR_TARGET}x: {'met' if hsds_floor_ratio['met'] else 'MISSED'}"
+    )
     print(
         f"warm list costs {warm_floor['by_requests_per_second']:.2f}x the floor by req/s "
         f"({warm_floor['by_p50']:.2f}x by p50, {warm_floor['by_server_cpu']:.2f}x by server CPU/request); "

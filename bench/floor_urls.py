@@ -2,6 +2,7 @@
 
 - `bench/floor/`: a plain Django view that returns precomputed bytes (the article list page, read at import
   time from the file named by BENCH_FLOOR_FILE). Whatever the API spends beyond this is its own cost.
+- `bench/floor/hsds/`: the same for the HSDS services page (BENCH_HSDS_FLOOR_FILE).
 - `bench/drf-baseline/`: a stock DRF `ListAPIView` with a plain `ModelSerializer` over the same rows and
   fields, the stock JSON renderer and no caching: what the API would cost written the obvious way.
 """
@@ -19,10 +20,17 @@ from content.models import Article, Tag
 
 _FLOOR_FILE = os.environ.get("BENCH_FLOOR_FILE", "")
 PRECOMPUTED = Path(_FLOOR_FILE).read_bytes() if _FLOOR_FILE else b""
+# The HSDS services page (`/hsds/services?full=true`), for its own floor: the same bytes the warm page sends.
+_HSDS_FLOOR_FILE = os.environ.get("BENCH_HSDS_FLOOR_FILE", "")
+HSDS_PRECOMPUTED = Path(_HSDS_FLOOR_FILE).read_bytes() if _HSDS_FLOOR_FILE else b""
 
 
 def floor_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(PRECOMPUTED, content_type="application/json")
+
+
+def hsds_floor_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(HSDS_PRECOMPUTED, content_type="application/json")
 
 
 class BaselineTagSerializer(serializers.ModelSerializer):
@@ -57,6 +65,7 @@ class DRFBaselineView(generics.ListAPIView):
 urlpatterns = [
     *project_urlpatterns,
     path("bench/floor/", floor_view, name="bench-floor"),
+    path("bench/floor/hsds/", hsds_floor_view, name="bench-floor-hsds"),
     path("bench/drf-baseline/", DRFBaselineView.as_view(), name="bench-drf-baseline"),
 ]
 

@@ -21,12 +21,14 @@ from django.http import HttpRequest, HttpResponse
 from config.client_ip import warn_if_forwarded_without_proxies
 
 API_PREFIX = "/api/"
+# The directory API (api.hsds): machines only, like /api/.
+DIRECTORY_PREFIX = "/hsds"
 # Pages under /api/ that a signed-in member of staff opens in a browser.
 BROWSER_PAGES_UNDER_API = ("/api/v1/leads/ack/",)
 
 
 def uses_browser_session(path: str) -> bool:
-    return not path.startswith(API_PREFIX) or path.startswith(BROWSER_PAGES_UNDER_API)
+    return not path.startswith((API_PREFIX, DIRECTORY_PREFIX)) or path.startswith(BROWSER_PAGES_UNDER_API)
 
 
 class _BrowserOnly:

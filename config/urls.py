@@ -1,11 +1,15 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from api.hsds import views as hsds_views
 from api.views.health import healthz, readyz
 
 urlpatterns = [
     path("api/v1/", include("api.urls", namespace="v1")),
+    # `/hsds` and `/hsds/` alike (api.hsds.urls): the reference's paths carry no trailing slash.
+    re_path(r"^hsds$", hsds_views.RootView.as_view(), name="hsds-root"),
+    path("hsds/", include("api.hsds.urls", namespace="hsds")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the page needs no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

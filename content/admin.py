@@ -132,13 +132,115 @@ class WithBodyAdmin(PublishableAdmin):
         )
 
 
+class ProgramInsuranceInline(admin.TabularInline):
+    model = models.ProgramInsurance
+    extra = 0
+    verbose_name_plural = "Network status where it differs from the plan's own"
+
+
 @admin.register(models.Program)
 class ProgramAdmin(WithBodyAdmin):
-    list_display = ["name", "short_name", "level_of_care", "status", "publish_at", "updated_at"]
+    list_display = ["name", "short_name", "level_of_care", "status", "availability_shown", "publish_at", "updated_at"]
     list_filter = ["status", "level_of_care"]
     search_fields = ["name_en", "name_es", "short_name_en", "summary_en", "summary_es"]
     prepopulated_fields = {"slug": ["short_name"]}
     filter_horizontal = ["therapies"]
+    inlines = [ProgramInsuranceInline]
+    # The intake lead's two clicks: tick the program, choose one of these (the figures keep their other values).
+    actions = [*PublishableAdmin.actions, "mark_accepting", "mark_waitlist", "mark_paused"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("availability")
+
+    @admin.display(description="Availability")
+    def availability_shown(self, obj: models.Program) -> str:
+        availability = getattr(obj, "availability", None)
+        if availability is None or availability.updated_at is None:
+            return "Unknown"
+        stale = "" if availability.is_fresh() else " (stale: shown as unknown)"
+        when = timezone.localtime(availability.updated_at).strftime("%Y-%m-%d")
+        return f"{availability.get_accepting_display()}, {when}{stale}"
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not models.ProgramInsurance:
+            super().save_formset(request, form, formset, change)
+            return
+        exceptions = formset.save(commit=False)
+        for exception in formset.deleted_objects:
+            exception.delete()
+        for exception in exceptions:
+            services.program_insurance_save(exception=exception)
+        if formset.deleted_objects:
+            services.program_touch(program=form.instance)
+
+    def _mark(self, request: HttpRequest, queryset: QuerySet, accepting: str) -> None:
+        for program in queryset.select_related("availability"):
+            current = getattr(program, "availability", None)
+            try:
+                services.program_availability_update(
+                    program=program,
+                    accepting=accepting,
+                    updated_by=request.user,
+                    openings=current.openings if current and accepting == "yes" else None,
+                    next_intake_date=current.next_intake_date if current else None,
+                    typical_wait_days=current.typical_wait_days if current else None,
+                )
+            except ValidationError as exc:
+                self.message_user(request, f"{program}: not updated: {'; '.join(exc.messages)}", messages.ERROR)
+        self.message_user(request, "Availability updated.", messages.SUCCESS)
+
+    @admin.action(description="Availability: accepting new clients", permissions=["change"])
+    def mark_accepting(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, models.ProgramAvailability.Accepting.YES)
+
+    @admin.action(description="Availability: waitlist", permissions=["change"])
+    def mark_waitlist(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, models.ProgramAvailability.Accepting.WAITLIST)
+
+    @admin.action(description="Availability: paused", permissions=["change"])
+    def mark_paused(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, models.ProgramAvailability.Accepting.PAUSED)
+
+
+@admin.register(models.ProgramAvailability)
+class ProgramAvailabilityAdmin(admin.ModelAdmin):
+    """The full figures (openings, next intake, wait), each save stamped with who and when."""
+
+    list_display = ["program", "accepting", "openings", "next_intake_date", "typical_wait_days", "updated_at"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A row belongs to its program for good: moving it would leave the other program's figures behind.
+        return [*self.readonly_fields, "program"] if obj is not None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.program_availability_update(
+            program=obj.program,
+            accepting=obj.accepting,
+            updated_by=request.user,
+            openings=obj.openings,
+            next_intake_date=obj.next_intake_date,
+            typical_wait_days=obj.typical_wait_days,
+        )
+
+
+@admin.register(models.InsurancePlan)
+class InsurancePlanAdmin(SideBySideTranslationAdmin):
+    list_display = ["payer", "plan", "kind", "network_status", "order"]
+    list_filter = ["kind", "network_status"]
+    list_editable = ["order"]
+    search_fields = ["payer", "plan"]
+    prepopulated_fields = {"slug": ["payer", "plan"]}
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.insurance_plan_save(plan=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.insurance_plan_delete(plan=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for plan in queryset:
+            services.insurance_plan_delete(plan=plan)
 
 
 @admin.register(models.Therapy)

@@ -6,6 +6,7 @@ and its `publish_at` has come. A scheduled item therefore appears by itself, wit
 
 import string
 from collections import defaultdict
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -196,6 +197,9 @@ class Therapy(Publishable, WithBody):
     summary = models.TextField(max_length=1000, blank=True)
     formats = models.JSONField(default=_empty_list, blank=True, help_text='Any of "individual", "group", "family".')
     order = models.PositiveSmallIntegerField(default=0)
+    directory_id = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False, help_text="Its id in referral directories (HSDS)."
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -234,13 +238,167 @@ class Program(Publishable, WithBody):
     what_to_expect = models.TextField(blank=True)
     therapies = models.ManyToManyField(Therapy, blank=True, related_name="programs")
     order = models.PositiveSmallIntegerField(default=0)
+    # Eligibility and reach: what a referral partner checks before referring. Empty means "not stated",
+    # never "none": the seed invents nothing, editors fill these in.
+    minimum_age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
+    maximum_age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
+    languages = models.JSONField(
+        default=_empty_list, blank=True, help_text='Languages services are delivered in, ISO 639-1: ["en", "es"].'
+    )
+    service_area_counties = models.JSONField(
+        default=_empty_list,
+        blank=True,
+        help_text='Arizona counties served, e.g. ["Maricopa"]; empty when the program serves all of Arizona.',
+    )
+    delivery_methods = models.JSONField(default=_empty_list, blank=True, help_text='Any of "in_person", "telehealth".')
+    required_documents = models.JSONField(
+        default=_empty_list, blank=True, help_text='Documents to bring, e.g. ["Photo ID", "Insurance card"].'
+    )
+    fees_description = models.TextField(blank=True, help_text="What it costs and how fees are set.")
+    directory_id = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False, help_text="Its id in referral directories (HSDS)."
+    )
+
+    DELIVERY_METHODS: ClassVar[tuple[str, ...]] = ("in_person", "telehealth")
 
     class Meta:
         ordering = ["order", "name"]
-        constraints = [Publishable.publish_constraint("program_published_has_publish_at")]
+        constraints = [
+            Publishable.publish_constraint("program_published_has_publish_at"),
+            models.CheckConstraint(
+                condition=Q(minimum_age__isnull=True)
+                | Q(maximum_age__isnull=True)
+                | Q(minimum_age__lte=models.F("maximum_age")),
+                name="program_minimum_age_not_above_maximum",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.minimum_age is not None and self.maximum_age is not None and self.minimum_age > self.maximum_age:
+            errors["maximum_age"] = "The maximum age is below the minimum age."
+        for name in ("languages", "service_area_counties", "required_documents"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(entry, str) and entry.strip() for entry in value):
+                errors[name] = "Use a list of words."
+        if not isinstance(self.languages, list) or not all(
+            isinstance(code, str) and len(code) == 2 and code.isalpha() and code.islower() for code in self.languages
+        ):
+            errors["languages"] = 'Use two-letter ISO 639-1 codes, e.g. ["en", "es"].'
+        if not isinstance(self.delivery_methods, list) or not set(self.delivery_methods) <= set(self.DELIVERY_METHODS):
+            errors["delivery_methods"] = f"Use a list of: {', '.join(self.DELIVERY_METHODS)}."
+        if errors:
+            raise ValidationError(errors)
+
+
+# An availability older than this is shown as unknown: intake figures go stale within days.
+AVAILABILITY_TRUSTED_FOR = timedelta(days=14)
+
+
+class ProgramAvailability(models.Model):
+    """Whether a program takes new clients now, as the intake lead last said; one row per program.
+
+    Readers see the figures only while fresh (`AVAILABILITY_TRUSTED_FOR`); an older row reads as unknown.
+    """
+
+    class Accepting(models.TextChoices):
+        UNKNOWN = "unknown", "Unknown"
+        YES = "yes", "Accepting new clients"
+        WAITLIST = "waitlist", "Waitlist"
+        PAUSED = "paused", "Paused"
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="availability")
+    accepting = models.CharField(max_length=16, choices=Accepting.choices, default=Accepting.UNKNOWN)
+    openings = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Places open now, if known.")
+    next_intake_date = models.DateField(null=True, blank=True)
+    typical_wait_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="When staff last confirmed these figures.")
+    updated_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "program availability"
+        constraints = [
+            # A stated figure always carries the moment it was stated, so its age can be shown and judged.
+            models.CheckConstraint(
+                condition=Q(accepting="unknown") | Q(updated_at__isnull=False), name="availability_stated_has_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(openings__isnull=True) | Q(accepting="yes") | Q(openings=0),
+                name="availability_openings_only_when_accepting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.get_accepting_display()}"
+
+    def is_fresh(self, *, now: datetime | None = None) -> bool:
+        return (
+            self.accepting != self.Accepting.UNKNOWN
+            and self.updated_at is not None
+            and (now or timezone.now()) - self.updated_at < AVAILABILITY_TRUSTED_FOR
+        )
+
+
+class NetworkStatus(models.TextChoices):
+    IN_NETWORK = "in_network", "In network"
+    OUT_OF_NETWORK = "out_of_network_with_benefits", "Out of network, with out-of-network benefits"
+    SINGLE_CASE = "single_case_agreement_possible", "Single-case agreement possible"
+    NOT_ACCEPTED = "not_accepted", "Not accepted"
+
+
+class InsurancePlan(models.Model):
+    """A payer and plan the center takes (an AHCCCS plan, Medicare, a commercial plan), or self-pay.
+
+    `network_status` holds for every program unless a `ProgramInsurance` row says otherwise for one.
+    """
+
+    class Kind(models.TextChoices):
+        MEDICAID = "medicaid", "Medicaid (AHCCCS)"
+        MEDICARE = "medicare", "Medicare"
+        COMMERCIAL = "commercial", "Commercial"
+        MILITARY = "military", "Military (TRICARE, VA)"
+        SELF_PAY = "self_pay", "Self-pay"
+
+    payer = models.CharField(max_length=120, help_text="e.g. Mercy Care, Medicare, Self-pay")
+    plan = models.CharField(max_length=120, blank=True, help_text="e.g. ACC-RBHA; empty for every plan of the payer")
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    network_status = models.CharField(max_length=32, choices=NetworkStatus.choices, default=NetworkStatus.IN_NETWORK)
+    notes = models.CharField(max_length=300, blank=True, help_text="Shown to readers, e.g. prior authorization.")
+    order = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    directory_id = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False, help_text="Its id in referral directories (HSDS)."
+    )
+
+    class Meta:
+        ordering = ["order", "payer", "plan"]
+        constraints = [
+            models.UniqueConstraint(fields=["payer", "plan"], name="insurance_plan_unique_payer_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer} {self.plan}".strip()
+
+
+class ProgramInsurance(models.Model):
+    """A program whose network status for a plan differs from the plan's own (e.g. not accepted for PHP)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="insurance_exceptions")
+    plan = models.ForeignKey(InsurancePlan, on_delete=models.CASCADE, related_name="program_exceptions")
+    network_status = models.CharField(max_length=32, choices=NetworkStatus.choices)
+
+    class Meta:
+        verbose_name = "network status for a program"
+        constraints = [models.UniqueConstraint(fields=["program", "plan"], name="program_insurance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.program} / {self.plan}: {self.get_network_status_display()}"
 
 
 class Tag(models.Model):

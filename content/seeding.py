@@ -177,6 +177,14 @@ def article_blocks(text: str) -> tuple[str, list[dict[str, Any]]]:
     return title, blocks
 
 
+# What referral directories ask and no source states: left empty (availability unknown, no insurance listed)
+# until the center confirms it.
+_REFERRAL_FACTS_TO_ADD = (
+    "For referral directories, add: insurance accepted (Insurance plans), ages, languages, counties if limited, "
+    "in person or telehealth, documents to bring, fees; intake keeps the availability current."
+)
+
+
 def _site_profile() -> None:
     profile, _ = SiteProfile.objects.get_or_create(
         id=1,
@@ -250,7 +258,7 @@ def seed_content() -> dict[str, int]:
             "supportive environment with experienced therapists and peers; goals and milestones to track progress."
         ),
         order=1,
-        editor_notes="Confirm and add: days per week, hours per day, typical length.",
+        editor_notes="Confirm and add: days per week, hours per day, typical length. " + _REFERRAL_FACTS_TO_ADD,
     )
     if iop_is_new:
         iop.therapies.set([therapy for seed, therapy in zip(THERAPIES, therapies.values(), strict=True) if seed.in_iop])
@@ -261,7 +269,8 @@ def seed_content() -> dict[str, int]:
         short_name="PHP",
         level_of_care=Program.LevelOfCare.PARTIAL_HOSPITALIZATION,
         order=0,
-        editor_notes="The source article names this program only: add its summary, schedule, length and therapies.",
+        editor_notes="The source article names this program only: add its summary, schedule, length and therapies. "
+        + _REFERRAL_FACTS_TO_ADD,
     )
     _seed_article(iop=iop, therapies=therapies)
     for order, (question, answer) in enumerate(FAQS, start=1):

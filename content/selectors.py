@@ -21,9 +21,13 @@ from content.i18n import DEFAULT_LANGUAGE, fallback_order
 from content.models import (
     FAQ,
     Article,
+    InsurancePlan,
     Menu,
     MenuItem,
+    NetworkStatus,
     Program,
+    ProgramAvailability,
+    ProgramInsurance,
     PublicationStatus,
     Redirect,
     SiteProfile,
@@ -114,8 +118,10 @@ def _items(model: type[Program] | type[Therapy] | type[Article], *, drafts: bool
 
 def program_list(*, relations: Collection[str] | None = ALL, drafts: bool = False) -> QuerySet[Program]:
     values = {"therapies": _THERAPY_REF}
-    programs = _items(Program, drafts=drafts).with_related_values(
-        **{name: values[name] for name in _wanted(values, relations)}
+    programs = (
+        _items(Program, drafts=drafts)
+        .select_related("availability")
+        .with_related_values(**{name: values[name] for name in _wanted(values, relations)})
     )
     faqs = {"faqs": FAQ.objects.live().only("id", "question", "answer", "order", "program_id")}
     return _prefetch(programs, faqs, relations)
@@ -368,3 +374,87 @@ def menu_list(*, slug: str | None = None) -> list[PublicMenu]:
         )
         for menu in menus
     ]
+
+
+def availability_shown(*, program: Program, now: datetime | None = None) -> dict[str, Any]:
+    """A program's availability as readers see it: the figures while fresh, "unknown" (figures empty) when
+    never stated or older than `AVAILABILITY_TRUSTED_FOR`; `updated_at` is kept so a reader sees its age."""
+    # A missing reverse one-to-one raises an AttributeError subclass: no row reads as never stated.
+    availability = getattr(program, "availability", None)
+    updated_at = availability.updated_at if availability is not None else None
+    fresh = availability is not None and availability.is_fresh(now=now)
+    return {
+        "accepting": availability.accepting if fresh and availability else ProgramAvailability.Accepting.UNKNOWN,
+        "openings": availability.openings if fresh and availability else None,
+        "next_intake_date": availability.next_intake_date if fresh and availability else None,
+        "typical_wait_days": availability.typical_wait_days if fresh and availability else None,
+        "updated_at": updated_at,
+        "stale": availability is not None and updated_at is not None and not fresh,
+    }
+
+
+def insurance_plan_list(*, program: Program | None = None) -> list[dict[str, Any]]:
+    """Payers and plans accepted, each with its network status (for `program`, where the program's differs;
+    plans a program does not accept are left out of its list). Two queries."""
+    plans = list(InsurancePlan.objects.all())
+    exceptions: dict[tuple[int, int], str] = {
+        (program_id, plan_id): status
+        for program_id, plan_id, status in ProgramInsurance.objects.values_list(
+            "program_id", "plan_id", "network_status"
+        )
+    }
+    live = list(Program.objects.live().values_list("id", "slug"))
+    entries = []
+    for plan in plans:
+        by_program = {
+            slug: exceptions.get((program_id, plan.pk), plan.network_status)
+            for program_id, slug in live
+            if program is None or program_id == program.pk
+        }
+        programs = [
+            {"slug": slug, "network_status": status}
+            for slug, status in by_program.items()
+            if status != NetworkStatus.NOT_ACCEPTED
+        ]
+        if program is not None and not programs:
+            continue
+        entries.append({"plan": plan, "programs": programs})
+    return entries
+
+
+def program_insurance(*, program: Program, plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """From `insurance_plan_list()`: the plans `program` accepts, each with the program's network status."""
+    found = []
+    for entry in plans:
+        status = next((row["network_status"] for row in entry["programs"] if row["slug"] == program.slug), None)
+        if status is not None:
+            found.append({"plan": entry["plan"], "network_status": status})
+    return found
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What the center publishes to referral directories: its profile, live programs (each with its live
+    therapies in `live_therapies` and its availability), live therapies, and the insurance accepted."""
+
+    profile: SiteProfile | None
+    programs: list[Program]
+    therapies: list[Therapy]
+    insurance: list[dict[str, Any]]
+
+
+def directory_get() -> Directory:
+    """Everything the directory adapter maps, in a constant number of queries (a handful of programs)."""
+    therapies = Therapy.objects.live().defer("editor_notes", "body", "body_json", "body_html", "body_text")
+    programs = (
+        Program.objects.live()
+        .select_related("availability")
+        .defer("editor_notes", "body", "body_json", "body_html", "body_text")
+        .prefetch_related(Prefetch("therapies", queryset=therapies, to_attr="live_therapies"))
+    )
+    return Directory(
+        profile=site_profile_get(),
+        programs=list(programs),
+        therapies=list(therapies),
+        insurance=insurance_plan_list(),
+    )

@@ -1,7 +1,7 @@
 """The one way to change content: used by the admin, the seed command and tests alike."""
 
 import math
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from content.blocks import plain_text, render_html
+from content.directory import directory_uuid
 from content.events import (
     PublicState,
     content_change_record,
@@ -22,13 +23,18 @@ from content.i18n import content_languages
 from content.models import (
     Article,
     ContentEvent,
+    InsurancePlan,
     Menu,
     MenuItem,
+    Program,
+    ProgramAvailability,
+    ProgramInsurance,
     PublicationStatus,
     Publishable,
     Redirect,
     SiteProfile,
     SlugHistory,
+    Therapy,
     WithBody,
 )
 
@@ -68,11 +74,20 @@ def content_save(*, item: P) -> P:
     event a visitor would see (published, updated, unpublished) for webhooks."""
     item.full_clean()
     _derive_body_fields(item)
+    _directory_id_assign(item)
     before = public_state(item)
     item.save()
     _slug_history_record(item, before=before)
     content_change_record(item, before=before)
     return item
+
+
+def _directory_id_assign(item: Any) -> None:
+    """Give a program, therapy or plan its directory id on its first save (content.directory): from its slug
+    then, and never again, so a rename keeps it."""
+    kind = {Program: "program", Therapy: "therapy", InsurancePlan: "insurance_plan"}.get(type(item))
+    if kind is not None and item.directory_id is None:
+        item.directory_id = directory_uuid(kind, item.slug)
 
 
 def _slug_history_record(item: Publishable, *, before: PublicState) -> None:
@@ -220,3 +235,67 @@ def menu_delete(*, menu: Menu) -> None:
     menu.delete()
     menu.pk = menu_id  # the event names the menu that was
     menu_change_record(menu, kind=ContentEvent.Kind.UNPUBLISHED)
+
+
+@transaction.atomic
+def program_availability_update(
+    *,
+    program: Program,
+    accepting: str,
+    updated_by: Any,
+    openings: int | None = None,
+    next_intake_date: date | None = None,
+    typical_wait_days: int | None = None,
+) -> ProgramAvailability:
+    """Record what intake says now about a program's room for new clients, stamped with who and when, and
+    announce the program as updated (its figures are on its page and in the directories)."""
+    availability, _ = ProgramAvailability.objects.get_or_create(program=program)
+    availability.accepting = accepting
+    availability.openings = openings
+    availability.next_intake_date = next_intake_date
+    availability.typical_wait_days = typical_wait_days
+    availability.updated_at = timezone.now()
+    availability.updated_by = updated_by if getattr(updated_by, "pk", None) is not None else None
+    availability.full_clean()
+    availability.save(
+        update_fields=["accepting", "openings", "next_intake_date", "typical_wait_days", "updated_at", "updated_by"]
+    )
+    program_touch(program=program)
+    return availability
+
+
+def program_touch(*, program: Program) -> None:
+    """Mark a program changed (its `updated_at`, which directories filter on) and announce it if live."""
+    before = public_state(program)
+    Program.objects.filter(pk=program.pk).update(updated_at=timezone.now())
+    program.refresh_from_db(fields=["updated_at"])
+    content_change_record(program, before=before)
+
+
+@transaction.atomic
+def insurance_plan_save(*, plan: InsurancePlan) -> InsurancePlan:
+    """Validate and save a payer or plan; every live program shows the list, so each is announced."""
+    plan.full_clean()
+    _directory_id_assign(plan)
+    plan.save()
+    _insurance_announce()
+    return plan
+
+
+@transaction.atomic
+def insurance_plan_delete(*, plan: InsurancePlan) -> None:
+    plan.delete()
+    _insurance_announce()
+
+
+@transaction.atomic
+def program_insurance_save(*, exception: ProgramInsurance) -> ProgramInsurance:
+    exception.full_clean()
+    exception.save()
+    program_touch(program=exception.program)
+    return exception
+
+
+def _insurance_announce() -> None:
+    for program in Program.objects.live():
+        program_touch(program=program)

@@ -25,6 +25,9 @@ _CONTENT_MODELS = (
     models.Redirect,
     models.Menu,
     models.MenuItem,
+    models.ProgramAvailability,
+    models.InsurancePlan,
+    models.ProgramInsurance,
 )
 
 

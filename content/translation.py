@@ -8,7 +8,18 @@ translated too, so each language has its own rendered body and search text (cont
 
 from modeltranslation.translator import TranslationOptions, register
 
-from content.models import FAQ, Article, Menu, MenuItem, Program, SiteProfile, Tag, Testimonial, Therapy
+from content.models import (
+    FAQ,
+    Article,
+    InsurancePlan,
+    Menu,
+    MenuItem,
+    Program,
+    SiteProfile,
+    Tag,
+    Testimonial,
+    Therapy,
+)
 
 _SEO = ("seo_title", "seo_description")
 _BODY = ("body", "body_json", "body_html", "body_text")
@@ -29,6 +40,8 @@ class ProgramTranslation(TranslationOptions):
         "who_it_is_for",
         "conditions_addressed",
         "what_to_expect",
+        "required_documents",
+        "fees_description",
         *_BODY,
         *_SEO,
     )
@@ -67,3 +80,8 @@ class MenuTranslation(TranslationOptions):
 @register(MenuItem)
 class MenuItemTranslation(TranslationOptions):
     fields = ("label",)
+
+
+@register(InsurancePlan)
+class InsurancePlanTranslation(TranslationOptions):
+    fields = ("notes",)

@@ -28,7 +28,16 @@ class VersionState(TypedDict):
 
 
 def _next_go_live() -> float | None:
-    from content.models import FAQ, Article, Program, PublicationStatus, Testimonial, Therapy
+    from content.models import (
+        AVAILABILITY_TRUSTED_FOR,
+        FAQ,
+        Article,
+        Program,
+        ProgramAvailability,
+        PublicationStatus,
+        Testimonial,
+        Therapy,
+    )
 
     now = timezone.now()
     upcoming = [
@@ -37,6 +46,11 @@ def _next_go_live() -> float | None:
         ]
         for model in (Program, Therapy, Article, FAQ, Testimonial)
     ]
+    # An availability turns unknown when it goes stale: that moment changes what readers see, as a go-live does.
+    stale = ProgramAvailability.objects.filter(
+        updated_at__gt=now - AVAILABILITY_TRUSTED_FOR, program__status=PublicationStatus.PUBLISHED
+    ).aggregate(first=Min("updated_at"))["first"]
+    upcoming.append(stale + AVAILABILITY_TRUSTED_FOR if stale is not None else None)
     times = [moment.timestamp() for moment in upcoming if moment is not None]
     return min(times) if times else None
 

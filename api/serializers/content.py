@@ -9,9 +9,20 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
 from api.fields import SparseFieldsSerializer
-from content import i18n, jsonld
+from content import i18n, jsonld, selectors
 from content.blocks import BLOCK_TYPES
-from content.models import FAQ, Article, Program, SiteProfile, Tag, Testimonial, Therapy
+from content.models import (
+    FAQ,
+    Article,
+    InsurancePlan,
+    NetworkStatus,
+    Program,
+    ProgramAvailability,
+    SiteProfile,
+    Tag,
+    Testimonial,
+    Therapy,
+)
 from content.paths import page_path
 
 _JSONLD_SCHEMA = {"type": "object", "additionalProperties": True, "description": "schema.org JSON-LD object."}
@@ -180,6 +191,76 @@ class ScheduleSerializer(serializers.Serializer):
     )
 
 
+class AvailabilitySerializer(serializers.Serializer):
+    accepting = serializers.ChoiceField(
+        choices=ProgramAvailability.Accepting.choices,
+        help_text="`unknown` when intake has not said, or said more than 14 days ago (`stale`).",
+    )
+    openings = serializers.IntegerField(allow_null=True, help_text="Places open now; null when not stated.")
+    next_intake_date = serializers.DateField(allow_null=True)
+    typical_wait_days = serializers.IntegerField(allow_null=True)
+    updated_at = serializers.DateTimeField(
+        allow_null=True, help_text="When intake last confirmed the figures (kept when stale, to show their age)."
+    )
+    stale = serializers.BooleanField(help_text="The figures are older than 14 days: shown as unknown.")
+
+
+class InsurancePlanRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    payer = serializers.CharField()
+    plan = serializers.CharField(help_text="Empty when every plan of the payer is meant.")
+    kind = serializers.ChoiceField(choices=InsurancePlan.Kind.choices)
+    network_status = serializers.ChoiceField(choices=NetworkStatus.choices)
+    notes = serializers.CharField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        plan = instance["plan"]
+        return {
+            "slug": plan.slug,
+            "payer": plan.payer,
+            "plan": plan.plan,
+            "kind": plan.kind,
+            "network_status": instance["network_status"],
+            "notes": plan.notes,
+        }
+
+
+class ServiceAreaSerializer(serializers.Serializer):
+    state = serializers.CharField(help_text="Two-letter state code: AZ.")
+    counties = serializers.ListField(
+        child=serializers.CharField(), help_text="Counties served; empty when the whole state is."
+    )
+
+
+DELIVERY_METHOD_CHOICES = [("in_person", "In person"), ("telehealth", "Telehealth")]
+
+
+class EligibilitySerializer(serializers.Serializer):
+    minimum_age = serializers.IntegerField(allow_null=True)
+    maximum_age = serializers.IntegerField(allow_null=True)
+    level_of_care = serializers.ChoiceField(choices=Program.LevelOfCare.choices)
+    conditions = serializers.ListField(child=serializers.CharField())
+    languages = serializers.ListField(child=serializers.CharField(), help_text="ISO 639-1 codes; empty: not stated.")
+    service_area = ServiceAreaSerializer()
+    delivery_methods = serializers.ListField(child=serializers.ChoiceField(choices=DELIVERY_METHOD_CHOICES))
+    required_documents = serializers.ListField(child=serializers.CharField())
+    fees_description = serializers.CharField()
+
+
+def program_eligibility(program: Program, lang: str) -> dict[str, Any]:
+    return {
+        "minimum_age": program.minimum_age,
+        "maximum_age": program.maximum_age,
+        "level_of_care": program.level_of_care,
+        "conditions": i18n.localized(program, "conditions_addressed", lang) or [],
+        "languages": program.languages,
+        "service_area": {"state": "AZ", "counties": program.service_area_counties},
+        "delivery_methods": program.delivery_methods,
+        "required_documents": i18n.localized(program, "required_documents", lang) or [],
+        "fees_description": i18n.localized(program, "fees_description", lang) or "",
+    }
+
+
 class _Published(LocalizedFields, SparseFieldsSerializer):
     published_at = serializers.DateTimeField(source="publish_at", read_only=True)
     seo = serializers.SerializerMethodField()
@@ -191,6 +272,9 @@ class _Published(LocalizedFields, SparseFieldsSerializer):
 
 class ProgramSerializer(_Published):
     schedule = serializers.SerializerMethodField()
+    availability = serializers.SerializerMethodField()
+    eligibility = serializers.SerializerMethodField()
+    insurance = serializers.SerializerMethodField(help_text="Payers and plans this program accepts.")
     therapies = TherapyRefs(source="prefetched_therapies")
     faqs = FAQRefs(source="prefetched_faqs")
     body = BodyField()
@@ -208,6 +292,9 @@ class ProgramSerializer(_Published):
             "who_it_is_for",
             "conditions_addressed",
             "what_to_expect",
+            "availability",
+            "eligibility",
+            "insurance",
             "therapies",
             "faqs",
             "body",
@@ -227,6 +314,9 @@ class ProgramSerializer(_Published):
             "summary",
             "schedule",
             "typical_length",
+            "availability",
+            "eligibility",
+            "insurance",
             "therapies",
             "seo",
             "published_at",
@@ -237,9 +327,27 @@ class ProgramSerializer(_Published):
         translated = {
             **{name: (name,) for name in ("name", "short_name", "summary", "typical_length", "who_it_is_for")},
             **{name: (name,) for name in ("conditions_addressed", "what_to_expect")},
+            "eligibility": ("required_documents", "fees_description"),
             **_BODY_FIELDS,
             "seo": _SEO_FIELDS,
         }
+
+    @extend_schema_field(AvailabilitySerializer)
+    def get_availability(self, program: Program) -> dict[str, Any]:
+        return AvailabilitySerializer(selectors.availability_shown(program=program)).data
+
+    @extend_schema_field(EligibilitySerializer)
+    def get_eligibility(self, program: Program) -> dict[str, Any]:
+        return program_eligibility(program, self.get_language(program))
+
+    @extend_schema_field(InsurancePlanRefSerializer(many=True))
+    def get_insurance(self, program: Program) -> list[dict[str, Any]]:
+        # The plans are fetched once per response by the view (`insurance_plans` in the context).
+        plans = self.context.get("insurance_plans")
+        if plans is None:
+            plans = selectors.insurance_plan_list(program=program)
+        found = selectors.program_insurance(program=program, plans=plans)
+        return [InsurancePlanRefSerializer().to_representation(entry) for entry in found]
 
     @extend_schema_field(ScheduleSerializer)
     def get_schedule(self, program: Program) -> dict[str, Any]:
@@ -554,3 +662,31 @@ class MenuSerializer(serializers.Serializer):
         help_text="Top-level items in order. A link to a program, therapy or article that is not live is left "
         "out, with its children.",
     )
+
+
+class InsuranceProgramSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="A live program's slug.")
+    network_status = serializers.ChoiceField(choices=NetworkStatus.choices)
+
+
+class InsurancePlanSerializer(serializers.Serializer):
+    """A payer or plan the center accepts, with its network status per live program."""
+
+    slug = serializers.SlugField()
+    payer = serializers.CharField()
+    plan = serializers.CharField(help_text="Empty when every plan of the payer is meant.")
+    kind = serializers.ChoiceField(choices=InsurancePlan.Kind.choices)
+    notes = serializers.CharField()
+    programs = InsuranceProgramSerializer(many=True, help_text="Live programs that accept it, with their status.")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        plan = instance["plan"]
+        lang = str(self.context.get("lang", i18n.DEFAULT_LANGUAGE))
+        return {
+            "slug": plan.slug,
+            "payer": plan.payer,
+            "plan": plan.plan,
+            "kind": plan.kind,
+            "notes": i18n.localized(plan, "notes", lang) or "",
+            "programs": instance["programs"],
+        }

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -227,6 +228,12 @@ class ProgramViewSet(ContentViewSet):
     serializer_class = serializers.ProgramSerializer
     filterset_class = filters.ProgramFilter
 
+    def _context(self, fields: list[str]) -> dict[str, Any]:
+        context = super()._context(fields)
+        if "insurance" in fields:  # once per response, not once per program
+            context["insurance_plans"] = selectors.insurance_plan_list()
+        return context
+
 
 @content_schema(
     "therapies",
@@ -318,6 +325,51 @@ class RedirectViewSet(FeedViewSet):
 class SitemapViewSet(FeedViewSet):
     feed = staticmethod(selectors.sitemap_entries)
     serializer_class = serializers.SitemapEntrySerializer
+
+
+_PROGRAM = "program"
+
+
+@feed_schema(
+    "insurance",
+    summary="List the insurance accepted",
+    description="Every payer and plan the center accepts (AHCCCS plans, Medicare, commercial payers, self-pay), "
+    "each with its network status per live program: `in_network`, `out_of_network_with_benefits` or "
+    "`single_case_agreement_possible`. A program that does not accept a plan is left out of its `programs`. "
+    "`?program=iop` lists only the plans that program accepts (a slug of no live program: an empty list). "
+    "Empty until editors enter the list: nothing is assumed.",
+    serializer=serializers.InsurancePlanSerializer,
+    example=examples.INSURANCE_PLAN,
+    parameters=[OpenApiParameter(_PROGRAM, str, description="A live program's slug, e.g. `iop`: its plans only.")],
+)
+class InsuranceViewSet(FeedViewSet):
+    serializer_class = serializers.InsurancePlanSerializer
+
+    def _program_slug(self) -> str | None:
+        raw = self.request.query_params.get(_PROGRAM, "").strip()
+        if not raw:
+            return None
+        return raw if raw in selectors.live_program_slugs() else filters.NO_LIVE_ITEM
+
+    def _query_params(self) -> tuple[str, ...]:
+        return (_PAGE, _PAGE_SIZE, _PROGRAM)
+
+    def _canonical_query(self) -> list[tuple[str, str]]:
+        pairs = [pair for pair in super()._canonical_query() if pair[0] != _PROGRAM]
+        slug = self._program_slug()
+        self._canonical = sorted([*pairs, *([(_PROGRAM, slug)] if slug else [])])
+        return self._canonical
+
+    def _render_list(self) -> bytes:
+        slug = self._program_slug()
+        if slug == filters.NO_LIVE_ITEM:
+            entries: list[dict[str, Any]] = []
+        else:
+            program = selectors.program_list(relations=()).filter(slug=slug).first() if slug else None
+            entries = selectors.insurance_plan_list(program=program)
+        page = self.paginate_queryset(entries)  # type: ignore[arg-type]  # Django pages lists too
+        data = self.get_serializer_class()(page, many=True, context=self._context([])).data
+        return dumps(self.paginator.get_paginated_data(data))  # type: ignore[union-attr]
 
 
 @feed_schema(

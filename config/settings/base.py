@@ -202,7 +202,8 @@ API_TERMS_URL = env_str("API_TERMS_URL") or f"{PUBLIC_SITE_URL}/terms/"
 
 # https://github.com/adamchainz/django-cors-headers
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
-CORS_URLS_REGEX = r"^/api/.*$"
+# The directory API (/hsds) too: a partner's referral platform may read it from a browser.
+CORS_URLS_REGEX = r"^/(api/.*|hsds(/.*)?)$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "POST"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Language", "X-Content-Preview"]
 # The website's preview page may send the draft preview token as a header instead of `?preview=`.
@@ -283,6 +284,10 @@ SPECTACULAR_SETTINGS = {
         "RelationshipEnum": "api.serializers.leads.RELATIONSHIP_CHOICES",
         "RedirectSourceEnum": "api.serializers.content.REDIRECT_SOURCE_CHOICES",
         "SitemapPageTypeEnum": "api.serializers.content.SITEMAP_PAGE_TYPE_CHOICES",
+        "AvailabilityStatusEnum": "content.models.ProgramAvailability.Accepting",
+        "NetworkStatusEnum": "content.models.NetworkStatus",
+        "InsuranceKindEnum": "content.models.InsurancePlan.Kind",
+        "DeliveryMethodEnum": "api.serializers.content.DELIVERY_METHOD_CHOICES",
     },
     "TAGS": [
         {"name": "site", "description": "The center's profile: contact, hours, crisis resources."},
@@ -296,6 +301,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "sitemap", "description": "Every public page, for sitemap.xml and hreflang alternates."},
         {"name": "menus", "description": "Navigation menus (header, footer) that editors keep in the admin."},
         {"name": "redirects", "description": "Public-path redirects (old slugs, old website URLs) to install."},
+        {"name": "insurance", "description": "Payers and plans accepted, with their network status per program."},
         {"name": "health", "description": "Liveness and readiness probes."},
     ],
 }

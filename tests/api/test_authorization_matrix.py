@@ -93,6 +93,21 @@ MATRIX = [
     Row("GET",  "/api/v1/sitemap/",                         200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/v1/menus/",                           200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/v1/menus/header/",                    200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/api/v1/insurance/",                       200,   200,   200,   200,   401,   401,   200,   200),
+    # Open Referral HSDS for directories: public like content (seeded ids: content.directory, UUIDv5).
+    Row("GET",  "/hsds",                                    200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/hsds/",                                   200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/hsds/openapi.json",                       200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/hsds/services",                           200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET", "/hsds/services/6d9b6ec5-5e0b-5975-8e84-50e16e8c3bfc", 200, 200, 200, 200, 401, 401, 200, 200),
+    Row("GET",  "/hsds/service_at_locations",               200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET", "/hsds/service_at_locations/f2b6c478-ebef-51f8-9b86-29d438ce339a", 200, 200, 200, 200, 401, 401, 200, 200),  # noqa: E501
+    Row("GET",  "/hsds/organizations",                      200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET", "/hsds/organizations/dbfa6d4a-85cf-5c3a-ad09-bb5b380a2c8d", 200, 200, 200, 200, 401, 401, 200, 200),
+    Row("GET",  "/hsds/taxonomies",                         200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET", "/hsds/taxonomies/b4d217ff-6d45-56cf-a56f-db0cdf43ef5b", 200, 200, 200, 200, 401, 401, 200, 200),
+    Row("GET",  "/hsds/taxonomy_terms",                     200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET", "/hsds/taxonomy_terms/54118dd5-f1d9-55de-84c6-b452f38846f4", 200, 200, 200, 200, 401, 401, 200, 200),
     # Contact form and its form token: anonymous by design (no authentication class), so any key or session is
     # simply ignored.
     Row("POST", "/api/v1/leads/",                           201,   201,   201,   201,   201,   201,   201,   201),

@@ -21,6 +21,7 @@ OPERATION_IDS = {
     ("get", "/api/v1/sitemap/"): "sitemap_list",
     ("get", "/api/v1/menus/"): "menus_list",
     ("get", "/api/v1/menus/{slug}/"): "menus_retrieve",
+    ("get", "/api/v1/insurance/"): "insurance_list",
     ("post", "/api/v1/leads/"): "leads_create",
     ("get", "/api/v1/leads/form-token/"): "leads_form_token_retrieve",
     ("get", "/api/v1/referrals/"): "referrals_list",
@@ -57,7 +58,8 @@ def test_component_names_read_as_what_they_are(schema):
     assert {
         "AgeRangeEnum", "ArticleOrderingEnum", "BlankEnum", "BlockTypeEnum", "ContactMethodEnum", "LeadStatusEnum",
         "LevelOfCareEnum", "NotAdmittedReasonEnum", "RedirectSourceEnum", "RelationshipEnum", "SitemapPageTypeEnum",
-        "TherapyFormatEnum", "UrgencyEnum",
+        "TherapyFormatEnum", "UrgencyEnum", "AvailabilityStatusEnum", "NetworkStatusEnum", "InsuranceKindEnum",
+        "DeliveryMethodEnum",
     } == {name for name in names if name.endswith("Enum")}  # fmt: skip
 
 

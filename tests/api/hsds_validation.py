@@ -1,0 +1,53 @@
+"""Validation against the pinned Open Referral HSDS 3.1 JSON Schemas (../shared/standards/hsds-3.1/schema/).
+
+Draft 2020-12 with format checking; the schemas' `$ref`s (by file name: `"phone.json"`) resolve from a local
+`referencing.Registry` of every file, so nothing is fetched from the network.
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+
+def _standard_dir() -> Path:
+    # The worktree may sit beside the shared folder or one level deeper: look upwards for it.
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "standards" / "hsds-3.1" / "schema"
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the pinned HSDS 3.1 standard (../shared/standards/hsds-3.1/)")
+
+
+@cache
+def _registry() -> Registry:
+    directory = _standard_dir()
+    resources = [
+        (path.name, Resource.from_contents(json.loads(path.read_text()), default_specification=DRAFT202012))
+        for path in directory.glob("*.json")
+        if path.name != "openapi.json"
+    ]
+    return Registry().with_resources(resources)
+
+
+@cache
+def validator(schema_name: str) -> Draft202012Validator:
+    """A validator for `service.json`, `compiled/service_list.json` or `openapi.json#Page`."""
+    directory = _standard_dir()
+    if schema_name == "Page":
+        schema = json.loads((directory / "openapi.json").read_text())["components"]["schemas"]["Page"]
+        schema = {**schema, "required": list(schema["properties"])}  # the reference's wrapper, every property
+    else:
+        schema = json.loads((directory / schema_name).read_text())
+    return Draft202012Validator(schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def errors_of(instance: Any, schema_name: str) -> list[str]:
+    return [
+        f"{schema_name} at /{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator(schema_name).iter_errors(instance)
+    ]
