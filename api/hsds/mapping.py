@@ -1,4 +1,4 @@
-"""The center's content as Open Referral HSDS 3.1 objects (../shared/standards/hsds-3.1/schema/).
+"""The center's content as Open Referral HSDS 3.1 objects (standards/hsds-3.1/schema/).
 
 Mapped on each render from the content, never stored twice: the site profile is the `organization` and its
 Phoenix site the `location` (with an `address` once the street address is entered), each live program a

@@ -1,4 +1,5 @@
-"""Validation against the pinned Open Referral HSDS 3.1 JSON Schemas (../shared/standards/hsds-3.1/schema/).
+"""Validation against the pinned Open Referral HSDS 3.1 JSON Schemas (standards/hsds-3.1/schema/, a copy of
+../shared/standards/hsds-3.1/schema/).
 
 Draft 2020-12 with format checking; the schemas' `$ref`s (by file name: `"phone.json"`) resolve from a local
 `referencing.Registry` of every file, so nothing is fetched from the network.
@@ -13,14 +14,22 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+# The project's byte-for-byte copy of the pinned standard (standards/README.md): a clean clone has no
+# ../shared beside it.
+STANDARD_DIR = Path(__file__).resolve().parents[2] / "standards" / "hsds-3.1"
+
 
 def _standard_dir() -> Path:
-    # The worktree may sit beside the shared folder or one level deeper: look upwards for it.
+    return STANDARD_DIR / "schema"
+
+
+def shared_standard_dir() -> Path | None:
+    """The workplace's pinned copy (../shared/standards/hsds-3.1/), where this checkout sits beside it."""
     for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "standards" / "hsds-3.1" / "schema"
+        candidate = parent / "shared" / "standards" / "hsds-3.1"
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError("the pinned HSDS 3.1 standard (../shared/standards/hsds-3.1/)")
+    return None
 
 
 @cache

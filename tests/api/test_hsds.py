@@ -28,7 +28,7 @@ from content.models import (
     Therapy,
 )
 from content.seeding import seed_content
-from tests.api.hsds_validation import _standard_dir, errors_of
+from tests.api.hsds_validation import STANDARD_DIR, _standard_dir, errors_of, shared_standard_dir
 from tests.factories import ProgramFactory, TherapyFactory
 
 pytestmark = pytest.mark.django_db
@@ -413,3 +413,18 @@ def test_the_directory_answers_as_json_for_machines_without_a_session(api_client
     assert response["Content-Security-Policy"].startswith("default-src 'none'")
     assert "sessionid" not in response.cookies
     assert "Cookie" not in response.get("Vary", "")
+
+
+def test_the_projects_copy_of_the_standard_is_the_pinned_one_byte_for_byte():
+    copied = sorted(path.relative_to(STANDARD_DIR) for path in STANDARD_DIR.rglob("*") if path.is_file())
+    assert Path("schema/service.json") in copied
+    assert Path("LICENSE") in copied
+    for name in copied:
+        if name.suffix == ".json":
+            orjson.loads((STANDARD_DIR / name).read_bytes())  # whole and well-formed
+    pinned = shared_standard_dir()
+    if pinned is not None:  # beside the workplace's shared folder (not in a clean clone elsewhere)
+        for name in copied:
+            assert (STANDARD_DIR / name).read_bytes() == (pinned / name).read_bytes(), name
+        pinned_schemas = sorted(path.relative_to(pinned) for path in (pinned / "schema").rglob("*") if path.is_file())
+        assert pinned_schemas == [name for name in copied if name.parts[0] == "schema"]
