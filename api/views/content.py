@@ -287,8 +287,11 @@ class FeedViewSet(ContentListViewSet):
     def _query_params(self) -> tuple[str, ...]:
         return (_PAGE, _PAGE_SIZE)
 
+    def _entries(self) -> list[Any]:
+        return type(self).feed()
+
     def _render_list(self) -> bytes:
-        page = self.paginate_queryset(type(self).feed())  # type: ignore[arg-type]  # Django pages lists too
+        page = self.paginate_queryset(self._entries())  # type: ignore[arg-type]  # Django pages lists too
         data = self.get_serializer_class()(page, many=True, context=self._context([])).data
         return dumps(self.paginator.get_paginated_data(data))  # type: ignore[union-attr]
 
@@ -345,11 +348,11 @@ _PROGRAM = "program"
 class InsuranceViewSet(FeedViewSet):
     serializer_class = serializers.InsurancePlanSerializer
 
+    # The same reading of a program slug as the content lists' filters: every slug of no live program alike.
+    _program_filter = filters.LiveSlugFilter(kind="programs")
+
     def _program_slug(self) -> str | None:
-        raw = self.request.query_params.get(_PROGRAM, "").strip()
-        if not raw:
-            return None
-        return raw if raw in selectors.live_program_slugs() else filters.NO_LIVE_ITEM
+        return self._program_filter.canonical(self.request.query_params.get(_PROGRAM, ""))
 
     def _query_params(self) -> tuple[str, ...]:
         return (_PAGE, _PAGE_SIZE, _PROGRAM)
@@ -360,16 +363,12 @@ class InsuranceViewSet(FeedViewSet):
         self._canonical = sorted([*pairs, *([(_PROGRAM, slug)] if slug else [])])
         return self._canonical
 
-    def _render_list(self) -> bytes:
+    def _entries(self) -> list[Any]:
         slug = self._program_slug()
         if slug == filters.NO_LIVE_ITEM:
-            entries: list[dict[str, Any]] = []
-        else:
-            program = selectors.program_list(relations=()).filter(slug=slug).first() if slug else None
-            entries = selectors.insurance_plan_list(program=program)
-        page = self.paginate_queryset(entries)  # type: ignore[arg-type]  # Django pages lists too
-        data = self.get_serializer_class()(page, many=True, context=self._context([])).data
-        return dumps(self.paginator.get_paginated_data(data))  # type: ignore[union-attr]
+            return []
+        program = selectors.program_list(relations=()).filter(slug=slug).first() if slug else None
+        return selectors.insurance_plan_list(program=program)
 
 
 @feed_schema(
