@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.db.models import Q
+
 from leads.crypto import unseal
 from leads.models import Lead, LeadAccessLog
 
@@ -9,9 +11,8 @@ from leads.models import Lead, LeadAccessLog
 def lead_series(*, lead: Lead) -> list[Lead]:
     """The lead and every repeat contact of the same person, oldest first."""
     root_id = lead.repeat_of_id or lead.id
-    return list(
-        Lead.objects.filter(id=root_id).union(Lead.objects.filter(repeat_of_id=root_id)).order_by("received_at")
-    )
+    # One OR rather than union().order_by(), which SQLite (`make run`) refuses: the lead page answered 500 there.
+    return list(Lead.objects.filter(Q(id=root_id) | Q(repeat_of_id=root_id)).order_by("received_at"))
 
 
 def lead_personal_data(*, lead: Lead, viewed_by: Any) -> dict[str, Any]:
