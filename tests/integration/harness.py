@@ -48,8 +48,9 @@ from celery import Celery
 from tests.servers import ROOT, free_port
 
 LOOPBACK = "127.0.0.1"
-# A Redis database of the shared server for these tests only; flushed before and after each test.
-SHARED_REDIS_DB_URL = "redis://127.0.0.1:6379/12"
+# A Redis database of the shared server for these tests only; flushed before and after each test. Another
+# checkout running its suite at the same time on this machine sets INTEGRATION_REDIS_URL to a database of its own.
+SHARED_REDIS_DB_URL = os.environ.get("INTEGRATION_REDIS_URL", "redis://127.0.0.1:6379/12")
 QUEUE = "celery"
 TWILIO_STATUS_PATH = "/api/v1/webhooks/twilio/status/"
 LEADS_PATH = "/api/v1/leads/"
