@@ -46,8 +46,9 @@ run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_content
 	$(PY) manage.py seed_routing --demo
-	@echo "Core Recovery API on http://127.0.0.1:$(PORT)/api/v1/programs/ — docs at http://127.0.0.1:$(PORT)/api/docs/"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py seed_roles
+	@echo "Core Recovery API on http://127.0.0.1:$(PORT)/api/v1/programs/ — docs at http://127.0.0.1:$(PORT)/api/docs/ — staff at http://127.0.0.1:$(PORT)/staff/"
+	ADMIN_BASE_URL=$${ADMIN_BASE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint, types, schema, then the whole suite against PostgreSQL and Redis (browser tests in Debian's
 ## Chromium included), then the tests marked `embedded` again on what `make run` uses.

@@ -458,3 +458,8 @@ def directory_get() -> Directory:
         therapies=list(therapies),
         insurance=insurance_plan_list(),
     )
+
+
+def program_titles() -> list[tuple[str, str]]:
+    """(slug, name) of every live program, in editor order: for pickers on staff pages."""
+    return list(_items(Program, drafts=False).order_by("order", "name").values_list("slug", "name"))
