@@ -70,7 +70,9 @@ class StatusForm(StaffForm):
         super().__init__(*args, **kwargs)
         field = self.fields["to_status"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(status, LeadStatus(status).label) for status in allowed]
+        # Nothing chosen until the person chooses: a status is never moved by a default left in place.
+        field.choices = [("", "Choose the new status"), *((status, LeadStatus(status).label) for status in allowed)]
+        field.error_messages["required"] = "Choose the status to move it to."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

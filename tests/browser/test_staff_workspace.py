@@ -77,6 +77,7 @@ def test_a_lead_is_worked_from_the_inbox(page, live_server, intake_worker, artif
     page.get_by_role("button", name="Change the status").click()
     expect(page.get_by_test_id("status")).to_have_text("Assessment scheduled")
     assert_accessible(page)
+    page.screenshot(path=str(artifacts / "staff-lead.png"), full_page=True)
 
     lead = Lead.objects.get(reference=reference)
     assert (lead.status, lead.assigned_to, lead.acknowledged_by) == ("assessment_scheduled", intake_worker,

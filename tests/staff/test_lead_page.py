@@ -27,7 +27,7 @@ def _page(client, lead) -> str:
 def _options(page: str, select_name: str) -> list[str]:
     select = re.search(rf'<select name="{select_name}"[^>]*>(.*?)</select>', page, re.S)
     assert select, f"no <select name={select_name}>"
-    return re.findall(r'<option value="([^"]*)"', select.group(1))
+    return [value for value in re.findall(r'<option value="([^"]*)"', select.group(1)) if value]
 
 
 def test_staff_see_the_person_and_their_view_is_logged_and_shown(signed_in, intake, lead):
@@ -42,6 +42,7 @@ def test_staff_see_the_person_and_their_view_is_logged_and_shown(signed_in, inta
 
 
 def test_only_the_allowed_next_statuses_are_offered(signed_in, intake, lead):
+    assert '<option value="" selected>Choose the new status</option>' in _page(signed_in, lead)
     assert _options(_page(signed_in, lead), "to_status") == [
         "contacted", "not_admitted", "unable_to_reach", "referred_elsewhere"
     ]  # fmt: skip
