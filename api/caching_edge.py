@@ -1,0 +1,175 @@
+"""Content at the edge: what a cacheable response depends on (surrogate keys), and what never goes there.
+
+A content response names, in `Surrogate-Key` (Fastly, Varnish's xkey) and `Cache-Tag` (Cloudflare), every
+item it shows and the lists it is: `article:12`, `program:3`, `articles`, `articles:query` (a filtered,
+searched or reordered list), `site`, `sitemap`, `hsds`, `lang:es`, and `content` (all of it). The keys of the
+items are collected while the response renders: the content serializers report each item they show
+(`record_item`), nested references included, so a program's page carries the keys of the therapies and FAQs
+on it. `notifications.edge` purges the keys a content event names, so one publish refreshes exactly the
+pages that showed the item, and the edge keeps the rest.
+
+The edge keeps a page `EDGE_MAX_AGE` seconds (`Surrogate-Control: max-age`, and `s-maxage` for Cloudflare),
+never past the next scheduled go-live (the content version knows it: pages then expire at that moment with
+nobody acting), then serves it stale while it revalidates (`stale-while-revalidate`) and for
+`EDGE_STALE_IF_ERROR` seconds while the origin fails (`stale-if-error`). Browsers keep `CONTENT_MAX_AGE`.
+
+Media assets: a serializer of an asset calls `record_item(asset)` (its key is `<model>:<id>`, or the type
+`content.events.ITEM_TYPES` gives it), and an event of that type purges its key: nothing else to wire.
+
+`EdgePrivacyMiddleware` makes sure that leads, referrals, the staff and partner pages, the admin, previews and
+anything sent with an API key or a session never reach a shared cache: `Cache-Control: private, no-store` and
+no surrogate header, whatever the view said.
+"""
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+
+from content.events import ITEM_TYPES
+
+# The site profile's page, and every directory (HSDS) response: the directory maps programs, the site and the
+# insurance accepted, so every program, site or insurance change purges it.
+SITE_KEY = "site"
+HSDS_KEY = "hsds"
+# Every content response carries it: purging it empties the edge of content (the seed, a bulk import).
+CONTENT_KEY = "content"
+# What a list page with filters, a search or another order than the default also carries: an edit can move an
+# item into or out of such a page without being on it, so every edit of that type purges them.
+QUERY_SUFFIX = ":query"
+# Fastly and Cloudflare take 16 KB of keys, Varnish refuses a response header over 8 KB (http_resp_hdr_len):
+# past this many bytes a page carries one coarse key per item type instead of the items' own.
+MAX_KEYS_BYTES = 6000
+COARSE_SUFFIX = ":any"
+# The plural of an item type: its list's key (`article` → `articles`).
+PLURALS = {"therapy": "therapies"}
+
+_collected: ContextVar[set[str] | None] = ContextVar("surrogate_keys", default=None)
+
+
+def list_key(item_type: str) -> str:
+    return PLURALS.get(item_type, f"{item_type}s")
+
+
+def query_key(item_type: str) -> str:
+    return list_key(item_type) + QUERY_SUFFIX
+
+
+def coarse_key(item_type: str) -> str:
+    return item_type + COARSE_SUFFIX
+
+
+def item_type_of(instance: Any) -> str:
+    model = type(instance)
+    return ITEM_TYPES.get(model) or model._meta.model_name
+
+
+def item_key(instance: Any) -> str:
+    return f"{item_type_of(instance)}:{instance.pk}"
+
+
+def record_item(instance: Any) -> None:
+    """The response being rendered shows `instance` (a no-op outside `collecting()`)."""
+    keys = _collected.get()
+    if keys is not None and getattr(instance, "pk", None) is not None:
+        keys.add(item_key(instance))
+
+
+def record_items(instances: Iterable[Any]) -> None:
+    keys = _collected.get()
+    if keys is not None:
+        keys.update(item_key(instance) for instance in instances if getattr(instance, "pk", None) is not None)
+
+
+def record(*keys: str) -> None:
+    collected = _collected.get()
+    if collected is not None:
+        collected.update(keys)
+
+
+@contextmanager
+def collecting() -> Iterator[set[str]]:
+    """Collect the keys of what is rendered inside the block into the set it yields."""
+    keys: set[str] = set()
+    token = _collected.set(keys)
+    try:
+        yield keys
+    finally:
+        _collected.reset(token)
+
+
+def collected_render(renderer: Callable[[], bytes]) -> tuple[bytes, tuple[str, ...]]:
+    with collecting() as keys:
+        body = renderer()
+    return body, tuple(sorted(keys))
+
+
+def response_keys(*, view_keys: Iterable[str], collected: Iterable[str], lang: str) -> tuple[str, ...]:
+    """The keys a response carries, sorted; the items' own replaced by coarse keys if they would not fit."""
+    keys = {CONTENT_KEY, f"lang:{lang}", *view_keys, *collected}
+    if sum(len(key) + 1 for key in keys) > MAX_KEYS_BYTES:
+        items = {key for key in keys if ":" in key and key.split(":", 1)[1].isdigit()}
+        keys = (keys - items) | {coarse_key(key.split(":", 1)[0]) for key in items}
+    return tuple(sorted(keys))
+
+
+def cache_headers(*, keys: tuple[str, ...], until: float | None) -> list[tuple[str, str]]:
+    """`Cache-Control` for browsers and the edge, `Surrogate-Control` for Fastly and Varnish, and the keys.
+
+    `until` is the next scheduled go-live (Unix time): the edge keeps no page past it."""
+    edge_ttl = settings.EDGE_MAX_AGE
+    if until is not None:
+        edge_ttl = max(1, min(edge_ttl, int(until - time.time())))
+    revalidate, if_error = settings.CONTENT_STALE_WHILE_REVALIDATE, settings.EDGE_STALE_IF_ERROR
+    stale = f"stale-while-revalidate={revalidate}, stale-if-error={if_error}"
+    return [
+        ("Cache-Control", f"public, max-age={min(settings.CONTENT_MAX_AGE, edge_ttl)}, s-maxage={edge_ttl}, {stale}"),
+        ("Surrogate-Control", f"max-age={edge_ttl}, {stale}"),
+        ("Surrogate-Key", " ".join(keys)),
+        ("Cache-Tag", ",".join(keys)),
+    ]
+
+
+EDGE_HEADERS = ("Surrogate-Key", "Cache-Tag", "Surrogate-Control")
+# Paths whose responses are about a person, a partner or a member of staff: never stored by a shared cache.
+NEVER_AT_THE_EDGE = (
+    "/api/v1/leads/",
+    "/api/v1/referrals/",
+    "/api/v1/webhooks/",
+    "/admin/",
+    "/staff/",
+    "/partners/",
+)
+_PREVIEW_META = "HTTP_CONTENT_PREVIEW_TOKEN"
+
+
+def never_at_the_edge(request: HttpRequest, response: HttpResponseBase) -> bool:
+    meta = request.META
+    return (
+        request.path_info.startswith(NEVER_AT_THE_EDGE)
+        or "HTTP_AUTHORIZATION" in meta
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or _PREVIEW_META in meta
+        or "preview" in request.GET
+        or bool(response.cookies)
+    )
+
+
+class EdgePrivacyMiddleware:
+    """`Cache-Control: private, no-store` and no surrogate header on everything that must never be shared."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if never_at_the_edge(request, response):
+            for name in EDGE_HEADERS:
+                if name in response:
+                    del response[name]
+            response["Cache-Control"] = "private, no-store"
+        return response
