@@ -79,10 +79,13 @@ def record_item(instance: Any) -> None:
         keys.add(item_key(instance))
 
 
-def record_items(instances: Iterable[Any]) -> None:
+def record_items(model: type, instances: Iterable[Any]) -> None:
+    """The response shows these items of `model` (model instances, or the plain objects of
+    `content.models.attach_related_values`, with their `pk`)."""
     keys = _collected.get()
     if keys is not None:
-        keys.update(item_key(instance) for instance in instances if getattr(instance, "pk", None) is not None)
+        item_type = ITEM_TYPES.get(model) or model._meta.model_name  # type: ignore[attr-defined]
+        keys.update(f"{item_type}:{instance.pk}" for instance in instances if getattr(instance, "pk", None) is not None)
 
 
 def record(*keys: str) -> None:

@@ -163,7 +163,7 @@ class RelatedList(serializers.Field):
         self.attributes = tuple(self.serializer.Meta.fields)
 
     def to_representation(self, items: Any) -> list[dict[str, Any]]:
-        record_items(items)
+        record_items(self.serializer.Meta.model, items)
         return [{name: getattr(item, name) for name in self.attributes} for item in items]
 
 

@@ -7,6 +7,7 @@ change reaches the worker the way it does in production (the event's routing tas
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from tests.integration.fixtures import Config
 from tests.integration.harness import Launcher, Probe, wait_for
 from tests.leads.conftest import lead_body, make_key
 from tests.notifications.conftest import make_partner
+from tests.servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -215,3 +217,19 @@ def test_private_responses_pass_uncached_and_poisoning_changes_nothing(edge):
         == f"http://127.0.0.1:{edge.varnish.port}/api/v1/articles/?lang=en&page=2&page_size=1"
     )
     assert edge.get("/api/v1/articles/?cb=1&page_size=1&utm_medium=y", Accept_Language="es").hit  # the stray one's
+
+
+def test_only_the_purgers_may_purge(tmp_path):
+    varnish = Varnish(tmp_path, origin_port=free_port())
+    varnish.start()
+    try:
+        # 127.0.0.2 is this machine too, but not in the ACL: a client elsewhere, as far as Varnish can tell.
+        connection = http.client.HTTPConnection("127.0.0.1", varnish.port, timeout=5, source_address=("127.0.0.2", 0))
+        connection.request("PURGE", "/", headers={"xkey-purge": "content"})
+        assert connection.getresponse().status == 403
+        connection.close()
+        allowed = request(varnish.port, "/", method="PURGE", headers={"xkey-purge": "content"})
+        assert allowed.status == 200
+        assert allowed.header("xkey-purged") == "0"
+    finally:
+        varnish.stop()
