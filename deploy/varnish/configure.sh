@@ -15,6 +15,7 @@ entries=""
 for purger in ${EDGE_PURGERS:-}; do
   case "$purger" in
     */*) entries="$entries\\n    \"${purger%/*}\"/${purger#*/};" ;;
+    *[!0-9.:]*) entries="$entries\\n    (\"$purger\");" ;;  # a name: skipped if it does not resolve
     *) entries="$entries\\n    \"$purger\";" ;;
   esac
 done

@@ -257,3 +257,15 @@ def test_a_missing_setting_is_a_permanent_error_naming_it(settings):
     settings.EDGE_CLOUDFLARE_ZONE_ID = ""
     with pytest.raises(PermanentPurgeError, match="EDGE_CLOUDFLARE_ZONE_ID"):
         edge_backend("cloudflare").purge(["article:1"], soft=False)
+
+
+def test_the_seed_purges_what_it_publishes_and_the_site(locmem_edge):
+    from content.seeding import seed_content
+
+    seed_content()
+    for event_id in ContentEvent.objects.filter(routed_at__isnull=True).values_list("id", flat=True):
+        tasks.route_content_event(event_id)
+
+    purged = {key for purge in EdgePurge.objects.all() for key in purge.keys}
+    assert {"site", "programs", "therapies", "articles", "faqs", "menus"} <= purged
+    assert set(EdgePurge.objects.values_list("status", flat=True)) == {"purged"}
