@@ -13,8 +13,8 @@ from typing import Any
 from django.db import transaction
 
 from content.crisis import CRISIS_RESOURCES, CRISIS_RESOURCES_ES
-from content.models import FAQ, Article, Menu, MenuItem, Program, SiteProfile, Tag, Therapy
 from content.events import site_change_record
+from content.models import FAQ, Article, Menu, MenuItem, Program, SiteProfile, Tag, Therapy
 from content.services import content_publish, menu_items_save, menu_save
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"

@@ -420,7 +420,8 @@ def test_the_edge_is_optional_and_runs_the_shipped_vcl_in_front_of_nginx() -> No
     assert (VARNISH_DIR / "configure.sh").is_file()
     assert (VARNISH_DIR / "default.vcl").is_file()
     environment = _environment("edge")
-    assert (environment["EDGE_ORIGIN_HOST"], environment["EDGE_ORIGIN_PORT"]) == ("nginx", _value("nginx", "NGINX_PORT"))
+    origin = (environment["EDGE_ORIGIN_HOST"], environment["EDGE_ORIGIN_PORT"])
+    assert origin == ("nginx", _value("nginx", "NGINX_PORT"))
     assert set(environment["EDGE_PURGERS"].split()) >= set(APP_SERVICES), "the app's hosts must be able to purge"
     assert edge["depends_on"]["nginx"]["condition"] == "service_healthy"
     assert edge["healthcheck"]["test"]
