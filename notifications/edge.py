@@ -34,15 +34,17 @@ from django.utils import timezone
 
 from api.caching_edge import CONTENT_KEY, HSDS_KEY, SITE_KEY, coarse_key, list_key, query_key
 from content.events import ITEM_TYPES
-from content.models import ContentEvent
+from content.models import ContentEvent, MenuItem
 from notifications.edge_backends import PermanentPurgeError, PurgeError, edge_backend
 from notifications.models import EdgePurge, Recipient
 
 logger = logging.getLogger(__name__)
 
 _MODELS_BY_TYPE: dict[str, Any] = {item_type: model for model, item_type in ITEM_TYPES.items()}
-# Keys of the feeds that list every live item.
-_EVERY_ITEM_FEEDS = ("sitemap", "redirects", "menus", HSDS_KEY)
+# Keys of the feeds that list every live item (menus only those linked: `_menu_keys`).
+_EVERY_ITEM_FEEDS = ("sitemap", "redirects", HSDS_KEY)
+# Items a menu links to: the menus show their paths and leave out those not live.
+_MENU_LINKS = ("program", "therapy", "article")
 
 
 # Relations whose items' pages show an item of this type: a program's therapies list their programs, a
@@ -86,8 +88,18 @@ def event_purge_keys(event: ContentEvent) -> list[str]:
     if item_type == "program":
         keys.add("insurance")  # the insurance list shows each program's network status
     if event.item_id is not None:
-        keys |= _related_keys(item_type, event.item_id)
+        keys |= _related_keys(item_type, event.item_id) | _menu_keys(item_type, event.item_id)
     return sorted(keys)
+
+
+def _menu_keys(item_type: str, item_id: int) -> set[str]:
+    if item_type not in _MENU_LINKS:
+        return set()
+    model = _MODELS_BY_TYPE[item_type]
+    linked = MenuItem.objects.filter(**{f"{item_type}_id": item_id}).exists()
+    # A deleted item's menu entries went with it (on_delete=CASCADE): its menus changed too.
+    gone = not model._default_manager.filter(pk=item_id).exists()
+    return {"menus"} if linked or gone else set()
 
 
 def edge_enabled() -> bool:

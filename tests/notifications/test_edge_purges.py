@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from content import services
-from content.models import ContentEvent, Menu, SiteProfile
+from content.models import ContentEvent, Menu, MenuItem, SiteProfile
 from notifications import edge, tasks
 from notifications.edge_backends import LocmemEdgeBackend, PermanentPurgeError, TransientPurgeError, edge_backend
 from notifications.models import EdgePurge, Recipient, StaffGroup
@@ -17,7 +17,7 @@ from tests.notifications.edge_fakes import purge_api  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
-FEEDS = {"sitemap", "redirects", "menus", "hsds"}
+FEEDS = {"sitemap", "redirects", "hsds"}
 
 
 @pytest.fixture
@@ -70,6 +70,16 @@ def test_a_programs_change_purges_the_pages_of_its_therapies_and_the_insurance_l
     keys = set(route_latest().keys)
 
     assert {f"program:{program.pk}", f"therapy:{therapy.pk}", "insurance", "programs:query"} <= keys
+
+
+def test_an_item_a_menu_links_to_purges_the_menus(locmem_edge):
+    article = ArticleFactory(slug="a")
+    menu = services.menu_save(menu=Menu(name="Header", slug="header"))
+    services.menu_items_save(menu=menu, items=[MenuItem(menu=menu, label="A", article=article, order=1)])
+    article.title = "Renamed"
+    services.content_save(item=article)
+
+    assert "menus" in route_latest().keys
 
 
 def test_the_site_menus_and_redirects_purge_their_own_pages(locmem_edge):
@@ -267,5 +277,5 @@ def test_the_seed_purges_what_it_publishes_and_the_site(locmem_edge):
         tasks.route_content_event(event_id)
 
     purged = {key for purge in EdgePurge.objects.all() for key in purge.keys}
-    assert {"site", "programs", "therapies", "articles", "faqs", "menus"} <= purged
+    assert {"site", "programs", "therapies", "articles", "faqs", "menus"} <= purged  # the header menu links them
     assert set(EdgePurge.objects.values_list("status", flat=True)) == {"purged"}
