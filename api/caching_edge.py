@@ -30,46 +30,22 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
-from content.events import ITEM_TYPES
+from content.edge_keys import (  # noqa: F401 (the views' vocabulary too)
+    CONTENT_KEY,
+    HSDS_KEY,
+    SITE_KEY,
+    coarse_key,
+    item_key,
+    item_type_of,
+    list_key,
+    query_key,
+)
 
-# The site profile's page, and every directory (HSDS) response: the directory maps programs, the site and the
-# insurance accepted, so every program, site or insurance change purges it.
-SITE_KEY = "site"
-HSDS_KEY = "hsds"
-# Every content response carries it: purging it empties the edge of content (the seed, a bulk import).
-CONTENT_KEY = "content"
-# What a list page with filters, a search or another order than the default also carries: an edit can move an
-# item into or out of such a page without being on it, so every edit of that type purges them.
-QUERY_SUFFIX = ":query"
 # Fastly and Cloudflare take 16 KB of keys, Varnish refuses a response header over 8 KB (http_resp_hdr_len):
 # past this many bytes a page carries one coarse key per item type instead of the items' own.
 MAX_KEYS_BYTES = 6000
-COARSE_SUFFIX = ":any"
-# The plural of an item type: its list's key (`article` → `articles`).
-PLURALS = {"therapy": "therapies"}
 
 _collected: ContextVar[set[str] | None] = ContextVar("surrogate_keys", default=None)
-
-
-def list_key(item_type: str) -> str:
-    return PLURALS.get(item_type, f"{item_type}s")
-
-
-def query_key(item_type: str) -> str:
-    return list_key(item_type) + QUERY_SUFFIX
-
-
-def coarse_key(item_type: str) -> str:
-    return item_type + COARSE_SUFFIX
-
-
-def item_type_of(instance: Any) -> str:
-    model = type(instance)
-    return ITEM_TYPES.get(model) or model._meta.model_name
-
-
-def item_key(instance: Any) -> str:
-    return f"{item_type_of(instance)}:{instance.pk}"
 
 
 def record_item(instance: Any) -> None:
@@ -84,7 +60,7 @@ def record_items(model: type, instances: Iterable[Any]) -> None:
     `content.models.attach_related_values`, with their `pk`)."""
     keys = _collected.get()
     if keys is not None:
-        item_type = ITEM_TYPES.get(model) or model._meta.model_name  # type: ignore[attr-defined]
+        item_type = item_type_of(model)
         keys.update(f"{item_type}:{instance.pk}" for instance in instances if getattr(instance, "pk", None) is not None)
 
 

@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from api.caching_edge import CONTENT_KEY, HSDS_KEY, SITE_KEY, coarse_key, list_key, query_key
+from content.edge_keys import CONTENT_KEY, HSDS_KEY, SITE_KEY, coarse_key, list_key, query_key
 from content.events import ITEM_TYPES
 from content.models import ContentEvent, MenuItem
 from notifications.edge_backends import PermanentPurgeError, PurgeError, edge_backend
