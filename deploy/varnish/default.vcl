@@ -57,6 +57,7 @@ sub vcl_recv {
         return (hash);
     }
     unset req.http.x-edge-stale;
+    unset req.http.x-edge-pass;
 
     # Forwarding headers are ours to set, never a client's: Django builds absolute links from Host only.
     unset req.http.X-Forwarded-Host;
@@ -72,10 +73,11 @@ sub vcl_recv {
     }
     set req.http.Host = regsub(std.tolower(req.http.Host), "\.?(:80)?$", "");
 
+    # Never at the edge: other methods, people's data, staff, partners, editors, previews, credentials.
+    set req.http.x-edge-pass = "1";
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
-    # Never at the edge: people's data, staff, partners, editors, previews, anything with credentials.
     if (req.url ~ "^/(admin|staff|partners)(/|$)" || req.url ~ "^/api/v1/(leads|referrals|webhooks)/"
         || req.http.Authorization || req.http.Content-Preview-Token || req.url ~ "[?&]preview=") {
         return (pass);
@@ -85,6 +87,7 @@ sub vcl_recv {
     } elsif (req.http.Cookie) {
         return (pass);
     }
+    unset req.http.x-edge-pass;
 
     # Only the parameters the API reads, sorted: `?utm_source=x`, `?_=123` or a reordered query share the
     # page every other client gets, and cannot fill the cache with variants.
@@ -143,8 +146,8 @@ sub vcl_backend_error {
 }
 
 sub vcl_deliver {
-    if (resp.status >= 500 && req.restarts == 0 && (req.method == "GET" || req.method == "HEAD")
-        && !req.http.Authorization && req.url !~ "^/(admin|staff|partners|api/v1/(leads|referrals|webhooks)/)") {
+    # The origin failed a request the cache may answer: look again, for a stale copy this time.
+    if (resp.status >= 500 && req.restarts == 0 && !req.http.x-edge-pass) {
         set req.http.x-edge-stale = "1";
         return (restart);
     }
