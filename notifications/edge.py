@@ -57,6 +57,14 @@ SHOWN_ON_RELATED_PAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Lists filtered by an item of this type (`?program=iop`, api/filters.py): a slug of no live item lists nothing,
+# so publishing, unpublishing or renaming the program changes those lists without any of their items changing.
+FILTERS_BY: dict[str, tuple[str, ...]] = {
+    "program": ("article", "faq", "testimonial", "therapy"),
+    "therapy": ("article",),
+}
+
+
 def _related_keys(item_type: str, item_id: int) -> set[str]:
     shown = SHOWN_ON_RELATED_PAGES.get(item_type)
     model = _MODELS_BY_TYPE.get(item_type)
@@ -87,6 +95,7 @@ def event_purge_keys(event: ContentEvent) -> list[str]:
         keys.add(list_key(item_type))
     if item_type == "program":
         keys.add("insurance")  # the insurance list shows each program's network status
+    keys |= {query_key(filtered) for filtered in FILTERS_BY.get(item_type, ())}
     if event.item_id is not None:
         keys |= _related_keys(item_type, event.item_id) | _menu_keys(item_type, event.item_id)
     return sorted(keys)

@@ -70,6 +70,8 @@ def test_a_programs_change_purges_the_pages_of_its_therapies_and_the_insurance_l
     keys = set(route_latest().keys)
 
     assert {f"program:{program.pk}", f"therapy:{therapy.pk}", "insurance", "programs:query"} <= keys
+    # `?program=iop` lists change with the program's slug or status even when none of their items does.
+    assert {"articles:query", "faqs:query", "testimonials:query", "therapies:query"} <= keys
 
 
 def test_an_item_a_menu_links_to_purges_the_menus(locmem_edge):
