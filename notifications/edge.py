@@ -83,7 +83,8 @@ def event_purge_keys(event: ContentEvent) -> list[str]:
     """The surrogate keys (api.caching_edge) of every page a content event changes, sorted."""
     item_type = event.item_type
     if item_type == "site":
-        return sorted({SITE_KEY, f"site:{event.item_id}", HSDS_KEY})
+        # The profile's page, the pages whose JSON-LD names the organization, the sitemap's home, the directory.
+        return sorted({SITE_KEY, f"site:{event.item_id}", HSDS_KEY, "sitemap"})
     if item_type == "redirect":
         return ["redirects"]
     if item_type == "menu":

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from api import examples, filters
 from api.caching import content_response, preview_response
 from api.caching_edge import SITE_KEY, list_key, query_key
+from api.caching_edge import record as record_edge_keys
 from api.exceptions import MovedPermanently
 from api.fields import FIELDS_PARAM, field_names, list_field_names, selected_fields
 from api.filters import canonical_value
@@ -89,6 +90,7 @@ class ContentListViewSet(viewsets.GenericViewSet):
         context["lang"] = self._lang
         if "json_ld" in fields:
             context["organization_name"] = selectors.organization_name()
+            record_edge_keys(SITE_KEY)  # the site profile's name is in the JSON-LD: its changes purge this page
         return context
 
     def _query_params(self) -> tuple[str, ...]:

@@ -38,9 +38,15 @@ def test_an_article_names_itself_and_what_it_shows(api_client):
     response = api_client.get("/api/v1/articles/a/")
 
     assert keys(response) == {
-        f"article:{article.pk}", f"program:{program.pk}", f"therapy:{therapy.pk}", f"tag:{tag.pk}",
-        "content", "lang:en",
-    }  # fmt: skip
+        f"article:{article.pk}",
+        f"program:{program.pk}",
+        f"therapy:{therapy.pk}",
+        f"tag:{tag.pk}",
+        "site",
+        "content",
+        "lang:en",
+    }  # fmt: skip  (`site`: the JSON-LD names the organization from the site profile)
+    assert "site" not in keys(api_client.get("/api/v1/articles/a/?fields=slug,title"))
     assert response["Cache-Tag"] == ",".join(sorted(keys(response)))
     assert response["Surrogate-Control"] == "max-age=3600, stale-while-revalidate=300, stale-if-error=86400"
     assert response["Cache-Control"] == (

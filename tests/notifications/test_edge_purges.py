@@ -87,7 +87,7 @@ def test_an_item_a_menu_links_to_purges_the_menus(locmem_edge):
 def test_the_site_menus_and_redirects_purge_their_own_pages(locmem_edge):
     SiteProfileFactory()
     services.site_profile_save(profile=SiteProfile.objects.get())
-    assert set(route_latest().keys) == {"site", "site:1", "hsds"}
+    assert set(route_latest().keys) == {"site", "site:1", "hsds", "sitemap"}
     services.menu_save(menu=Menu(name="Header", slug="header"))
     assert route_latest().keys == ["menus"]
 
