@@ -34,7 +34,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from api import encoding
+from api import caching_edge, encoding
 from api.language import LANG_PARAM
 from content.versioning import VERSION_KEY, VersionState, content_version
 
@@ -48,6 +48,8 @@ class Rendered(TypedDict):
     last_modified: float | None
     # The body in each content coding (api.encoding), compressed at render; empty for a small body.
     encoded: dict[str, bytes]
+    # The surrogate keys of what the body shows (api.caching_edge), sorted.
+    keys: tuple[str, ...]
 
 
 # A renderer returns the response body (JSON bytes).
@@ -64,15 +66,23 @@ def _cache_key(request: HttpRequest, query: Sequence[tuple[str, str]], lang: str
     # the negotiated language, not the raw parameter or header: `?lang=es` and `Accept-Language: es-MX`
     # share one. Scheme and host too, as a list's `next` and `previous` links are absolute.
     raw = f"{request.scheme}://{request.get_host()}{request.path}?{list(query)!r}#{lang}"
-    # `2:` since entries hold their codings too: an entry stored before has none, and is never read.
-    return "content:resp:2:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    # `3:` since entries hold their codings and surrogate keys too: an entry stored before has neither, and is
+    # never read.
+    return "content:resp:3:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
-def _rendered(body: bytes, *, codings: tuple[str, ...], last_modified: float | None = None) -> Rendered:
+def _rendered(
+    body: bytes, *, codings: tuple[str, ...], keys: tuple[str, ...], last_modified: float | None = None
+) -> Rendered:
     # SHA-256 runs in hardware on current CPUs: the fastest strong hash hashlib has for a 500 KB page.
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     encoded = encoding.compress(body, codings, min_bytes=settings.CONTENT_COMPRESS_MIN_BYTES)
-    return Rendered(body=body, etag=etag, last_modified=last_modified, encoded=encoded)
+    return Rendered(body=body, etag=etag, last_modified=last_modified, encoded=encoded, keys=keys)
+
+
+def _render(renderer: Renderer, *, view_keys: Sequence[str], lang: str) -> tuple[bytes, tuple[str, ...]]:
+    body, collected = caching_edge.collected_render(renderer)
+    return body, caching_edge.response_keys(view_keys=view_keys, collected=collected, lang=lang)
 
 
 def _size(rendered: Rendered) -> int:
@@ -153,21 +163,29 @@ def _cache_get(key: str, *, alias: str = "default") -> Any:
 
 
 def content_response(
-    request: HttpRequest, *, renderer: Renderer, query: Sequence[tuple[str, str]], known: tuple[str, ...], lang: str
+    request: HttpRequest,
+    *,
+    renderer: Renderer,
+    query: Sequence[tuple[str, str]],
+    known: tuple[str, ...],
+    lang: str,
+    keys: Sequence[str] = (),
 ) -> HttpResponseBase:
     """The response in `lang`, from the cache when it was rendered under the current content version.
 
     `query` is what the request asks for, canonical (the cache key's part); `known` names the parameters
-    the view reads."""
+    the view reads; `keys` are the surrogate keys of the view (its list), beside those of the items the
+    render shows (api.caching_edge)."""
     if settings.CONTENT_CACHE_ENABLED:
         key = _cache_key(request, query, lang)
-        rendered = _cached_render(request, key=key, renderer=renderer)
+        rendered = _cached_render(request, key=key, renderer=renderer, view_keys=keys, lang=lang)
         if set(request.GET).issubset((*known, LANG_PARAM)):
             # For api.warm_reads: the next identical request may be answered from this key before the view.
             # Not for URLs with parameters the view ignores: endless variants that would crowd out the rest.
             _set_on_django_request(request, CACHE_KEY_ATTRIBUTE, key)
     else:
-        rendered = _rendered(renderer(), codings=_chosen_only(request))
+        body, response_keys = _render(renderer, view_keys=keys, lang=lang)
+        rendered = _rendered(body, codings=_chosen_only(request), keys=response_keys)
     return _respond(request, rendered, lang=lang)
 
 
@@ -198,7 +216,7 @@ def preview_response(body: bytes, *, lang: str) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json")
     response["Content-Language"] = lang
     response["Vary"] = VARY
-    response["Cache-Control"] = "no-store, private"
+    response["Cache-Control"] = "private, no-store"
     response["X-Content-Preview"] = "true"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -216,9 +234,8 @@ def _respond(request: HttpRequest, rendered: Rendered, *, lang: str) -> HttpResp
     last_modified = rendered["last_modified"]
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified)
-    response["Cache-Control"] = (
-        f"public, max-age={settings.CONTENT_MAX_AGE}, stale-while-revalidate={settings.CONTENT_STALE_WHILE_REVALIDATE}"
-    )
+    for name, value in edge_headers(request, rendered):
+        response[name] = value
     if "HTTP_IF_NONE_MATCH" not in request.META and "HTTP_IF_MODIFIED_SINCE" not in request.META:
         return response  # nothing to compare: skip Django's conditional machinery
     conditional = get_conditional_response(
@@ -227,7 +244,18 @@ def _respond(request: HttpRequest, rendered: Rendered, *, lang: str) -> HttpResp
         last_modified=int(last_modified) if last_modified is not None else None,
         response=response,
     )
-    return conditional or response
+    if conditional is None:
+        return response
+    if conditional.status_code == 304:  # a shared cache revalidating refreshes its keys and lifetimes too
+        for name in ("Surrogate-Control", "Surrogate-Key", "Cache-Tag"):
+            conditional[name] = response[name]
+    return conditional
+
+
+def edge_headers(request: HttpRequest, rendered: Rendered) -> list[tuple[str, str]]:
+    """Cache-Control, Surrogate-Control and the surrogate keys of `rendered` (api.caching_edge)."""
+    until = _current_state(request)["until"] if settings.CONTENT_CACHE_ENABLED else None
+    return caching_edge.cache_headers(keys=rendered["keys"], until=until)
 
 
 def _current_state(request: HttpRequest) -> VersionState:
@@ -251,12 +279,14 @@ def _stored(key: str, token: str) -> Rendered | None:
     return rendered
 
 
-def _cached_render(request: HttpRequest, *, key: str, renderer: Renderer) -> Rendered:
+def _cached_render(
+    request: HttpRequest, *, key: str, renderer: Renderer, view_keys: Sequence[str], lang: str
+) -> Rendered:
     state = _current_state(request)
     rendered = _stored(key, state["token"])
     if rendered is None:
-        body = renderer()
-        rendered = _rendered(body, codings=_chosen_only(request), last_modified=state["changed_at"])
+        body, keys = _render(renderer, view_keys=view_keys, lang=lang)
+        rendered = _rendered(body, codings=_chosen_only(request), keys=keys, last_modified=state["changed_at"])
         # A page larger than this (uncompressed) is rendered each time rather than crowd out the rest of the
         # caches; its compressed copies add about half as much again to what is stored.
         if len(body) <= settings.CONTENT_CACHE_MAX_ENTRY_BYTES:

@@ -32,14 +32,18 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from api.caching import CACHE_KEY_ATTRIBUTE, missing_coding, representation, stored_rendered
+from api.caching import CACHE_KEY_ATTRIBUTE, edge_headers, missing_coding, representation, stored_rendered
 from api.encoding import IDENTITY
 from api.negotiation import ACCEPTS_JSON
 from api.throttling import ContentReadThrottle
 
 # Headers that belong to one version and coding of a response (set from the stored rendering and the
 # request's Accept-Encoding) rather than to the URL.
-_PER_VERSION = frozenset({"etag", "last-modified", "content-encoding"})
+# The cache headers too: their surrogate keys are the rendering's, and the edge's lifetime ends at the next
+# scheduled go-live (api.caching_edge).
+_PER_VERSION = frozenset(
+    {"etag", "last-modified", "content-encoding", "cache-control", "surrogate-control", "surrogate-key", "cache-tag"}
+)
 # Requests that never take the short way: credentials, a draft preview.
 _ORDINARY_ONLY = ("HTTP_AUTHORIZATION", "HTTP_CONTENT_PREVIEW_TOKEN")
 _CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
@@ -155,6 +159,8 @@ class WarmContentMiddleware:
         response["ETag"] = etag
         if last_modified is not None:
             response["Last-Modified"] = http_date(last_modified)
+        for name, value in edge_headers(request, rendered):
+            response[name] = value
         return response
 
     @staticmethod

@@ -59,7 +59,8 @@ class PublishableQuerySet(models.QuerySet):
 
 
 def attach_related_values(items: list[Any], *, relations: dict[str, tuple[str, ...]]) -> None:
-    """Set `prefetched_<name>` on each item: its live related rows as objects with the given attributes."""
+    """Set `prefetched_<name>` on each item: its live related rows as objects with the given attributes and
+    `pk`."""
     model, ids, now = type(items[0]), [item.pk for item in items], timezone.now()
     from content.i18n import active_language, fallback_order, translated_fields
 
@@ -89,15 +90,16 @@ def attach_related_values(items: list[Any], *, relations: dict[str, tuple[str, .
         # descriptor of a translated field does).
         defaults = {attribute: target_model._meta.get_field(attribute).get_default() for attribute in attributes}
         grouped: dict[Any, list[SimpleNamespace]] = defaultdict(list)
-        for source_id, *values in rows.order_by(*ordering).values_list(
-            f"{source}_id", *(column for names in columns.values() for column in names)
+        for source_id, target_id, *values in rows.order_by(*ordering).values_list(
+            f"{source}_id", f"{target}_id", *(column for names in columns.values() for column in names)
         ):
             found, position = {}, 0
             for attribute, names in columns.items():
                 candidates = values[position : position + len(names)]
                 position += len(names)
                 found[attribute] = next((value for value in candidates if value), defaults[attribute])
-            grouped[source_id].append(SimpleNamespace(**found))
+            # `pk` too: a response names the items it shows by their keys (api.caching_edge).
+            grouped[source_id].append(SimpleNamespace(pk=target_id, **found))
         for item in items:
             setattr(item, f"prefetched_{name}", grouped.get(item.pk, []))
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from content.crisis import CRISIS_RESOURCES, CRISIS_RESOURCES_ES
+from content.events import site_change_record
 from content.models import FAQ, Article, Menu, MenuItem, Program, SiteProfile, Tag, Therapy
 from content.services import content_publish, menu_items_save, menu_save
 
@@ -186,7 +187,7 @@ _REFERRAL_FACTS_TO_ADD = (
 
 
 def _site_profile() -> None:
-    profile, _ = SiteProfile.objects.get_or_create(
+    profile, created = SiteProfile.objects.get_or_create(
         id=1,
         defaults={
             "name": "Core Recovery",
@@ -213,6 +214,8 @@ def _site_profile() -> None:
         for name, value in missing.items():
             setattr(profile, name, value)
         profile.save(update_fields=[*missing, "updated_at"])
+    if created or missing:
+        site_change_record(profile)  # announced like an editor's save: webhooks, and the edge's purge
 
 
 def _create_published(model: Any, *, slug: str, **fields: Any) -> Any:

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from notifications import models, services, tasks, webhooks
+from notifications import edge, models, services, tasks, webhooks
 
 
 @admin.register(models.StaffGroup)
@@ -162,3 +162,30 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             webhooks.webhook_redeliver(delivery=delivery)
             tasks.deliver_webhook.delay(delivery.pk)
         self.message_user(request, f"{len(deliveries)} delivery(ies) queued again.", messages.SUCCESS)
+
+
+@admin.register(models.EdgePurge)
+class EdgePurgeAdmin(admin.ModelAdmin):
+    """Every purge of the edge (notifications.edge): what, where, how long, how it went."""
+
+    list_display = ["created_at", "source", "backend", "key_count", "soft", "status", "attempts", "duration_ms",
+                    "objects_purged", "purged_at", "last_error"]  # fmt: skip
+    list_filter = ["status", "backend", "soft"]
+    search_fields = ["source"]
+    readonly_fields = [field.name for field in models.EdgePurge._meta.fields]
+    actions = ["purge_again"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="keys")
+    def key_count(self, purge: models.EdgePurge) -> int:
+        return len(purge.keys)
+
+    @admin.action(description="Purge again", permissions=["change"])
+    def purge_again(self, request: HttpRequest, queryset: QuerySet[models.EdgePurge]) -> None:
+        purges = list(queryset)
+        for purge in purges:
+            edge.edge_purge_retry(purge=purge)
+            tasks.purge_edge.delay(purge.pk)
+        self.message_user(request, f"{len(purges)} purge(s) queued again.", messages.SUCCESS)

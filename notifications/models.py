@@ -222,3 +222,37 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status_code or self.error} in {self.duration_ms} ms"
+
+
+class EdgePurge(models.Model):
+    """The surrogate keys one content change purges from the edge (notifications.edge): recorded once per
+    source, purged at least once, retried with backoff, and shown in the admin with how it went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PURGED = "purged", "Purged"
+        FAILED = "failed", "Failed (staff alerted)"
+
+    # What asked for it: "content:<event id>", or "manual:<uuid>" (the admin, the seed).
+    source = models.CharField(max_length=60, unique=True)
+    keys = models.JSONField(default=list, help_text="Surrogate keys (Surrogate-Key, Cache-Tag) purged.")
+    backend = models.CharField(max_length=100, help_text="EDGE_BACKEND when it was recorded.")
+    soft = models.BooleanField(default=False, help_text="Marked stale (revalidated) rather than removed.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    # The last attempt's time over every request it made, and the objects the edge said it purged (Varnish).
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    requests = models.PositiveSmallIntegerField(default=0, help_text="API calls of the last attempt (batches).")
+    objects_purged = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="edge_purge_due")]
+
+    def __str__(self) -> str:
+        return f"{len(self.keys)} keys from {self.source}"

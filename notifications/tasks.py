@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from notifications import services, webhooks
+from notifications import edge, services, webhooks
 from notifications.backends.base import TransientDeliveryError
 
 logger = logging.getLogger(__name__)
@@ -92,9 +92,39 @@ def deliver_notification(self, notification_id: int) -> str:
 )  # fmt: skip
 def route_content_event(event_id: int) -> int:
     pending = webhooks.content_event_route(event_id=event_id)
+    # The edge first, here and now: a website revalidating on the webhook then reads fresh pages through it.
+    for purge_id in edge.pending_purges(source=f"content:{event_id}"):
+        _purge_outcome(purge_id, edge.edge_purge_run(purge_id=purge_id))
     for delivery_id in pending:
         deliver_webhook.delay(delivery_id)
     return len(pending)
+
+
+def _purge_outcome(purge_id: int, outcome: edge.PurgeOutcome) -> str:
+    if outcome.status == "retrying":
+        try:
+            purge_edge.apply_async((purge_id,), countdown=outcome.retry_in)
+        except Exception:
+            logger.warning("could not enqueue the retry of edge purge %s; the sweeper will", purge_id)
+    return outcome.status
+
+
+# A failed purge is retried by a new task at the time its row names (backoff in notifications.edge), and by
+# the minute's sweep if that task is lost; a purge is idempotent, so running twice costs one more request.
+@shared_task(
+    name="notifications.purge_edge", acks_late=True, soft_time_limit=60, time_limit=75,
+    autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5,
+)  # fmt: skip
+def purge_edge(purge_id: int) -> str:
+    return _purge_outcome(purge_id, edge.edge_purge_run(purge_id=purge_id))
+
+
+@shared_task(name="notifications.sweep_edge_purges", acks_late=True, soft_time_limit=50, time_limit=55)
+def sweep_edge_purges() -> int:
+    due = edge.edge_purges_sweep()
+    for purge_id in due:
+        purge_edge.delay(purge_id)
+    return len(due)
 
 
 # A failed attempt is not retried by Celery: its next attempt is a time on the row (backoff over about a

@@ -26,6 +26,7 @@ from content.events import event_paths
 from content.models import ContentEvent
 from leads.crypto import seal, unseal
 from leads.models import LeadEvent, Partner
+from notifications import edge
 from notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from notifications.webhook_signing import secret_new, signature_header
 from notifications.webhook_transport import Answer, UnsafeWebhookURL, post, resolve_target
@@ -200,6 +201,8 @@ def content_event_route(*, event_id: int, now: datetime | None = None) -> list[i
             payload = _payload(event.kind, timestamp=event.due_at, data=data)
             endpoints = _subscribers(event.kind)
             _deliveries_create(endpoints, source=source, event_type=event.kind, payload=payload, now=now)
+            # The same outbox purges the edge (notifications.edge): recorded here, once, with the deliveries.
+            edge.content_event_purge_record(event=event, now=now)
             event.routed_at = now
             event.save(update_fields=["routed_at"])
     return pending_deliveries(source=source)

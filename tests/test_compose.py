@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 APP_SERVICES = ("web", "worker", "beat")
-SERVICES = ("db", "redis", "redis-cache", "mailpit", "nginx", *APP_SERVICES)
+SERVICES = ("db", "redis", "redis-cache", "mailpit", "nginx", "edge", *APP_SERVICES)
 NGINX_DIR = ROOT / "deploy" / "nginx"
 NGINX_TEMPLATE = NGINX_DIR / "templates" / "default.conf.template"
 NGINX_TLS_TEMPLATE = NGINX_DIR / "tls" / "tls.conf.template"
@@ -405,3 +405,30 @@ def test_dockerfile_collectstatic_gives_production_settings_what_they_require() 
     collectstatic = next(run for run in runs if "collectstatic" in run)
     for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "LEAD_LOOKUP_KEY", "NUM_PROXIES"):
         assert f"{name}=" in collectstatic, f"collectstatic runs production settings without {name}"
+
+
+VARNISH_DIR = ROOT / "deploy" / "varnish"
+
+
+def test_the_edge_is_optional_and_runs_the_shipped_vcl_in_front_of_nginx() -> None:
+    edge = _services()["edge"]
+    assert edge.get("profiles") == ["edge"], "the edge must not start unless asked for (`--profile edge`)"
+    assert edge["image"].startswith("varnish:7."), "the official image ships varnish-modules (xkey) since 7.1"
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in edge["volumes"]}
+    assert (ROOT / mounts["/srv/varnish"]).resolve() == VARNISH_DIR
+    assert "/srv/varnish/configure.sh" in " ".join(edge["entrypoint"])
+    assert (VARNISH_DIR / "configure.sh").is_file()
+    assert (VARNISH_DIR / "default.vcl").is_file()
+    environment = _environment("edge")
+    origin = (environment["EDGE_ORIGIN_HOST"], environment["EDGE_ORIGIN_PORT"])
+    assert origin == ("nginx", _value("nginx", "NGINX_PORT"))
+    assert set(environment["EDGE_PURGERS"].split()) >= set(APP_SERVICES), "the app's hosts must be able to purge"
+    assert edge["depends_on"]["nginx"]["condition"] == "service_healthy"
+    assert edge["healthcheck"]["test"]
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_app_services_purge_the_edge_where_it_listens(service: str) -> None:
+    edge_port = _services()["edge"]["entrypoint"][-1].split("-a :")[1].split()[0]
+    assert _value(service, "EDGE_VARNISH_URL") == f"http://edge:{edge_port}"
+    assert _value(service, "EDGE_BACKEND") == "none", "off unless the edge runs (EDGE_BACKEND=varnish with it)"

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from api.caching import content_response
+from api.caching_edge import HSDS_KEY
 from api.hsds import mapping
 from api.hsds.openapi import hsds_openapi
 from api.language import response_language
@@ -126,7 +127,12 @@ class HSDSView(APIView):
                 return dumps(self.body(selectors.directory_get(), options, **kwargs))
 
         return content_response(
-            request, renderer=render, query=self._canonical(options, kwargs), known=self.params, lang=lang
+            request,
+            renderer=render,
+            query=self._canonical(options, kwargs),
+            known=self.params,
+            lang=lang,
+            keys=[HSDS_KEY],
         )
 
     def body(self, directory: selectors.Directory, options: dict[str, Any], **kwargs: Any) -> Any:
@@ -309,7 +315,7 @@ class RootView(APIView):
                 }
             )
 
-        return content_response(request, renderer=render, query=[], known=(), lang="en")
+        return content_response(request, renderer=render, query=[], known=(), lang="en", keys=[HSDS_KEY])
 
 
 class OpenAPIView(APIView):
@@ -321,4 +327,4 @@ class OpenAPIView(APIView):
 
     def get(self, request: Request) -> HttpResponseBase:
         render: Callable[[], bytes] = lambda: dumps(hsds_openapi(base_url=request.build_absolute_uri("/hsds")))  # noqa: E731
-        return content_response(request, renderer=render, query=[], known=(), lang="en")
+        return content_response(request, renderer=render, query=[], known=(), lang="en", keys=[HSDS_KEY])

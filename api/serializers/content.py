@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
+from api.caching_edge import record_item, record_items
 from api.fields import SparseFieldsSerializer
 from content import i18n, jsonld, selectors
 from content.blocks import BLOCK_TYPES
@@ -81,6 +82,7 @@ class LocalizedFields(serializers.Serializer):
         """DRF's, except that a field showing a translated column reads it with `content.i18n.localized`
         rather than through modeltranslation's descriptor: the same value, at a fraction of the cost."""
         lang = self.get_language(instance)
+        record_item(instance)  # the response shows it: its surrogate key (api.caching_edge)
         translated = i18n.translated_fields(type(instance))
         representation: dict[str, Any] = {}
         for field in self._readable_fields:
@@ -161,6 +163,7 @@ class RelatedList(serializers.Field):
         self.attributes = tuple(self.serializer.Meta.fields)
 
     def to_representation(self, items: Any) -> list[dict[str, Any]]:
+        record_items(self.serializer.Meta.model, items)
         return [{name: getattr(item, name) for name in self.attributes} for item in items]
 
 
@@ -480,10 +483,16 @@ class ArticleSerializer(_Published):
         )
 
 
+class ShownSlugField(serializers.SlugRelatedField):
+    """A related item shown by its slug, whose surrogate key the response then carries (api.caching_edge)."""
+
+    def to_representation(self, obj: Any) -> Any:
+        record_item(obj)
+        return super().to_representation(obj)
+
+
 class FAQSerializer(LocalizedFields, SparseFieldsSerializer):
-    program: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True
-    )
+    program: serializers.SlugRelatedField = ShownSlugField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = FAQ
@@ -492,9 +501,7 @@ class FAQSerializer(LocalizedFields, SparseFieldsSerializer):
 
 
 class TestimonialSerializer(LocalizedFields, SparseFieldsSerializer):
-    program: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True
-    )
+    program: serializers.SlugRelatedField = ShownSlugField(slug_field="slug", read_only=True, allow_null=True)
     published_at = serializers.DateTimeField(source="publish_at", read_only=True)
 
     class Meta:

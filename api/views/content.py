@@ -15,6 +15,8 @@ from rest_framework.views import APIView
 
 from api import examples, filters
 from api.caching import content_response, preview_response
+from api.caching_edge import SITE_KEY, list_key, query_key
+from api.caching_edge import record as record_edge_keys
 from api.exceptions import MovedPermanently
 from api.fields import FIELDS_PARAM, field_names, list_field_names, selected_fields
 from api.filters import canonical_value
@@ -24,6 +26,7 @@ from api.schema import content_schema, feed_schema, site_schema
 from api.serializers import content as serializers
 from api.throttling import ContentReadThrottle
 from content import i18n, preview, selectors
+from content.events import ITEM_TYPES
 from content.models import SlugHistory
 
 # `lang` is not among them: the negotiated language is a part of the cache key of its own (api.caching).
@@ -87,6 +90,7 @@ class ContentListViewSet(viewsets.GenericViewSet):
         context["lang"] = self._lang
         if "json_ld" in fields:
             context["organization_name"] = selectors.organization_name()
+            record_edge_keys(SITE_KEY)  # the site profile's name is in the JSON-LD: its changes purge this page
         return context
 
     def _query_params(self) -> tuple[str, ...]:
@@ -152,11 +156,25 @@ class ContentListViewSet(viewsets.GenericViewSet):
 
         return rendered
 
+    def _item_type(self) -> str:
+        return ITEM_TYPES[self.get_queryset().model]
+
+    def _list_keys(self) -> list[str]:
+        """The list's surrogate keys (api.caching_edge): its kind, and whether an edit can change its members."""
+        item_type = self._item_type()
+        narrowed = any(name not in _COMMON_PARAMS for name, _ in self._canonical_query())
+        return [list_key(item_type), *([query_key(item_type)] if narrowed else [])]
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self._lang = response_language(request)
         renderer = self._in_language(self._render_list)
         return content_response(
-            request, renderer=renderer, query=self._canonical_query(), known=self._query_params(), lang=self._lang
+            request,
+            renderer=renderer,
+            query=self._canonical_query(),
+            known=self._query_params(),
+            lang=self._lang,
+            keys=self._list_keys(),
         )
 
 
@@ -278,8 +296,14 @@ class FeedViewSet(ContentListViewSet):
     filter_backends = ()
     feed: ClassVar[Callable[[], list[Any]]]
 
+    # The feed's surrogate key: every content event of a kind that changes it purges it (notifications.edge).
+    edge_key: ClassVar[str]
+
     def get_queryset(self) -> QuerySet:
         raise NotImplementedError("a feed has no queryset; see `feed`")
+
+    def _list_keys(self) -> list[str]:
+        return [type(self).edge_key]
 
     def _fields(self) -> list[str]:
         return field_names(self.get_serializer_class())  # no sparse fieldsets: the entries are small
@@ -307,6 +331,7 @@ class FeedViewSet(ContentListViewSet):
     example=examples.REDIRECT,
 )
 class RedirectViewSet(FeedViewSet):
+    edge_key = "redirects"
     feed = staticmethod(selectors.redirect_list)
     serializer_class = serializers.RedirectSerializer
 
@@ -326,6 +351,7 @@ class RedirectViewSet(FeedViewSet):
     example=examples.SITEMAP_ENTRY,
 )
 class SitemapViewSet(FeedViewSet):
+    edge_key = "sitemap"
     feed = staticmethod(selectors.sitemap_entries)
     serializer_class = serializers.SitemapEntrySerializer
 
@@ -346,6 +372,7 @@ _PROGRAM = "program"
     parameters=[OpenApiParameter(_PROGRAM, str, description="A live program's slug, e.g. `iop`: its plans only.")],
 )
 class InsuranceViewSet(FeedViewSet):
+    edge_key = "insurance"
     serializer_class = serializers.InsurancePlanSerializer
 
     # The same reading of a program slug as the content lists' filters: every slug of no live program alike.
@@ -384,6 +411,7 @@ class InsuranceViewSet(FeedViewSet):
     detail_description="The menu with this slug (`header`, `footer`, …), its items resolved as in the list.",
 )
 class MenuViewSet(FeedViewSet):
+    edge_key = "menus"
     feed = staticmethod(selectors.menu_list)
     serializer_class = serializers.MenuSerializer
     lookup_field = "slug"
@@ -399,7 +427,12 @@ class MenuViewSet(FeedViewSet):
         self._lang = response_language(request)
         renderer = self._in_language(self._render_detail)
         return content_response(
-            request, renderer=renderer, query=self._canonical_query(), known=self._query_params(), lang=self._lang
+            request,
+            renderer=renderer,
+            query=self._canonical_query(),
+            known=self._query_params(),
+            lang=self._lang,
+            keys=self._list_keys(),
         )
 
 
@@ -417,4 +450,4 @@ class SiteProfileView(APIView):
                     raise NotFound("The site profile has not been set up yet.")
                 return dumps(serializers.SiteProfileSerializer(profile, context={"lang": lang}).data)
 
-        return content_response(request, renderer=render, query=[], known=(), lang=lang)
+        return content_response(request, renderer=render, query=[], known=(), lang=lang, keys=[SITE_KEY])

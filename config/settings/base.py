@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "api.middleware.RequestBodyLimitMiddleware",
     "api.middleware.ContentSecurityPolicyMiddleware",
+    # `private, no-store` and no surrogate keys on what a shared cache must never keep (api/caching_edge.py).
+    "api.caching_edge.EdgePrivacyMiddleware",
     # Answers warm content reads here, before URL resolution and the layers below (api/warm_reads.py).
     "api.warm_reads.WarmContentMiddleware",
     # Django's session, user and messages, for the admin only: skipped under /api/ (config/middleware.py).
@@ -395,6 +397,32 @@ CONTENT_STALE_WHILE_REVALIDATE = env_int("CONTENT_STALE_WHILE_REVALIDATE", 300)
 # Seconds an editor's draft preview link (content/preview.py) stays valid after the admin page made it.
 CONTENT_PREVIEW_MAX_AGE = env_int("CONTENT_PREVIEW_MAX_AGE", 3600)
 
+# The edge in front of the API (api/caching_edge.py, notifications/edge.py, docs/edge.md). EDGE_BACKEND purges
+# what a content change touches: none (the default: nothing in front), varnish (xkey over HTTP to each of
+# EDGE_VARNISH_URL), fastly (by surrogate key, the official SDK), cloudflare (by cache tag, the official SDK),
+# or the dotted path of a class (tests: notifications.edge_backends.LocmemEdgeBackend).
+EDGE_BACKEND = env_str("EDGE_BACKEND", "none")
+# Seconds the edge keeps a page (purges refresh it sooner); it serves it stale this long while the origin fails.
+EDGE_MAX_AGE = env_int("EDGE_MAX_AGE", 3600)
+EDGE_STALE_IF_ERROR = env_int("EDGE_STALE_IF_ERROR", 86400)
+# Soft purge where the CDN has one (Fastly's soft purge, Cloudflare's invalidate, xkey.softpurge): objects
+# are marked stale and revalidated with their ETag, and served stale if the origin fails meanwhile.
+EDGE_SOFT_PURGE = env_bool("EDGE_SOFT_PURGE", False)
+EDGE_VARNISH_URL = env_list("EDGE_VARNISH_URL")  # comma-separated: every Varnish server is purged
+EDGE_FASTLY_API_TOKEN = env_str("EDGE_FASTLY_API_TOKEN")
+EDGE_FASTLY_SERVICE_ID = env_str("EDGE_FASTLY_SERVICE_ID")
+EDGE_FASTLY_API_URL = env_str("EDGE_FASTLY_API_URL")  # empty: Fastly's own; tests point it at a local fake
+EDGE_CLOUDFLARE_API_TOKEN = env_str("EDGE_CLOUDFLARE_API_TOKEN")
+EDGE_CLOUDFLARE_ZONE_ID = env_str("EDGE_CLOUDFLARE_ZONE_ID")
+EDGE_CLOUDFLARE_API_URL = env_str("EDGE_CLOUDFLARE_API_URL")  # empty: Cloudflare's own; tests: a local fake
+EDGE_PURGE_TIMEOUT = env_int("EDGE_PURGE_TIMEOUT", 10)  # seconds for one purge request
+# A purge that keeps failing is tried this many times (backoff 2 s doubling, capped at 5 minutes: about 20
+# minutes in all), then the staff group EDGE_ALERT_GROUP hears of it by email.
+EDGE_PURGE_MAX_ATTEMPTS = env_int("EDGE_PURGE_MAX_ATTEMPTS", 8)
+EDGE_PURGE_RETRY_BASE_SECONDS = env_int("EDGE_PURGE_RETRY_BASE_SECONDS", 2)
+EDGE_PURGE_RETRY_MAX_SECONDS = env_int("EDGE_PURGE_RETRY_MAX_SECONDS", 300)
+EDGE_ALERT_GROUP = env_str("EDGE_ALERT_GROUP", "admissions-lead")
+
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
@@ -420,6 +448,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {"task": "notifications.sweep", "schedule": 60.0},
     # Scheduled go-lives announce themselves, and failed webhook attempts are retried, within a minute.
     "sweep-webhooks": {"task": "notifications.sweep_webhooks", "schedule": 60.0},
+    # Edge purges whose task a broker outage lost, or whose retry has come.
+    "sweep-edge-purges": {"task": "notifications.sweep_edge_purges", "schedule": 60.0},
     "daily-digest": {"task": "notifications.daily_digest", "schedule": crontab(hour=7, minute=0)},
     # Retention: leads past LEAD_RETENTION_DAYS lose their personal data every night (03:15 Phoenix time).
     "anonymise-expired-leads": {"task": "leads.anonymise_expired", "schedule": crontab(hour=3, minute=15)},

@@ -21,7 +21,9 @@ def test_content_responses_carry_validators_and_cache_control(api_client):
     assert response["ETag"].startswith('"')
     assert response["ETag"].endswith('"')
     assert response["Last-Modified"].endswith("GMT")
-    assert response["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
+    assert response["Cache-Control"] == (
+        "public, max-age=60, s-maxage=3600, stale-while-revalidate=300, stale-if-error=86400"
+    )
 
 
 def test_if_none_match_with_the_current_etag_answers_304_without_a_body(api_client):

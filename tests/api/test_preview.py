@@ -33,7 +33,7 @@ def test_a_valid_token_shows_the_draft_marked_as_a_preview_and_never_stored(api_
     assert body["published_at"] is None
     assert body["body"]  # the full detail, body included
     assert response["X-Content-Preview"] == "true"
-    assert response["Cache-Control"] == "no-store, private"
+    assert response["Cache-Control"] == "private, no-store"
     assert "ETag" not in response
     assert "Last-Modified" not in response
 

@@ -47,7 +47,7 @@ def test_the_local_response_cache_is_bounded_in_bytes(settings):
 
     def rendered(size: int, compressed: int = 0) -> Rendered:
         encoded = {"br": b"y" * compressed} if compressed else {}
-        return Rendered(body=b"x" * size, etag='"e"', last_modified=None, encoded=encoded)
+        return Rendered(body=b"x" * size, etag='"e"', last_modified=None, encoded=encoded, keys=())
 
     for index in range(6):
         local_responses.put(f"key-{index}", "token", rendered(200))

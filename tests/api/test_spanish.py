@@ -327,7 +327,7 @@ def test_a_preview_in_spanish(api_client):
 
     assert response.status_code == 200
     assert response["Content-Language"] == "es"
-    assert response["Cache-Control"] == "no-store, private"
+    assert response["Cache-Control"] == "private, no-store"
     assert response.json()["title"] == "Borrador"
 
 

@@ -70,7 +70,7 @@ def test_the_api_issues_a_signed_token_with_the_window_it_may_be_sent_in(api_cli
     other = api_client.get(FORM_TOKEN)
 
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
     assert response["Access-Control-Allow-Origin"] == "https://www.corerecovery.example"
     body = response.json()
     assert set(body) == {"form_token", "usable_from", "expires_at"}

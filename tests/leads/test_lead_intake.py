@@ -29,7 +29,7 @@ def test_a_contact_request_is_stored_encrypted_and_answered_with_a_reference_onl
     assert {line["phone"] for line in answer["crisis_resources"]} == {"988", "911"}
     assert "988" in answer["crisis_notice"]
     assert "911" in answer["crisis_notice"]
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
     for value in ("Jordan", "Synthetic", "555-0142", "example.org", "panic"):
         assert value not in response.content.decode()
     lead = Lead.objects.get(reference=answer["reference"])

@@ -69,7 +69,7 @@ def test_a_partner_lists_and_reads_only_its_own_referrals(api_client, programs, 
 
     assert [item["reference"] for item in listed["results"]] == [mine]
     assert own.status_code == 200
-    assert own["Cache-Control"] == "no-store"
+    assert own["Cache-Control"] == "private, no-store"
     # Another partner's referral and one that does not exist are indistinguishable.
     assert other.status_code == missing.status_code == 404
     assert other.json() == missing.json()
