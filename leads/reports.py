@@ -26,10 +26,12 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     F,
     FloatField,
     Func,
     Min,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -38,12 +40,10 @@ from django.db.models import (
 )
 from django.db.models.functions import (
     Coalesce,
-    ExtractHour,
     ExtractIsoWeekDay,
-    ExtractMinute,
-    ExtractSecond,
     Least,
     RowNumber,
+    TruncTime,
     TruncWeek,
 )
 
@@ -54,7 +54,7 @@ DEFAULT_WEEKS = 12
 RESPONSE_TARGETS_MINUTES = (5, 15)
 FRACTIONS = (0.5, 0.9)
 # The funnel's stages, in order; a lead counts for a stage if its status history ever reached it.
-FUNNEL_STAGES = (
+FUNNEL_STAGES: tuple[str, ...] = (
     LeadStatus.RECEIVED, LeadStatus.CONTACTED, LeadStatus.ASSESSMENT_SCHEDULED, LeadStatus.ADMITTED,
 )  # fmt: skip
 
@@ -175,13 +175,11 @@ def _first_response_seconds() -> Seconds:
 
 
 def _local_time_parts() -> dict[str, Any]:
-    """The received time's ISO weekday and second of the day, in the center's time zone (annotations)."""
+    """The received time's ISO weekday and time of day, in the center's time zone (annotations)."""
     zone = business_zone()
     return {
         "local_weekday": ExtractIsoWeekDay("received_at", tzinfo=zone),
-        "local_second": ExtractHour("received_at", tzinfo=zone) * 3600
-        + ExtractMinute("received_at", tzinfo=zone) * 60
-        + ExtractSecond("received_at", tzinfo=zone),
+        "local_time": TruncTime("received_at", tzinfo=zone),
     }
 
 
@@ -190,11 +188,7 @@ def _in_business_hours() -> Case:
     the local weekday is a business day and the local time of day is in [opens, closes)."""
     opens, closes = (time.fromisoformat(part) for part in settings.BUSINESS_HOURS.split("-"))
     iso_days = [day + 1 for day in settings.BUSINESS_DAYS]  # ISO: Monday is 1; Python's weekday(): Monday is 0
-
-    def second(moment: time) -> int:
-        return moment.hour * 3600 + moment.minute * 60 + moment.second
-
-    inside = Q(local_weekday__in=iso_days, local_second__gte=second(opens), local_second__lt=second(closes))
+    inside = Q(local_weekday__in=iso_days, local_time__gte=opens, local_time__lt=closes)
     return Case(When(inside, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
@@ -315,22 +309,49 @@ def _interpolate(values: dict[int, float], count: int, fraction: float) -> float
     return values[lower] + (position - lower) * (values[upper] - values[lower])
 
 
-def _percentiles(leads: QuerySet[Lead], seconds: Seconds, *, by_week: bool) -> dict[date | None, Durations]:
-    """Count, median and 90th percentile of `seconds` over the leads, per week (or for all, key None)."""
-    measured = leads.annotate(seconds=seconds).filter(seconds__isnull=False)
-    if by_week:
-        measured = measured.annotate(week=_week())
+def _measures() -> dict[str, Seconds]:
+    return {"acknowledge": _acknowledge_seconds(), "first_attempt": _first_attempt_seconds()}
+
+
+def _speed(leads: QuerySet[Lead], *, by_week: bool) -> dict[date | None, SpeedRow]:
+    """Leads, and count, median and 90th percentile of each measure, per week (or for all, key None)."""
+    if connections[leads.db].vendor != "postgresql":
+        return _speed_by_window(leads, by_week=by_week)
+    # One pass over the leads: percentile_cont skips NULLs (a lead not acknowledged has no time to acknowledge).
+    measured = leads.annotate(**{f"{name}_seconds": seconds for name, seconds in _measures().items()})
+    aggregates: dict[str, Any] = {"leads": Count("id")}
+    for name in _measures():
+        aggregates[f"{name}_n"] = Count(f"{name}_seconds")
+        for n, fraction in enumerate(FRACTIONS):
+            aggregates[f"{name}_p{n}"] = PercentileCont(f"{name}_seconds", fraction=fraction)
+    rows = measured.annotate(week=_week()).values("week").annotate(**aggregates) if by_week else [
+        measured.aggregate(**aggregates)
+    ]  # fmt: skip
+
+    def durations(row: dict[str, Any], name: str) -> Durations:
+        return Durations(row[f"{name}_n"], row[f"{name}_p0"], row[f"{name}_p1"]) if row[f"{name}_n"] else _NONE
+
+    found = {}
+    for row in rows:
+        key = _monday(row["week"]) if by_week else None
+        found[key] = SpeedRow(key, row["leads"], durations(row, "acknowledge"), durations(row, "first_attempt"))
+    return found
+
+
+def _speed_by_window(leads: QuerySet[Lead], *, by_week: bool) -> dict[date | None, SpeedRow]:
     group = ["week"] if by_week else []
-    if connections[leads.db].vendor == "postgresql":
-        aggregates = {"n": Count("id"), **{f"p{n}": PercentileCont("seconds", fraction=f) for n, f in
-                                           enumerate(FRACTIONS)}}  # fmt: skip
-        rows = measured.values(*group).annotate(**aggregates) if by_week else [measured.aggregate(**aggregates)]
-        return {
-            (_monday(row["week"]) if by_week else None): Durations(row["n"], row["p0"], row["p1"])
-            for row in rows
-            if row["n"]
-        }
-    return _percentiles_by_window(measured, group)
+    counted = leads.annotate(week=_week()).values("week").annotate(n=Count("id")) if by_week else [
+        leads.aggregate(n=Count("id"))
+    ]  # fmt: skip
+    counts = {(_monday(row["week"]) if by_week else None): row["n"] for row in counted}
+    per_measure = {}
+    for name, seconds in _measures().items():
+        measured = leads.annotate(seconds=seconds).filter(seconds__isnull=False)
+        per_measure[name] = _percentiles_by_window(measured.annotate(week=_week()) if by_week else measured, group)
+    return {
+        key: SpeedRow(key, n, per_measure["acknowledge"].get(key, _NONE), per_measure["first_attempt"].get(key, _NONE))
+        for key, n in counts.items()
+    }
 
 
 def _percentiles_by_window(measured: QuerySet[Lead], group: list[str]) -> dict[date | None, Durations]:
@@ -365,20 +386,9 @@ def speed_to_lead(*, period: Period) -> SpeedToLead:
     """Per week and over the period: time to acknowledge and time to first contact attempt (median, 90th
     percentile, how many leads have one), by the week the lead was received."""
     leads = _leads(period)
-    counts = {_monday(row["week"]): row["n"] for row in leads.annotate(week=_week()).values("week").annotate(
-        n=Count("id"))}  # fmt: skip
-    acknowledge = _percentiles(leads, _acknowledge_seconds(), by_week=True)
-    first_attempt = _percentiles(leads, _first_attempt_seconds(), by_week=True)
-    weeks = [
-        SpeedRow(week, counts.get(week, 0), acknowledge.get(week, _NONE), first_attempt.get(week, _NONE))
-        for week in period.weeks
-    ]
-    overall = SpeedRow(
-        None,
-        sum(counts.values()),
-        _percentiles(leads, _acknowledge_seconds(), by_week=False).get(None, _NONE),
-        _percentiles(leads, _first_attempt_seconds(), by_week=False).get(None, _NONE),
-    )
+    per_week = _speed(leads, by_week=True)
+    weeks = [per_week.get(week, SpeedRow(week, 0, _NONE, _NONE)) for week in period.weeks]
+    overall = _speed(leads, by_week=False).get(None, SpeedRow(None, 0, _NONE, _NONE))
     return SpeedToLead(weeks=weeks, overall=overall)
 
 
@@ -443,34 +453,28 @@ class FunnelRow:
         return self.reached[LeadStatus.RECEIVED]
 
 
-def funnel(*, period: Period) -> list[FunnelRow]:
+def funnel(*, period: Period, by_source: WeeklyCounts | None = None) -> list[FunnelRow]:
     """Received -> contacted -> assessment scheduled -> admitted, for all sources (first row) and per source: a
-    lead counts for a stage if its status history ever reached it (every lead counts as received)."""
-    received = _leads(period).values("source", "partner_id", "partner__name").annotate(n=Count("id"))
-    later = (
-        LeadStatusChange.objects.filter(
-            lead__is_spam=False, lead__received_at__gte=period.start, lead__received_at__lt=period.end,
-            to_status__in=FUNNEL_STAGES[1:],
-        )
-        .order_by()
-        .values("lead__source", "lead__partner_id", "lead__partner__name", "to_status")
-        .annotate(n=Count("lead_id", distinct=True))
-    )  # fmt: skip
-    rows: dict[str, FunnelRow] = {}
-    for row in received:
-        key, label = source_key_label(row["source"], row["partner_id"], row["partner__name"])
-        rows[key] = FunnelRow(key, label, dict.fromkeys(FUNNEL_STAGES, 0) | {LeadStatus.RECEIVED: row["n"]})
-    for row in later:
-        key, label = source_key_label(row["lead__source"], row["lead__partner_id"], row["lead__partner__name"])
-        rows.setdefault(key, FunnelRow(key, label, dict.fromkeys(FUNNEL_STAGES, 0))).reached[row["to_status"]] += row[
-            "n"
-        ]  # fmt: skip
+    lead counts for a stage if its status history ever reached it (every lead counts as received).
+
+    `by_source` (leads_by_source of the same period), when the caller has it, spares counting the leads again.
+    """
+    leads = _leads(period)
+    if by_source is None:
+        by_source = leads_by_source(period=period)
+    rows = {s.key: FunnelRow(s.key, s.label, dict.fromkeys(FUNNEL_STAGES, 0) | {LeadStatus.RECEIVED: s.total})
+            for s in by_source.series}  # fmt: skip
+    for stage in FUNNEL_STAGES[1:]:
+        # One semi-join a stage (a hash join whatever the volume): a lead whose history reached the stage twice
+        # (contacted, unable to reach, contacted again) counts once, without a COUNT(DISTINCT) and its sort.
+        reached = Exists(LeadStatusChange.objects.filter(lead=OuterRef("pk"), to_status=stage))
+        for row in leads.filter(reached).values("source", "partner_id", "partner__name").annotate(n=Count("id")):
+            key, label = source_key_label(row["source"], row["partner_id"], row["partner__name"])
+            rows.setdefault(key, FunnelRow(key, label, dict.fromkeys(FUNNEL_STAGES, 0))).reached[stage] = row["n"]
     per_source = sorted(rows.values(), key=lambda r: (-r.received, r.label))
     # The sources are disjoint: all sources' figures are their sums.
-    overall = FunnelRow(
-        "", "All sources", {stage: sum(r.reached[stage] for r in per_source) for stage in FUNNEL_STAGES}
-    )
-    return [overall, *per_source]
+    totals = {stage: sum(row.reached[stage] for row in per_source) for stage in FUNNEL_STAGES}
+    return [FunnelRow("", "All sources", totals), *per_source]
 
 
 @dataclass(frozen=True)
@@ -530,14 +534,15 @@ class Dashboard:
 
 def dashboard(*, period: Period, program_names: dict[str, str] | None = None) -> Dashboard:
     """Every figure of the dashboard, in a number of queries that does not depend on the number of leads."""
+    by_source = leads_by_source(period=period)
     return Dashboard(
         period=period,
-        by_source=leads_by_source(period=period),
+        by_source=by_source,
         by_campaign=leads_by_campaign(period=period),
         by_program=leads_by_program(period=period, program_names=program_names),
         speed=speed_to_lead(period=period),
         response=response_within_targets(period=period),
-        funnel=funnel(period=period),
+        funnel=funnel(period=period, by_source=by_source),
         not_admitted=not_admitted_reasons(period=period),
         unacknowledged=unacknowledged_now(),
     )

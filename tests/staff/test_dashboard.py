@@ -371,10 +371,11 @@ def test_the_number_of_queries_does_not_grow_with_the_leads(intake_lead, leads, 
                   campaign=f"campaign-{n % 5}", program="iop")  # fmt: skip
     many = _queries(intake_lead, reverse("staff:dashboard"), RANGE)
     assert many == few
-    # Signed-in user and permissions, program names, then one or two queries a table, with 7 or 47 leads.
-    with django_assert_max_num_queries(18):
+    # Signed-in user and permissions, program names, then one to three queries a table (SQLite needs more for
+    # its percentiles), with 7 leads or 47.
+    with django_assert_max_num_queries(20):
         intake_lead.get(reverse("staff:dashboard"), RANGE)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         intake_lead.get(reverse("staff:dashboard-csv"), {"table": "speed", **RANGE})
 
 
