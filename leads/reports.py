@@ -287,7 +287,7 @@ class Durations:
 
 @dataclass(frozen=True)
 class SpeedRow:
-    week: date | None  # None: the whole period
+    week: date
     leads: int
     acknowledge: Durations
     first_attempt: Durations
@@ -296,7 +296,11 @@ class SpeedRow:
 @dataclass(frozen=True)
 class SpeedToLead:
     weeks: list[SpeedRow]
-    overall: SpeedRow
+
+    def range_of(self, measure: str, figure: str) -> tuple[float, float] | None:
+        """The lowest and highest weekly `figure` ("median", "p90") of `measure`, or None without any."""
+        values = [getattr(getattr(w, measure), figure) for w in self.weeks if getattr(w, measure).count]
+        return (min(values), max(values)) if values else None
 
 
 def _interpolate(values: dict[int, float], count: int, fraction: float) -> float | None:
@@ -313,45 +317,41 @@ def _measures() -> dict[str, Seconds]:
     return {"acknowledge": _acknowledge_seconds(), "first_attempt": _first_attempt_seconds()}
 
 
-def _speed(leads: QuerySet[Lead], *, by_week: bool) -> dict[date | None, SpeedRow]:
-    """Leads, and count, median and 90th percentile of each measure, per week (or for all, key None)."""
+def _speed(leads: QuerySet[Lead]) -> dict[date, SpeedRow]:
+    """Per week: leads, and the count, median and 90th percentile of each measure."""
     if connections[leads.db].vendor != "postgresql":
-        return _speed_by_window(leads, by_week=by_week)
+        return _speed_by_window(leads)
     # One pass over the leads: percentile_cont skips NULLs (a lead not acknowledged has no time to acknowledge).
-    measured = leads.annotate(**{f"{name}_seconds": seconds for name, seconds in _measures().items()})
+    seconds = {f"{name}_seconds": expression for name, expression in _measures().items()}
+    measured = leads.annotate(**seconds).annotate(week=_week())
     aggregates: dict[str, Any] = {"leads": Count("id")}
     for name in _measures():
         aggregates[f"{name}_n"] = Count(f"{name}_seconds")
         for n, fraction in enumerate(FRACTIONS):
             aggregates[f"{name}_p{n}"] = PercentileCont(f"{name}_seconds", fraction=fraction)
-    rows = measured.annotate(week=_week()).values("week").annotate(**aggregates) if by_week else [
-        measured.aggregate(**aggregates)
-    ]  # fmt: skip
 
     def durations(row: dict[str, Any], name: str) -> Durations:
         return Durations(row[f"{name}_n"], row[f"{name}_p0"], row[f"{name}_p1"]) if row[f"{name}_n"] else _NONE
 
     found = {}
-    for row in rows:
-        key = _monday(row["week"]) if by_week else None
-        found[key] = SpeedRow(key, row["leads"], durations(row, "acknowledge"), durations(row, "first_attempt"))
+    for row in measured.values("week").annotate(**aggregates):
+        week = _monday(row["week"])
+        found[week] = SpeedRow(week, row["leads"], durations(row, "acknowledge"), durations(row, "first_attempt"))
     return found
 
 
-def _speed_by_window(leads: QuerySet[Lead], *, by_week: bool) -> dict[date | None, SpeedRow]:
-    group = ["week"] if by_week else []
-    counted = leads.annotate(week=_week()).values("week").annotate(n=Count("id")) if by_week else [
-        leads.aggregate(n=Count("id"))
-    ]  # fmt: skip
-    counts = {(_monday(row["week"]) if by_week else None): row["n"] for row in counted}
+def _speed_by_window(leads: QuerySet[Lead]) -> dict[date, SpeedRow]:
+    counts = {_monday(row["week"]): row["n"] for row in leads.annotate(week=_week()).values("week").annotate(
+        n=Count("id"))}  # fmt: skip
     per_measure = {}
     for name, seconds in _measures().items():
-        measured = leads.annotate(seconds=seconds).filter(seconds__isnull=False)
-        per_measure[name] = _percentiles_by_window(measured.annotate(week=_week()) if by_week else measured, group)
+        measured = leads.annotate(seconds=seconds, week=_week()).filter(seconds__isnull=False)
+        per_measure[name] = _percentiles_by_window(measured, ["week"])
     return {
-        key: SpeedRow(key, n, per_measure["acknowledge"].get(key, _NONE), per_measure["first_attempt"].get(key, _NONE))
-        for key, n in counts.items()
-    }
+        week: SpeedRow(week, n, per_measure["acknowledge"].get(week, _NONE), per_measure["first_attempt"].get(week,
+                                                                                                             _NONE))
+        for week, n in counts.items()
+    }  # fmt: skip
 
 
 def _percentiles_by_window(measured: QuerySet[Lead], group: list[str]) -> dict[date | None, Durations]:
@@ -383,13 +383,14 @@ _NONE = Durations(0, None, None)
 
 
 def speed_to_lead(*, period: Period) -> SpeedToLead:
-    """Per week and over the period: time to acknowledge and time to first contact attempt (median, 90th
-    percentile, how many leads have one), by the week the lead was received."""
-    leads = _leads(period)
-    per_week = _speed(leads, by_week=True)
-    weeks = [per_week.get(week, SpeedRow(week, 0, _NONE, _NONE)) for week in period.weeks]
-    overall = _speed(leads, by_week=False).get(None, SpeedRow(None, 0, _NONE, _NONE))
-    return SpeedToLead(weeks=weeks, overall=overall)
+    """Per week: time to acknowledge and time to first contact attempt (median, 90th percentile, how many leads
+    have one), by the week the lead was received.
+
+    No figure for the whole period: its percentiles would cost another sort of every lead of the period, and a
+    year's dashboard must answer in half a second (bench/staff.py); the weeks show the trend.
+    """
+    per_week = _speed(_leads(period))
+    return SpeedToLead(weeks=[per_week.get(week, SpeedRow(week, 0, _NONE, _NONE)) for week in period.weeks])
 
 
 @dataclass(frozen=True)

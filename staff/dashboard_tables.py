@@ -132,11 +132,9 @@ def speed_table(speed: reports.SpeedToLead) -> Table:
 
     def row(entry: reports.SpeedRow) -> list[Any]:
         ack, attempt = entry.acknowledge, entry.first_attempt
-        return [entry.week or "Whole period", entry.leads, ack.count, ack.median, ack.p90, attempt.count,
-                attempt.median, attempt.p90]  # fmt: skip
+        return [entry.week, entry.leads, ack.count, ack.median, ack.p90, attempt.count, attempt.median, attempt.p90]
 
-    return Table("speed", "Speed to lead, by the week leads were received", columns,
-                 [*(row(week) for week in speed.weeks), row(speed.overall)])  # fmt: skip
+    return Table("speed", "Speed to lead, by the week leads were received", columns, [row(w) for w in speed.weeks])
 
 
 def response_table(response: reports.ResponseByHours) -> Table:
@@ -155,7 +153,7 @@ def response_table(response: reports.ResponseByHours) -> Table:
     return Table("response", "First response (acknowledged or a contact attempt) within the targets", columns, rows)
 
 
-FUNNEL_TITLES = {
+FUNNEL_TITLES: dict[str, str] = {
     reports.LeadStatus.RECEIVED: "Received", reports.LeadStatus.CONTACTED: "Contacted",
     reports.LeadStatus.ASSESSMENT_SCHEDULED: "Assessment scheduled", reports.LeadStatus.ADMITTED: "Admitted",
 }  # fmt: skip
@@ -246,17 +244,21 @@ def _percent(share: float | None) -> str:
     return "no leads" if share is None else f"{share * 100:.0f}%"
 
 
+def _speed_words(speed: reports.SpeedToLead) -> str:
+    parts = []
+    for measure, what in (("acknowledge", "to acknowledge"), ("first_attempt", "to a first contact attempt")):
+        medians = speed.range_of(measure, "median")
+        if medians:
+            low, high = (_words(value, MINUTES) for value in medians)
+            parts.append(f"the weekly median time {what} ran from {low} to {high}")
+    return ("Over the period, " + "; ".join(parts) + ".") if parts else "No lead of the period was answered yet."
+
+
 def sections(dashboard: reports.Dashboard, *, now: Any) -> list[Section]:
     period, speed, response = dashboard.period, dashboard.speed, dashboard.response
-    overall = speed.overall
     speed_chart = charts.lines_weeks(
         slug="speed", title="Minutes to acknowledge and to a first contact attempt, per week",
-        description=(
-            f"Over the period, median time to acknowledge {_words(overall.acknowledge.median, MINUTES)} (90th "
-            f"percentile {_words(overall.acknowledge.p90, MINUTES)}); to a first contact attempt "
-            f"{_words(overall.first_attempt.median, MINUTES)} (90th percentile "
-            f"{_words(overall.first_attempt.p90, MINUTES)})."
-        ),
+        description=_speed_words(speed),
         weeks=period.weeks, unit=" min",
         series=[
             ("Median to acknowledge", [_minutes(w.acknowledge.median) for w in speed.weeks]),
