@@ -90,17 +90,17 @@ class Chart:
         return not (self.rects or self.paths or self.dots)
 
 
-def nice_ceiling(value: float) -> tuple[float, float]:
-    """A round top for an axis at or above `value`, and a round step dividing it into 3 to 5 parts."""
+def nice_ceiling(value: float, *, whole: bool = False) -> tuple[float, float]:
+    """A round top for an axis at or above `value`, and a round step (1, 2 or 5 times a power of ten; at least 1
+    when counting `whole` things) dividing it into at most 5 parts."""
     if value <= 0:
         return 1.0, 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
-    for multiple in (1, 2, 2.5, 5, 10):
-        step = multiple * magnitude / 4
-        top = math.ceil(value / step) * step
-        if top / step <= 5:
-            return top, step
-    return 10 * magnitude, 2.5 * magnitude  # pragma: no cover (the loop always returns)
+    magnitude = 10 ** math.floor(math.log10(value / 5)) if value >= 5 or not whole else 1
+    for multiple in (1, 2, 5, 10):
+        step = max(multiple * magnitude, 1) if whole else multiple * magnitude
+        if math.ceil(value / step) <= 5:
+            return math.ceil(value / step) * step, step
+    return 10 * magnitude * 5, 10 * magnitude  # pragma: no cover (the loop always returns)
 
 
 def _number(value: float) -> str:
@@ -141,7 +141,7 @@ def stacked_weeks(
     if rest:
         shown.append((OTHER, [sum(values) for values in zip(*(s[1] for s in rest), strict=True)]))
     totals = [sum(values) for values in zip(*(s[1] for s in shown), strict=True)] if shown else [0] * len(weeks)
-    top, step = nice_ceiling(max(totals, default=0))
+    top, step = nice_ceiling(max(totals, default=0), whole=True)
     _y_axis(chart, top, step)
     plot_width, plot_height = chart.width - LEFT - RIGHT, chart.height - TOP - BOTTOM
     slot = plot_width / max(1, len(weeks))

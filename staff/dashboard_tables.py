@@ -24,6 +24,8 @@ class DashboardPeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         self.default = reports.default_period(today=today)
+        if not self.is_bound:  # the pickers show the period on the page
+            self.initial = {"from": self.default.first_day, "to": self.default.last_day}
         widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         # Named `from` and `to` in the URL (a keyword in Python, so declared here).
         self.fields["from"] = forms.DateField(
