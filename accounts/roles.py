@@ -25,9 +25,10 @@ CLINICAL_DIRECTOR = [
     "notifications.view_routingrule", "notifications.view_staffgroup",
 ]  # fmt: skip
 PARTNER_LIAISON = ["leads.view_partner_referrals", "leads.view_partner"]
-# Everything editors write; not the content outbox (events are the system's, never edited by hand).
-EDITOR_APP = "content"
-EDITOR_EXCLUDED_MODELS = {"contentevent"}
+# Everything editors write; not the content outbox (events are the system's, never edited by hand). The
+# clinical director reads all of it too.
+CONTENT_APP = "content"
+CONTENT_SYSTEM_MODELS = {"contentevent"}
 
 ROLES: dict[str, list[str]] = {
     "Intake": INTAKE,
@@ -50,19 +51,19 @@ def _permissions(names: list[str]) -> list[Permission]:
     return found
 
 
-def _editor_permissions() -> list[Permission]:
-    return list(
-        Permission.objects.filter(content_type__app_label=EDITOR_APP).exclude(
-            content_type__model__in=EDITOR_EXCLUDED_MODELS
-        )
+def _content_permissions(*, read_only: bool) -> list[Permission]:
+    permissions = Permission.objects.filter(content_type__app_label=CONTENT_APP).exclude(
+        content_type__model__in=CONTENT_SYSTEM_MODELS
     )
+    return list(permissions.filter(codename__startswith="view_") if read_only else permissions)
 
 
 @transaction.atomic
 def roles_install() -> dict[str, int]:
     """Create or reset every role's group to exactly its permissions; returns each role's permission count."""
     wanted = {name: _permissions(names) for name, names in ROLES.items()}
-    wanted[EDITOR] = _editor_permissions()
+    wanted["Clinical director"] += _content_permissions(read_only=True)
+    wanted[EDITOR] = _content_permissions(read_only=False)
     for name, permissions in wanted.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(permissions)

@@ -65,9 +65,14 @@ class StatusChangeInline(admin.TabularInline):
 
 
 class StatusChangeForm(forms.Form):
-    to_status = forms.ChoiceField(choices=LeadStatus.choices, label="New status")
+    to_status = forms.ChoiceField(label="New status")
     reason_category = forms.ChoiceField(choices=[("", "—"), *NotAdmittedReason.choices], required=False)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+
+    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the moves the flow allows from the lead's status, in words.
+        self.fields["to_status"].choices = [(status, LeadStatus(status).label) for status in allowed]  # type: ignore[attr-defined]
 
 
 @admin.register(Lead)
@@ -173,7 +178,7 @@ class LeadAdmin(admin.ModelAdmin):
         lead = get_object_or_404(Lead, pk=pk)
         if not self.has_change_permission(request, lead):
             return HttpResponse(status=403)
-        form = StatusChangeForm(request.POST or None)
+        form = StatusChangeForm(request.POST or None, allowed=services.allowed_next_statuses(lead.status))
         if request.method == "POST" and form.is_valid():
             try:
                 services.lead_change_status(

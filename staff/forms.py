@@ -9,7 +9,15 @@ from leads.models import ContactAttempt, LeadSource, LeadStatus, NotAdmittedReas
 from leads.selectors import InboxFilters
 
 
-class InboxFilterForm(forms.Form):
+class StaffForm(forms.Form):
+    """Labels without Django's trailing colon: they read as plain words, to people and to screen readers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class InboxFilterForm(StaffForm):
     search = forms.CharField(
         required=False, max_length=254, label="Find a lead",
         help_text="A reference (L-7F3K9Q), a phone number or an email address.",
@@ -46,7 +54,7 @@ class InboxFilterForm(forms.Form):
         )
 
 
-class StatusForm(forms.Form):
+class StatusForm(StaffForm):
     to_status = forms.ChoiceField(label="Move it to")
     reason_category = forms.ChoiceField(
         required=False, label="Reason (needed for “not admitted”)", choices=[("", "—"), *NotAdmittedReason.choices]
@@ -62,7 +70,9 @@ class StatusForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["to_status"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(status, LeadStatus(status).label) for status in allowed]
+        # Nothing chosen until the person chooses: a status is never moved by a default left in place.
+        field.choices = [("", "Choose the new status"), *((status, LeadStatus(status).label) for status in allowed)]
+        field.error_messages["required"] = "Choose the status to move it to."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -71,7 +81,7 @@ class StatusForm(forms.Form):
         return data
 
 
-class ContactAttemptForm(forms.Form):
+class ContactAttemptForm(StaffForm):
     channel = forms.ChoiceField(choices=ContactAttempt.Channel.choices, label="How")
     outcome = forms.ChoiceField(choices=ContactAttempt.Outcome.choices, label="What happened")
     note = forms.CharField(
@@ -84,7 +94,7 @@ class StaffMemberField(forms.ModelChoiceField):
         return str(obj.get_full_name() or obj.get_username())
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(StaffForm):
     to = StaffMemberField(queryset=get_user_model().objects.none(), label="Give it to")
     expected_assignee = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -95,7 +105,7 @@ class ReassignForm(forms.Form):
         field.queryset = staff
 
 
-class PhonedInLeadForm(forms.Form):
+class PhonedInLeadForm(StaffForm):
     """A lead received by phone or fax. Field names are the API's; the API's serializers validate them (the
     same rules and messages), so this form only collects text and says which kind of lead it is."""
 

@@ -26,12 +26,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     partners = Partner.objects.all() if user.has_perm("leads.view_lead") else Partner.objects.filter(
         liaison_staff=user
     )  # fmt: skip
-    form = InboxFilterForm(request.GET or None, programs=program_titles(), partners=partners)
+    programs = program_titles()
+    program_names = {**dict(programs), "unsure": "Not sure"}
+    form = InboxFilterForm(request.GET or None, programs=programs, partners=partners)
     page = Paginator(inbox_leads(viewer=user, filters=form.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [
         {"lead": lead, "clock": presenters.clock(lead, now=now), "next_step": presenters.next_step(lead),
-         "triage": presenters.triage_words(lead.triage_flags), "assignee": presenters.person_name(lead.assigned_to)}
+         "triage": presenters.triage_words(lead.triage_flags), "assignee": presenters.person_name(lead.assigned_to),
+         "program": program_names.get(lead.program_interest, lead.program_interest)}
         for lead in page.object_list
     ]  # fmt: skip
     query = request.GET.copy()

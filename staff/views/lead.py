@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from content.selectors import program_titles
 from leads import selectors, services
 from leads.exceptions import InvalidStatusTransition, LeadChangedMeanwhile
 from leads.models import Lead
@@ -67,6 +68,7 @@ def _page(request: HttpRequest, lead: Lead, *, forms: dict[str, Any] | None = No
     context = {
         "lead": lead,
         "section": "inbox",
+        "program": dict(program_titles()).get(lead.program_interest, lead.program_interest),
         "personal": personal,
         "clock": presenters.clock(lead, now=timezone.now()),
         "triage": presenters.triage_words(lead.triage_flags),

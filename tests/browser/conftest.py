@@ -17,7 +17,9 @@ from tests.servers import ROOT
 
 # Playwright's sync API runs an event loop in this thread; the test body still talks to the database through
 # Django's ORM between page actions, which Django refuses inside a running loop unless told it is safe (it is:
-# the ORM runs synchronously, in this thread, never concurrently with the loop).
+# the ORM runs synchronously, in this thread, never concurrently with the loop). Process-wide, because pytest-
+# playwright's session keeps its loop for every test collected after the first browser test; subprocesses that
+# run Django's deployment checks leave it out (tests/test_settings.py).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -89,11 +89,15 @@ def test_staff_change_the_status_with_a_note_from_the_admin(client, django_user_
     client, user = _staff_client(client, django_user_model, personal=False)
     url = reverse("admin:leads_lead_status", args=[lead.pk])
 
+    offered = client.get(url).content.decode()
     refused = client.post(url, {"to_status": "admitted", "reason_category": "", "note": ""})
     done = client.post(url, {"to_status": "contacted", "reason_category": "", "note": "Spoke to Rowan"})
 
     assert refused.status_code == 200
-    assert "cannot become admitted" in refused.content.decode()
+    # The form offers only the moves the flow allows: "admitted" is not one of them for a new lead.
+    assert "Select a valid choice. admitted is not one of the available choices." in refused.content.decode()
+    assert 'value="admitted"' not in offered
+    assert 'value="contacted"' in offered
     assert done.status_code == 302
     lead.refresh_from_db()
     assert lead.status == "contacted"
