@@ -22,10 +22,11 @@ What it does, every run:
    Pages: the inbox (first page of 50, its 5-second poll fragment, the last page) and the dashboard (over the
    last 365 days, and its default 12 weeks). `--warmup` unmeasured requests, then `--requests` measured ones
    per page, round-robin across the pages.
-4. Prints p50/p95 server time, the queries per request (min and max over every request: a constant count shows
-   as min = max, whatever page and whatever number of rows), the time spent in queries, and the slowest
-   queries of the dashboard; the targets (inbox p95 under 100 ms at a constant query count, dashboard p95 under
-   500 ms) and whether they are met; writes bench/results/staff-<timestamp>.json.
+4. Prints p50/p95 server time, the CPU per request of this process (Django) and of its PostgreSQL backend
+   (which a busy machine disturbs much less than wall time), the queries per request (min and max over every
+   request: a constant count shows as min = max, whatever page and whatever number of rows), the time spent in
+   queries, and the slowest queries of the dashboard; the targets (inbox p95 under 100 ms at a constant query
+   count, dashboard p95 under 500 ms) and whether they are met; writes bench/results/staff-<timestamp>.json.
 5. Drops the database (`--keep` keeps it, to look at query plans; `--reuse` measures a kept one again, after
    migrating it, without writing the leads again).
 
@@ -56,6 +57,7 @@ from bench.common import (  # noqa: E402  (needs the sys.path fix above)
     HOST,
     Column,
     bench_env,
+    cpu_seconds,
     flush_redis,
     format_table,
     machine,
@@ -251,9 +253,10 @@ def measure(pages: dict[str, tuple[Any, str]], *, requests: int, warmup: int) ->
     from django.db import connection
 
     per_page: dict[str, dict[str, Any]] = {
-        key: {"ms": [], "queries": [], "query_ms": [], "statuses": Counter(), "by_query": defaultdict(list)}
+        key: {"ms": [], "queries": [], "query_ms": [], "statuses": Counter(), "by_query": defaultdict(list),
+              "cpu": [0.0, 0.0, 0]}  # this process's CPU seconds, its PostgreSQL backend's, requests counted
         for key in pages
-    }
+    }  # fmt: skip
     current: dict[str, Any] = {}
 
     def timed(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
@@ -269,13 +272,22 @@ def measure(pages: dict[str, tuple[Any, str]], *, requests: int, warmup: int) ->
     for round_number in range(warmup + requests):
         for key, (client, path) in pages.items():
             current.update(queries=0, query_ms=0.0, by_query=defaultdict(list))
+            connection.ensure_connection()
+            backend = connection.connection.info.backend_pid
+            backend_before, process_before = cpu_seconds([backend]), time.process_time()
             with connection.execute_wrapper(timed):
                 began = time.perf_counter()
                 response = client.get(path)
                 elapsed = (time.perf_counter() - began) * 1000
+            process_cpu, backend_after = time.process_time() - process_before, cpu_seconds([backend])
             if round_number < warmup:
                 continue
             entry = per_page[key]
+            # CPU, unlike wall time, hardly depends on what else the machine runs (clock ticks: summed, then averaged).
+            if backend_before is not None and backend_after is not None:
+                entry["cpu"][0] += process_cpu
+                entry["cpu"][1] += backend_after - backend_before
+                entry["cpu"][2] += 1
             entry["statuses"][response.status_code] += 1
             entry["ms"].append(elapsed)
             entry["queries"].append(current["queries"])
@@ -295,6 +307,10 @@ def measure(pages: dict[str, tuple[Any, str]], *, requests: int, warmup: int) ->
             },
             "queries": {"min": min(entry["queries"]), "max": max(entry["queries"])},
             "query_ms_median": statistics.median(entry["query_ms"]),
+            "cpu_ms_per_request": {
+                "django": entry["cpu"][0] * 1000 / max(1, entry["cpu"][2]),
+                "postgresql": entry["cpu"][1] * 1000 / max(1, entry["cpu"][2]),
+            },
             "slowest_queries": sorted(
                 (
                     {
@@ -319,6 +335,8 @@ TABLE = [
     Column("queries", 9, lambda row: f"{row['queries']['min']}" + (
         "" if row["queries"]["min"] == row["queries"]["max"] else f"-{row['queries']['max']}")),
     Column("ms in SQL", 9, lambda row: f"{row['query_ms_median']:.1f}"),
+    Column("CPU ms: django", 14, lambda row: f"{row['cpu_ms_per_request']['django']:.1f}"),
+    Column("+ pg", 6, lambda row: f"{row['cpu_ms_per_request']['postgresql']:.1f}"),
     Column("statuses", 10, lambda row: ",".join(f"{s}x{n}" for s, n in row["statuses"].items())),
 ]  # fmt: skip
 
@@ -444,6 +462,7 @@ def run(args: argparse.Namespace, started: datetime) -> int:
     print(f"  dashboard over the year, p95 under {DASHBOARD_P95_TARGET_MS:.0f} ms: "
           f"{targets['dashboard_p95_ms_below']['worst']:.1f} ms, "
           f"{'met' if targets['dashboard_p95_ms_below']['met'] else 'MISSED'}")  # fmt: skip
+    print(f"\nload average: {load_before[0]:.1f} before, {load_after[0]:.1f} after, on {os.cpu_count()} CPUs")
     print("\nslowest queries of the dashboard over the year (median ms, times per request):")
     for query in results["dashboard_year"]["slowest_queries"]:
         print(f"  {query['ms_median']:7.1f} ms x{query['per_request']:.0f}  {query['query'][:100]}")
