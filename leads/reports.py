@@ -286,84 +286,11 @@ class Durations:
 
 
 @dataclass(frozen=True)
-class ResponseShare:
-    """Of `leads`, how many had a first response (acknowledged or a contact attempt) within each target."""
-
-    leads: int
-    within: dict[int, int]  # target minutes -> leads answered within it
-
-    def share(self, minutes: int) -> float | None:
-        return self.within[minutes] / self.leads if self.leads else None
-
-
-@dataclass(frozen=True)
-class ResponseByHours:
-    inside: ResponseShare
-    outside: ResponseShare
-
-    @property
-    def all(self) -> ResponseShare:
-        return ResponseShare(
-            self.inside.leads + self.outside.leads,
-            {m: self.inside.within[m] + self.outside.within[m] for m in RESPONSE_TARGETS_MINUTES},
-        )
-
-    @classmethod
-    def total(cls, parts: Iterable["ResponseByHours"]) -> "ResponseByHours":
-        """The sum of disjoint sets of leads (weeks)."""
-        listed = list(parts)
-
-        def side(name: str) -> ResponseShare:
-            shares: list[ResponseShare] = [getattr(part, name) for part in listed]
-            return ResponseShare(sum(s.leads for s in shares),
-                                 {m: sum(s.within[m] for s in shares) for m in RESPONSE_TARGETS_MINUTES})  # fmt: skip
-
-        return cls(inside=side("inside"), outside=side("outside"))
-
-
-NO_RESPONSE = ResponseByHours(ResponseShare(0, dict.fromkeys(RESPONSE_TARGETS_MINUTES, 0)),
-                              ResponseShare(0, dict.fromkeys(RESPONSE_TARGETS_MINUTES, 0)))  # fmt: skip
-
-
-def _with_response(leads: QuerySet[Lead]) -> QuerySet[Lead]:
-    """The leads with `in_hours` (received in business hours) and `first_response` (seconds) annotated."""
-    return leads.annotate(**_local_time_parts()).annotate(
-        in_hours=_in_business_hours(), first_response=_first_response_seconds()
-    )
-
-
-def _response_aggregates() -> dict[str, Any]:
-    """Counts over `_with_response` leads, summable across weeks: leads, and leads answered within each target,
-    inside and outside business hours."""
-    aggregates: dict[str, Any] = {}
-    for side, inside in (("inside", True), ("outside", False)):
-        aggregates[f"{side}_leads"] = Count("id", filter=Q(in_hours=inside))
-        for m in RESPONSE_TARGETS_MINUTES:
-            aggregates[f"{side}_within_{m}"] = Count("id", filter=Q(in_hours=inside, first_response__lte=m * 60))
-    return aggregates
-
-
-def _response_of(row: dict[str, Any]) -> ResponseByHours:
-    def share(side: str) -> ResponseShare:
-        return ResponseShare(row[f"{side}_leads"], {m: row[f"{side}_within_{m}"] for m in RESPONSE_TARGETS_MINUTES})
-
-    return ResponseByHours(inside=share("inside"), outside=share("outside"))
-
-
-def response_within_targets(*, period: Period) -> ResponseByHours:
-    """The share of leads answered within 5 and within 15 minutes, for leads received inside and outside business
-    hours (settings.BUSINESS_HOURS and BUSINESS_DAYS in America/Phoenix). A lead not answered yet counts as not
-    answered in time."""
-    return _response_of(_with_response(_leads(period)).aggregate(**_response_aggregates()))
-
-
-@dataclass(frozen=True)
 class SpeedRow:
     week: date
     leads: int
     acknowledge: Durations
     first_attempt: Durations
-    response: ResponseByHours  # answered within the targets, by business hours
 
 
 @dataclass(frozen=True)
@@ -396,9 +323,8 @@ def _speed(leads: QuerySet[Lead]) -> dict[date, SpeedRow]:
         return _speed_by_window(leads)
     # One pass over the leads: percentile_cont skips NULLs (a lead not acknowledged has no time to acknowledge).
     seconds = {f"{name}_seconds": expression for name, expression in _measures().items()}
-    # The shares answered within the targets ride along: counts, which the weeks sum to the period's.
-    measured = _with_response(leads.annotate(**seconds)).annotate(week=_week())
-    aggregates: dict[str, Any] = {"leads": Count("id"), **_response_aggregates()}
+    measured = leads.annotate(**seconds).annotate(week=_week())
+    aggregates: dict[str, Any] = {"leads": Count("id")}
     for name in _measures():
         aggregates[f"{name}_n"] = Count(f"{name}_seconds")
         for n, fraction in enumerate(FRACTIONS):
@@ -410,24 +336,22 @@ def _speed(leads: QuerySet[Lead]) -> dict[date, SpeedRow]:
     found = {}
     for row in measured.values("week").annotate(**aggregates):
         week = _monday(row["week"])
-        found[week] = SpeedRow(week, row["leads"], durations(row, "acknowledge"), durations(row, "first_attempt"),
-                               _response_of(row))  # fmt: skip
+        found[week] = SpeedRow(week, row["leads"], durations(row, "acknowledge"), durations(row, "first_attempt"))
     return found
 
 
 def _speed_by_window(leads: QuerySet[Lead]) -> dict[date, SpeedRow]:
-    counts = {"n": Count("id"), **_response_aggregates()}
-    counted = _with_response(leads).annotate(week=_week()).values("week").annotate(**counts)
+    counts = {_monday(row["week"]): row["n"] for row in leads.annotate(week=_week()).values("week").annotate(
+        n=Count("id"))}  # fmt: skip
     per_measure = {}
     for name, seconds in _measures().items():
         measured = leads.annotate(seconds=seconds, week=_week()).filter(seconds__isnull=False)
         per_measure[name] = _percentiles_by_window(measured, ["week"])
-    found = {}
-    for row in counted:
-        week = _monday(row["week"])
-        found[week] = SpeedRow(week, row["n"], per_measure["acknowledge"].get(week, _NONE),
-                               per_measure["first_attempt"].get(week, _NONE), _response_of(row))  # fmt: skip
-    return found
+    return {
+        week: SpeedRow(week, n, per_measure["acknowledge"].get(week, _NONE), per_measure["first_attempt"].get(week,
+                                                                                                             _NONE))
+        for week, n in counts.items()
+    }  # fmt: skip
 
 
 def _percentiles_by_window(measured: QuerySet[Lead], group: list[str]) -> dict[date | None, Durations]:
@@ -466,8 +390,52 @@ def speed_to_lead(*, period: Period) -> SpeedToLead:
     year's dashboard must answer in half a second (bench/staff.py); the weeks show the trend.
     """
     per_week = _speed(_leads(period))
-    return SpeedToLead(weeks=[per_week.get(week, SpeedRow(week, 0, _NONE, _NONE, NO_RESPONSE)) for week in
-                              period.weeks])  # fmt: skip
+    return SpeedToLead(weeks=[per_week.get(week, SpeedRow(week, 0, _NONE, _NONE)) for week in period.weeks])
+
+
+@dataclass(frozen=True)
+class ResponseShare:
+    """Of `leads`, how many had a first response (acknowledged or a contact attempt) within each target."""
+
+    leads: int
+    within: dict[int, int]  # target minutes -> leads answered within it
+
+    def share(self, minutes: int) -> float | None:
+        return self.within[minutes] / self.leads if self.leads else None
+
+
+@dataclass(frozen=True)
+class ResponseByHours:
+    inside: ResponseShare
+    outside: ResponseShare
+
+    @property
+    def all(self) -> ResponseShare:
+        return ResponseShare(
+            self.inside.leads + self.outside.leads,
+            {m: self.inside.within[m] + self.outside.within[m] for m in RESPONSE_TARGETS_MINUTES},
+        )
+
+
+def response_within_targets(*, period: Period) -> ResponseByHours:
+    """The share of leads answered within 5 and within 15 minutes, for leads received inside and outside business
+    hours (settings.BUSINESS_HOURS and BUSINESS_DAYS in America/Phoenix). A lead not answered yet counts as not
+    answered in time."""
+    within = {f"within_{m}": Count("id", filter=Q(first_response__lte=m * 60)) for m in RESPONSE_TARGETS_MINUTES}
+    rows = (
+        _leads(period).annotate(**_local_time_parts())
+        .annotate(in_hours=_in_business_hours(), first_response=_first_response_seconds())
+        .values("in_hours").annotate(leads=Count("id"), **within)
+    )  # fmt: skip
+    found = {row["in_hours"]: row for row in rows}
+
+    def share(inside: bool) -> ResponseShare:
+        row = found.get(inside)
+        if row is None:
+            return ResponseShare(0, dict.fromkeys(RESPONSE_TARGETS_MINUTES, 0))
+        return ResponseShare(row["leads"], {m: row[f"within_{m}"] for m in RESPONSE_TARGETS_MINUTES})
+
+    return ResponseByHours(inside=share(True), outside=share(False))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -568,15 +536,13 @@ class Dashboard:
 def dashboard(*, period: Period, program_names: dict[str, str] | None = None) -> Dashboard:
     """Every figure of the dashboard, in a number of queries that does not depend on the number of leads."""
     by_source = leads_by_source(period=period)
-    speed = speed_to_lead(period=period)
     return Dashboard(
         period=period,
         by_source=by_source,
         by_campaign=leads_by_campaign(period=period),
         by_program=leads_by_program(period=period, program_names=program_names),
-        speed=speed,
-        # The same counts as response_within_targets, summed over the weeks (no other pass over the leads).
-        response=ResponseByHours.total(week.response for week in speed.weeks),
+        speed=speed_to_lead(period=period),
+        response=response_within_targets(period=period),
         funnel=funnel(period=period, by_source=by_source),
         not_admitted=not_admitted_reasons(period=period),
         unacknowledged=unacknowledged_now(),
