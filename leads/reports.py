@@ -239,7 +239,8 @@ def source_key_label(source: str, partner_id: int | None, partner_name: str | No
     label = LeadSource(source).label if source in LeadSource.values else source
     if partner_id is None:
         return source, label
-    return f"{source}:{partner_id}", f"{partner_name} ({label.lower()})"
+    how = "through the API" if source == LeadSource.PARTNER else label.lower()
+    return f"{source}:{partner_id}", f"{partner_name} ({how})"
 
 
 def leads_by_source(*, period: Period) -> WeeklyCounts:

@@ -135,7 +135,7 @@ def test_leads_per_week_by_source_campaign_and_program(leads):
     assert PERIOD.weeks == [WEEK_1, WEEK_2]
     assert series(reports.leads_by_source(period=PERIOD)) == {
         "Website": (2, 2),
-        "Desert Clinic (partner (api))": (1, 0),
+        "Desert Clinic (through the API)": (1, 0),
         "Desert Clinic (phone or fax)": (0, 1),
         "Phone or fax": (1, 0),
     }
@@ -208,7 +208,7 @@ def test_funnel_counts_a_stage_a_lead_ever_reached_overall_and_per_source(leads)
         # B and D reached "contacted" before they were not admitted; F was only received.
         "All sources": [7, 6, 2, 1],
         "Website": [4, 3, 1, 1],
-        "Desert Clinic (partner (api))": [1, 1, 1, 0],
+        "Desert Clinic (through the API)": [1, 1, 1, 0],
         "Desert Clinic (phone or fax)": [1, 1, 0, 0],
         "Phone or fax": [1, 1, 0, 0],
     }
