@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from staff.views import inbox, lead, new_lead
+from staff.views import dashboard, inbox, lead, new_lead
 
 app_name = "staff"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("leads/<str:reference>/status/", lead.change_status, name="lead-status"),
     path("leads/<str:reference>/attempts/", lead.log_attempt, name="lead-attempt"),
     path("leads/<str:reference>/reassign/", lead.reassign, name="lead-reassign"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard.csv", dashboard.dashboard_csv, name="dashboard-csv"),
 ]

@@ -141,6 +141,9 @@ MATRIX = [
     Row("POST", "/staff/leads/{reference}/status/",         403,   403,   403,   403,   403,   403,   403,   403),
     Row("POST", "/staff/leads/{reference}/attempts/",       403,   403,   403,   403,   403,   403,   403,   403),
     Row("POST", "/staff/leads/{reference}/reassign/",       403,   403,   403,   403,   403,   403,   403,   403),
+    # The dashboard: the intake lead's and the clinical director's (`view_dashboard`), not this staff caller's.
+    Row("GET",  "/staff/dashboard/",                        LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 403,   LOGIN),
+    Row("GET",  "/staff/dashboard.csv",                     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 403,   LOGIN),
 ]
 # fmt: on
 

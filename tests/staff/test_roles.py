@@ -25,6 +25,8 @@ MATRIX = {
     "lead-status":   (BACK, BACK, 403,  403,  403),
     "lead-attempt":  (BACK, BACK, 403,  403,  403),
     "lead-reassign": (403,  BACK, 403,  403,  403),
+    "dashboard":     (403,  OK,   OK,   403,  403),
+    "dashboard-csv": (403,  OK,   OK,   403,  403),
     "admin-lead":    (OK,   OK,   OK,   403,  403),
     "admin-article": (403,  403,  OK,   403,  OK),
 }  # fmt: skip
@@ -41,7 +43,9 @@ def _url(name: str, lead) -> str:
         return reverse("admin:leads_lead_change", args=[lead.pk])
     if name == "admin-article":
         return reverse("admin:content_article_changelist")
-    if name in ("inbox", "new-lead"):
+    if name == "dashboard-csv":
+        return reverse("staff:dashboard-csv") + "?table=funnel"
+    if name in ("inbox", "new-lead", "dashboard"):
         return reverse(f"staff:{name}")
     return reverse(f"staff:{name}", args=[lead.reference])
 
