@@ -17,6 +17,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # Email delivery reports from the ESP (django-anymail's tracking webhooks, basic auth and the ESP's signature
+    # checked by anymail): /webhooks/email/<esp>/tracking/. Outside /api/: a batch of SendGrid events may be
+    # larger than the API's body limit.
+    path("webhooks/email/", include("anymail.urls")),
 ]
 
 # Errors outside DRF's views answer problem+json too, never an HTML page.
