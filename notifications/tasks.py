@@ -5,13 +5,20 @@ import random
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 from django.conf import settings
 from django.db import DatabaseError
 
-from notifications import services, webhooks
+from notifications import mailer, services, webhooks
 from notifications.backends.base import TransientDeliveryError
 
 logger = logging.getLogger(__name__)
+
+
+@worker_process_shutdown.connect
+def _close_email_connection(**kwargs: Any) -> None:
+    """A pool process that stops says goodbye (QUIT) on its kept email connection."""
+    mailer.close_connection()
 
 
 def backoff_seconds(retries: int) -> float:
