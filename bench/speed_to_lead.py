@@ -50,9 +50,10 @@ What it does, every run:
 
 For an experiment, `--settings` runs everything on a variant settings module found on PYTHONPATH (e.g. one
 that imports config.settings.base and sets CELERY_DB_REUSE_MAX), `--worker-log-level INFO --keep-logs` keeps
-the worker's log of each task's run time, and `--pool`/`--worker-concurrency` change the worker. `--database` and `--redis-url` name the throw-away
-database and Redis database (two checkouts on one machine must not share them); `--py-spy SECONDS` samples the
-worker's stacks during the burst (collapsed stacks in bench/results/).
+the worker's log of each task's run time, and `--pool`/`--worker-concurrency` change the worker.
+`--database` and `--redis-url` name the throw-away database and Redis database (two checkouts on one machine
+must not share them); `--py-spy SECONDS` samples the worker's stacks during the burst (collapsed stacks in
+bench/results/).
 
 All traffic goes to 127.0.0.1; every wait is bounded. The people are synthetic (example.org, 555 numbers);
 messages to staff hold no personal data (a reference, kind, program and link), and nothing is printed but
