@@ -121,8 +121,10 @@ MATRIX = [
     Row("POST", "/api/v1/webhooks/twilio/status/",          403,   403,   403,   403,   403,   403,   403,   403),
     # The ESPs' delivery reports (django-anymail): only anymail's basic auth (and the ESP's signature) is accepted.
     Row("POST", "/webhooks/email/postmark/tracking/",       400,   400,   400,   400,   400,   400,   400,   400),
-    *([Row("POST", "/webhooks/email/amazon_ses/tracking/",  400,   400,   400,   400,   400,   400,   400,   400)]
-      if find_spec("boto3") else []),  # mounted where boto3 is installed (config/urls.py)
+    # SES: anymail answers a request without an Authorization header 401 with a Basic challenge (SNS sends its
+    # credentials only when challenged); mounted where boto3 is installed (config/urls.py).
+    *([Row("POST", "/webhooks/email/amazon_ses/tracking/",  401,   400,   400,   400,   400,   400,   401,   401)]
+      if find_spec("boto3") else []),
     Row("POST", "/webhooks/email/mailgun/tracking/",        400,   400,   400,   400,   400,   400,   400,   400),
     Row("POST", "/webhooks/email/sendgrid/tracking/",       400,   400,   400,   400,   400,   400,   400,   400),
     # The OpenAPI document and its renderings: public; a key, if sent, must be valid.
@@ -212,7 +214,11 @@ def _send(client: APIClient, method: str, path: str) -> Any:
         form = urlencode({"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered"})
         return client.post(path, form, content_type="application/x-www-form-urlencoded")
     if path.startswith("/webhooks/email/"):
-        return client.post(path, "[]", content_type="application/json")
+        # An SNS envelope whose headers match (anymail's SES view answers 500 to anything else), with no
+        # credentials: what is refused here is the caller, not the shape of the body.
+        sns = {"HTTP_X_AMZ_SNS_MESSAGE_TYPE": "Notification", "HTTP_X_AMZ_SNS_MESSAGE_ID": "authz-matrix"}
+        body = '{"Type": "Notification", "MessageId": "authz-matrix"}'
+        return client.post(path, body, content_type="application/json", **sns)
     raise AssertionError(f"no request body defined for {method} {path}")
 
 
