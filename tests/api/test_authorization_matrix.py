@@ -216,9 +216,14 @@ def _send(client: APIClient, method: str, path: str) -> Any:
     if path.startswith("/webhooks/email/"):
         # An SNS envelope whose headers match (anymail's SES view answers 500 to anything else), with no
         # credentials: what is refused here is the caller, not the shape of the body.
-        sns = {"HTTP_X_AMZ_SNS_MESSAGE_TYPE": "Notification", "HTTP_X_AMZ_SNS_MESSAGE_ID": "authz-matrix"}
         body = '{"Type": "Notification", "MessageId": "authz-matrix"}'
-        return client.post(path, body, content_type="application/json", **sns)
+        return client.post(
+            path,
+            body,
+            content_type="application/json",
+            HTTP_X_AMZ_SNS_MESSAGE_TYPE="Notification",
+            HTTP_X_AMZ_SNS_MESSAGE_ID="authz-matrix",
+        )
     raise AssertionError(f"no request body defined for {method} {path}")
 
 
