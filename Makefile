@@ -41,14 +41,19 @@ $(BROWSER_TOOLS)/node_modules/.installed: $(BROWSER_TOOLS)/package.json $(BROWSE
 install: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed $(OPENAPI_LINT)/node_modules/.installed \
 	$(BROWSER_TOOLS)/node_modules/.installed
 
-## make run: the embedded set-up (SQLite, Celery eager, email and SMS to the console), seeded, on $(PORT).
+## make run: the embedded set-up (SQLite, Celery eager, email and SMS to the console), seeded, on $(PORT), with
+## `manage.py run_periodic` as its beat.
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_content
 	$(PY) manage.py seed_routing --demo
 	$(PY) manage.py seed_roles
 	@echo "Core Recovery API on http://127.0.0.1:$(PORT)/api/v1/programs/ — docs at http://127.0.0.1:$(PORT)/api/docs/ — staff at http://127.0.0.1:$(PORT)/staff/"
-	ADMIN_BASE_URL=$${ADMIN_BASE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+# The periodic work (sweep and escalation, webhook retries, digest) beside runserver, as there is no Celery beat
+# here; Ctrl-C stops both. Links in messages follow the port served on.
+	export ADMIN_BASE_URL=$${ADMIN_BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(PY) manage.py run_periodic & periodic=$$!; trap 'kill $$periodic 2>/dev/null' EXIT; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint, types, schema, then the whole suite against PostgreSQL and Redis (browser tests in Debian's
 ## Chromium included), then the tests marked `embedded` again on what `make run` uses.

@@ -51,6 +51,9 @@ What it does, every run:
 For an experiment, `--settings` runs everything on a variant settings module found on PYTHONPATH (e.g. one
 that imports config.settings.base and sets CELERY_DB_REUSE_MAX), `--worker-log-level INFO --keep-logs` keeps
 the worker's log of each task's run time, and `--pool`/`--worker-concurrency` change the worker.
+`--database` and `--redis-url` name the throw-away database and Redis database (two checkouts on one machine
+must not share them); `--py-spy SECONDS` samples the worker's stacks during the burst (collapsed stacks in
+bench/results/).
 
 All traffic goes to 127.0.0.1; every wait is bounded. The people are synthetic (example.org, 555 numbers);
 messages to staff hold no personal data (a reference, kind, program and link), and nothing is printed but
@@ -71,6 +74,7 @@ import re
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -347,6 +351,9 @@ class FakeTwilio(ThreadingHTTPServer):
 
 class TwilioHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The headers and the body leave in two writes: with Nagle's algorithm on, the body waited for the client's
+    # delayed ACK (40 ms on Linux) on every keep-alive request, 43 ms per SMS the real Twilio does not add.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -963,6 +970,15 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def start_py_spy(worker_pid: int, seconds: float, started: datetime) -> subprocess.Popen[bytes]:
+    """py-spy sampling the worker and its pool processes (collapsed stacks, one line per stack) for `seconds`."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    output = RESULTS_DIR / f"py-spy-speed_to_lead-{started:%Y%m%d-%H%M%S}.txt"
+    command = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--subprocesses", "--nonblocking", "-r", "200",
+               "-d", str(int(seconds)), "-f", "raw", "-p", str(worker_pid), "-o", str(output)]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--leads", type=int, default=1000, help="leads in the burst (default 1000)")
@@ -985,6 +1001,16 @@ def parse_args() -> argparse.Namespace:
         help="Django settings module of the servers, the worker and this process (default config.settings.base); "
         "a variant made for an experiment may come from PYTHONPATH",
     )
+    parser.add_argument(
+        "--database",
+        default=DB_NAME,
+        help=f"the throw-away PostgreSQL database, dropped and recreated (default {DB_NAME})",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=REDIS_URL,
+        help=f"the benchmark's own Redis database, flushed before and after (default {REDIS_URL})",
+    )
     parser.add_argument("--seed", type=int, default=20261128, help="seed of the synthetic people")
     parser.add_argument(
         "--profile",
@@ -993,6 +1019,13 @@ def parse_args() -> argparse.Namespace:
         help="profile the delivery services in-process: when a target is missed (default), always, or never",
     )
     parser.add_argument("--profile-events", type=int, default=30, help="events per in-process timing/profile")
+    parser.add_argument(
+        "--py-spy",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="sample the worker's stacks with py-spy for SECONDS from the burst's start (0: not; needs ptrace)",
+    )
     args = parser.parse_args()
     if args.leads < 1 or args.samples < 1 or args.concurrency < 1 or args.workers < 1 or args.gap < 0:
         parser.error("leads, samples, concurrency and workers >= 1, and gap >= 0 are required")
@@ -1004,7 +1037,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> int:
+    global DB_NAME, REDIS_URL  # read by the helpers above; two checkouts may run the benchmark at once
     args = parse_args()
+    DB_NAME, REDIS_URL = args.database, args.redis_url
     signal.signal(signal.SIGTERM, raise_on_sigterm)
     started = datetime.now()
     print(f"bench/speed_to_lead.py: {DB_NAME} on PostgreSQL, Redis {REDIS_URL}, {os.cpu_count()} CPUs")
@@ -1097,9 +1132,13 @@ def main() -> int:
         }
         cpu_before = {name: cpu_seconds(pids) for name, pids in cpu_pids.items()}
         client_before = time.process_time()
+        sampler = start_py_spy(worker.process.pid, args.py_spy, started) if args.py_spy else None
         times = asyncio.run(
             run_burst(server.port, burst_bodies, args.concurrency, args.burst_timeout, ledger, inbox, alive)
         )
+        if sampler is not None:
+            sampler.wait(timeout=args.py_spy + 30)
+            print(f"  py-spy: the worker's stacks during the burst in {RESULTS_DIR.relative_to(ROOT)}/")
         cpu_after = {name: cpu_seconds(pids) for name, pids in cpu_pids.items()}
         cpu: dict[str, float | None] = {
             name: (after - before if before is not None and after is not None else None)

@@ -1,9 +1,27 @@
+from importlib.util import find_spec
+
+from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
+from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
+from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from api.hsds import views as hsds_views
 from api.views.health import healthz, readyz
+
+# Only the tracking webhooks of the ESPs docs/notifications.md documents (not anymail.urls: its inbound views
+# would accept mail nobody reads), under anymail's own URL names.
+email_tracking_webhooks = [
+    path("postmark/tracking/", PostmarkTrackingWebhookView.as_view(), name="postmark_tracking_webhook"),
+    path("mailgun/tracking/", MailgunTrackingWebhookView.as_view(), name="mailgun_tracking_webhook"),
+    path("sendgrid/tracking/", SendGridTrackingWebhookView.as_view(), name="sendgrid_tracking_webhook"),
+]
+if find_spec("boto3"):  # Amazon SES's webhook needs boto3, which only an SES set-up installs
+    email_tracking_webhooks.append(
+        path("amazon_ses/tracking/", AmazonSESTrackingWebhookView.as_view(), name="amazon_ses_tracking_webhook")
+    )
 
 urlpatterns = [
     path("api/v1/", include("api.urls", namespace="v1")),
@@ -18,6 +36,10 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls", namespace="staff")),
+    # Email delivery reports from the ESP (django-anymail's tracking webhooks, basic auth and the ESP's signature
+    # checked by anymail): /webhooks/email/<esp>/tracking/. Outside /api/: a batch of SendGrid events may be
+    # larger than the API's body limit.
+    path("webhooks/email/", include((email_tracking_webhooks, "anymail"))),
 ]
 
 # Errors outside DRF's views answer problem+json too, never an HTML page; the staff pages answer in words.

@@ -6,6 +6,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from leads.services import SEALED_FIELDS
+        from notifications import receivers  # noqa: F401 (connects django-anymail's tracking signal)
         from notifications.models import WebhookEndpoint
 
         # Webhook secrets are sealed with the lead keys: `rotate_lead_keys` re-encrypts them too.

@@ -2,15 +2,12 @@
 
 import functools
 import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import make_msgid
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -19,7 +16,7 @@ from django.utils.module_loading import import_string
 
 from leads import services as lead_services
 from leads.models import Lead, LeadEvent, LeadStatus
-from notifications import messages, tokens, webhooks
+from notifications import mailer, messages, tokens, webhooks
 from notifications.backends.base import BaseSMSBackend, PermanentDeliveryError, TransientDeliveryError
 from notifications.models import Channel, Notification
 from notifications.routing import targets_for
@@ -60,7 +57,9 @@ def event_route(*, event_id: int, now: datetime | None = None) -> list[int]:
             event.routed_at = now
             event.save(update_fields=["routed_at"])
         return list(
-            Notification.objects.filter(event=event, status=Notification.Status.PENDING).values_list("id", flat=True)
+            Notification.objects.filter(event=event, status=Notification.Status.PENDING)
+            .order_by("-channel", "id")  # SMS before email: the route task sends them in this order
+            .values_list("id", flat=True)
         )
 
 
@@ -75,22 +74,7 @@ def _send(notification: Notification, message: messages.RenderedMessage) -> str:
     if notification.channel == Channel.SMS:
         callback = settings.ADMIN_BASE_URL.rstrip("/") + reverse("v1:twilio-status")
         return sms_backend().send(to=recipient.phone, body=message.sms, status_callback=callback)
-    message_id = make_msgid(domain="corerecovery.local")
-    email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.text,
-        to=[recipient.email],
-        headers={"Message-ID": message_id},
-        connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
-    )
-    email.attach_alternative(message.html, "text/html")
-    try:
-        email.send()
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise PermanentDeliveryError("SMTP recipient refused") from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        raise TransientDeliveryError(f"SMTP: {type(exc).__name__}") from exc
-    return message_id.strip("<>")
+    return mailer.email_send(to=recipient.email, subject=message.subject, text=message.text, html=message.html)
 
 
 def notification_deliver(*, notification_id: int) -> DeliveryOutcome:
@@ -178,16 +162,58 @@ def notification_record_provider_status(*, provider_message_id: str, provider_st
     if provider_status == "delivered":
         return found.filter(sent_or_pending).update(status=Notification.Status.DELIVERED, delivered_at=now)
     if provider_status in {"undelivered", "failed"}:
-        failed = 0
-        for notification in found.filter(sent_or_pending).select_related("recipient"):
-            with transaction.atomic():
-                outcome = _fail(notification, f"provider reported {provider_status}")
-                if outcome.fallback_id is not None:
-                    # At once, as the delivery task does; not a minute or two later with the sweep.
-                    transaction.on_commit(partial(_enqueue_delivery, outcome.fallback_id), robust=True)
-                failed += 1
-        return failed
+        return _fail_reported(found.filter(sent_or_pending), f"provider reported {provider_status}")
     return 0
+
+
+# django-anymail's normalized event types (anymail.signals.EventType) that say what became of an email.
+# A soft bounce ("deferred") is followed by a later report; opens, clicks and complaints mean it arrived.
+EMAIL_DELIVERED_EVENTS = frozenset({"delivered"})
+EMAIL_FAILED_EVENTS = frozenset({"bounced", "rejected", "failed"})
+
+
+def notification_record_email_event(*, provider_message_id: str, event_type: str) -> int:
+    """Apply an ESP's tracking event (through django-anymail) to the email it names; returns rows changed.
+
+    `delivered` marks a sent email delivered. A bounce, a rejection or a failure is final: the row fails and
+    falls back to SMS, as any final failure does, even after an earlier `delivered` (the receiving server may
+    accept a message and bounce it later). Duplicates, reordering and unknown ids change nothing.
+    """
+    if not provider_message_id:
+        return 0
+    found = Notification.objects.filter(provider_message_id=provider_message_id, channel=Channel.EMAIL)
+    if event_type in EMAIL_DELIVERED_EVENTS:
+        return found.filter(status=Notification.Status.SENT).update(
+            status=Notification.Status.DELIVERED, delivered_at=timezone.now()
+        )
+    if event_type in EMAIL_FAILED_EVENTS:
+        return _fail_reported(
+            found.filter(status__in=[Notification.Status.SENT, Notification.Status.DELIVERED]),
+            f"ESP reported {event_type}",
+        )
+    return 0
+
+
+def _fail_reported(rows: Any, error: str) -> int:
+    """Fail the rows a provider reported undeliverable, each with its fallback sent at once."""
+    failed = 0
+    for row in rows.select_related("recipient"):
+        with transaction.atomic():
+            # Under the row lock, re-read: a duplicate report in another request must not fail it twice.
+            notification = (
+                Notification.objects.select_for_update(of=("self",))
+                .select_related("recipient")
+                .filter(pk=row.pk, status=row.status)
+                .first()
+            )
+            if notification is None:
+                continue
+            outcome = _fail(notification, error)
+            if outcome.fallback_id is not None:
+                # At once, as the delivery task does; not a minute or two later with the sweep.
+                transaction.on_commit(partial(_enqueue_delivery, outcome.fallback_id), robust=True)
+            failed += 1
+    return failed
 
 
 def _enqueue_delivery(notification_id: int) -> None:

@@ -5,13 +5,21 @@ import random
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_shutdown
 from django.conf import settings
 from django.db import DatabaseError
 
-from notifications import edge, services, webhooks
+from notifications import edge, mailer, services, webhooks
 from notifications.backends.base import TransientDeliveryError
 
 logger = logging.getLogger(__name__)
+
+
+@worker_process_shutdown.connect
+def _close_email_connection(**kwargs: Any) -> None:
+    """A pool process that stops says goodbye (QUIT) on its kept email connection."""
+    mailer.close_connection()
 
 
 def backoff_seconds(retries: int) -> float:
@@ -44,20 +52,44 @@ def enqueue_delivery(notification_id: int) -> None:
     _enqueue(deliver_notification, notification_id, what="delivery of notification")
 
 
-# Database errors (a failover, a lock timeout) retry; anything else is a bug and is reported.
+# Database errors (a failover, a lock timeout) retry; anything else is a bug and is reported. The limits leave
+# room for the first attempt of each message (EMAIL_TIMEOUT and TWILIO_TIMEOUT, 10 s each, if both hang).
 @shared_task(
-    name="notifications.route_event", acks_late=True, soft_time_limit=30, time_limit=60,
+    name="notifications.route_event", acks_late=True, soft_time_limit=50, time_limit=75,
     autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5,
 )  # fmt: skip
 def route_event(event_id: int) -> int:
     pending = services.event_route(event_id=event_id)
+    # Each message's first attempt happens here, in the task that routed it (SMS first: the channel on-call
+    # staff see soonest). A task per message through the broker cost the worker a third of a burst's time
+    # (bench/speed_to_lead.py); a retry or a fallback still goes through `deliver`, and a re-run of this task
+    # finds sent rows no longer pending.
     for notification_id in pending:
-        deliver_notification.delay(notification_id)
+        _deliver_first_attempt(notification_id)
     for delivery_id in webhooks.pending_deliveries(source=f"lead:{event_id}"):
         deliver_webhook.delay(delivery_id)
     if settings.LEAD_CONFIRMATION_CHANNELS:
         confirm_lead.delay(event_id)
     return len(pending)
+
+
+def _deliver_first_attempt(notification_id: int) -> None:
+    try:
+        outcome = services.notification_deliver(notification_id=notification_id)
+    except TransientDeliveryError:
+        # Recorded on the row; the `deliver` task tries again after the backoff and counts its own attempts.
+        deliver_notification.apply_async((notification_id,), countdown=backoff_seconds(0))
+        return
+    except (DatabaseError, SoftTimeLimitExceeded):
+        raise  # the route task retries (or stops) as a whole; a re-run finds sent rows no longer pending
+    except Exception:
+        # One message's unexpected failure must not keep the event's other messages from their first attempt:
+        # this one goes to its own `deliver` task (which reports the error), the loop goes on.
+        logger.exception("first attempt of notification %s failed; handed to its deliver task", notification_id)
+        deliver_notification.delay(notification_id)
+        return
+    if outcome.fallback_id is not None:
+        deliver_notification.delay(outcome.fallback_id)
 
 
 @shared_task(name="notifications.confirm_lead", acks_late=True, soft_time_limit=30, time_limit=60)

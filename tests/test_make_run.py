@@ -13,7 +13,8 @@ def _dry_run(*arguments: str) -> str:
 def test_links_in_messages_follow_the_port_make_run_serves_on():
     commands = _dry_run("PORT=8123")
 
-    assert "ADMIN_BASE_URL=${ADMIN_BASE_URL:-http://127.0.0.1:8123}" in commands
+    assert "export ADMIN_BASE_URL=${ADMIN_BASE_URL:-http://127.0.0.1:8123};" in commands
+    assert "manage.py run_periodic &" in commands  # the escalations' links too
     assert "runserver 127.0.0.1:8123" in commands
 
 

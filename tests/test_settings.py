@@ -45,6 +45,8 @@ def test_check_deploy_is_clean_with_production_settings():
         ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY must be set"),
         ({**PRODUCTION, "DEBUG": "true"}, "DEBUG must be false"),
         ({**PRODUCTION, "WEBHOOK_ALLOW_HTTP": "true"}, "Webhooks go over https only"),
+        # An ESP's delivery reports must carry anymail's basic auth: Postmark and SES sign nothing.
+        ({**PRODUCTION, "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend"}, "ANYMAIL_WEBHOOK_SECRET"),
         ({**PRODUCTION, "CACHE_REDIS_URL": ""}, "CACHE_REDIS_URL must name a Redis server of its own"),
         ({**PRODUCTION, "CACHE_REDIS_URL": "redis://127.0.0.1:6379/3"}, "CACHE_REDIS_URL must name a Redis"),
         ({key: value for key, value in PRODUCTION.items() if key != "NUM_PROXIES"}, "NUM_PROXIES must be set"),

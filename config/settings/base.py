@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "anymail",
     "accounts",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -465,6 +466,33 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Core Recovery <no-reply@localhost>")
+# Each worker process keeps its email connection open between messages (notifications/mailer.py) and reopens it
+# after this many idle seconds, before the server would drop it.
+EMAIL_CONNECTION_MAX_IDLE_SECONDS = env_int("EMAIL_CONNECTION_MAX_IDLE_SECONDS", 30)
+# https://anymail.dev/en/stable/ — an ESP's API instead of SMTP: EMAIL_BACKEND=anymail.backends.postmark.EmailBackend
+# (or .amazon_ses, .mailgun, .sendgrid), its keys below, and its tracking webhook pointed at
+# ADMIN_BASE_URL + /webhooks/email/<esp>/tracking/ with the user:password of ANYMAIL_WEBHOOK_SECRET
+# (docs/notifications.md). Delivered and bounced reports then mark each email's notification.
+ANYMAIL = {
+    name: value
+    for name, value in {
+        # Basic auth of the webhooks, "user:password"; several (comma-separated) while rotating.
+        "WEBHOOK_SECRET": env_list("ANYMAIL_WEBHOOK_SECRET"),
+        "POSTMARK_SERVER_TOKEN": env_str("ANYMAIL_POSTMARK_SERVER_TOKEN"),
+        "POSTMARK_API_URL": env_str("ANYMAIL_POSTMARK_API_URL"),
+        "MAILGUN_API_KEY": env_str("ANYMAIL_MAILGUN_API_KEY"),
+        "MAILGUN_SENDER_DOMAIN": env_str("ANYMAIL_MAILGUN_SENDER_DOMAIN"),
+        "MAILGUN_API_URL": env_str("ANYMAIL_MAILGUN_API_URL"),  # https://api.eu.mailgun.net/v3 in the EU
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY"),
+        "SENDGRID_API_KEY": env_str("ANYMAIL_SENDGRID_API_KEY"),
+        "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY": env_str("ANYMAIL_SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY"),
+        "AMAZON_SES_CLIENT_PARAMS": (
+            {"region_name": env_str("ANYMAIL_AMAZON_SES_REGION")} if env_str("ANYMAIL_AMAZON_SES_REGION") else {}
+        ),
+        "AMAZON_SES_CONFIGURATION_SET_NAME": env_str("ANYMAIL_AMAZON_SES_CONFIGURATION_SET_NAME"),
+    }.items()
+    if value
+}
 
 LOGGING = {
     "version": 1,

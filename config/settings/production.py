@@ -7,10 +7,12 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_choice, env_int, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import (
+    ANYMAIL,
     CACHE_REDIS_URL,
     DEFAULT_SECRET_KEY,
     DEV_FIELD_ENCRYPTION_KEY,
     DEV_LEAD_LOOKUP_KEY,
+    EMAIL_BACKEND,
     FIELD_ENCRYPTION_KEYS,
     LEAD_LOOKUP_KEY,
     REDIS_URL,
@@ -37,6 +39,10 @@ if REDIS_URL and urlsplit(CACHE_REDIS_URL).netloc == urlsplit(REDIS_URL).netloc:
     )
 if WEBHOOK_ALLOW_HTTP:
     raise ImproperlyConfigured("Webhooks go over https only in production: unset WEBHOOK_ALLOW_HTTP.")
+if EMAIL_BACKEND.startswith("anymail.") and not ANYMAIL.get("WEBHOOK_SECRET"):
+    # Without it anymail's tracking webhooks take anyone's word (Postmark and SES sign nothing): a forged
+    # "delivered" would hide a lost alert, a forged bounce would text staff for nothing.
+    raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET (user:password) must be set with an anymail EMAIL_BACKEND.")
 
 # The client's address and the scheme come from proxy headers only if proxies are there: production says how
 # many, always. A default of 0 behind nginx made every visitor one client (one throttle bucket, one sign-in

@@ -24,6 +24,7 @@ staff pages for each role are held by tests/staff/test_roles_matrix.py.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib.util import find_spec
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -121,6 +122,14 @@ MATRIX = [
     Row("GET",  "/api/v1/referrals/{reference}/",           401,   403,   200,   404,   401,   401,   401,   401),
     # Twilio's callback: only a valid X-Twilio-Signature is accepted, whoever calls.
     Row("POST", "/api/v1/webhooks/twilio/status/",          403,   403,   403,   403,   403,   403,   403,   403),
+    # The ESPs' delivery reports (django-anymail): only anymail's basic auth (and the ESP's signature) is accepted.
+    Row("POST", "/webhooks/email/postmark/tracking/",       400,   400,   400,   400,   400,   400,   400,   400),
+    # SES: anymail answers a request without an Authorization header 401 with a Basic challenge (SNS sends its
+    # credentials only when challenged); mounted where boto3 is installed (config/urls.py).
+    *([Row("POST", "/webhooks/email/amazon_ses/tracking/",  401,   400,   400,   400,   400,   400,   401,   401)]
+      if find_spec("boto3") else []),
+    Row("POST", "/webhooks/email/mailgun/tracking/",        400,   400,   400,   400,   400,   400,   400,   400),
+    Row("POST", "/webhooks/email/sendgrid/tracking/",       400,   400,   400,   400,   400,   400,   400,   400),
     # The OpenAPI document and its renderings: public; a key, if sent, must be valid.
     Row("GET",  "/api/schema/",                             200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/docs/",                               200,   200,   200,   200,   401,   401,   200,   200),
@@ -221,6 +230,17 @@ def _send(client: APIClient, method: str, path: str) -> Any:
     if path == "/api/v1/webhooks/twilio/status/":
         form = urlencode({"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered"})
         return client.post(path, form, content_type="application/x-www-form-urlencoded")
+    if path.startswith("/webhooks/email/"):
+        # An SNS envelope whose headers match (anymail's SES view answers 500 to anything else), with no
+        # credentials: what is refused here is the caller, not the shape of the body.
+        body = '{"Type": "Notification", "MessageId": "authz-matrix"}'
+        return client.post(
+            path,
+            body,
+            content_type="application/json",
+            HTTP_X_AMZ_SNS_MESSAGE_TYPE="Notification",
+            HTTP_X_AMZ_SNS_MESSAGE_ID="authz-matrix",
+        )
     raise AssertionError(f"no request body defined for {method} {path}")
 
 

@@ -152,3 +152,26 @@ def test_no_template_carries_personal_data_and_the_sms_fits_one_segment(routing,
     assert fits_one_sms(message.sms), (len(message.sms), message.sms)
     assert "Longest Partner Name" in message.text  # the email body may name the partner
     assert "Longest Partner Name" not in message.sms
+
+
+def test_one_messages_unexpected_failure_leaves_the_events_other_first_attempts_going(routing, monkeypatch):
+    """The route task makes each message's first attempt itself: a bug in one must not stop the others; that one
+    goes to its own deliver task instead."""
+    event = make_event(make_lead(urgency="urgent"))
+    real_deliver = services.notification_deliver
+    broken: list[int] = []
+
+    def deliver_once_broken(*, notification_id: int):
+        if not broken:  # the event's first message, once
+            broken.append(notification_id)
+            raise RuntimeError("a bug in one message's rendering")
+        return real_deliver(notification_id=notification_id)
+
+    monkeypatch.setattr(services, "notification_deliver", deliver_once_broken)
+
+    routed = tasks.route_event.delay(event.id).get()
+
+    assert routed == 3
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}  # the broken one via its task
+    assert Notification.objects.get(pk=broken[0]).attempts == 1
+    assert len(mail.outbox) + len(locmem.outbox) == 3
