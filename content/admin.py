@@ -16,8 +16,9 @@ from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from content import models, preview, services
+from content.forms import structured_formfield
 from content.i18n import content_languages
-from content.models import Publishable
+from content.models import PublicationStatus, Publishable
 
 
 class SideBySideTranslationAdmin(TranslationAdmin):
@@ -40,6 +41,15 @@ class SideBySideTranslationAdmin(TranslationAdmin):
             regrouped.append((name, {**options, "fields": rows}))
         return regrouped
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Structured fields (body, hours, crisis resources, lists) get real form controls, never JSON.
+        field = structured_formfield(self.model, db_field)
+        return field if field is not None else super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+_SEO: Any = ("Search engines", {"classes": ["collapse"], "fields": ["seo_title", "seo_description", "canonical_path"]})
+_INTERNAL: Any = ("Internal", {"fields": ["editor_notes", "created_at", "updated_at"]})
+
 
 class PublishableAdmin(SideBySideTranslationAdmin):
     list_filter = ["status"]
@@ -49,6 +59,13 @@ class PublishableAdmin(SideBySideTranslationAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.content_save(item=obj)
+
+    @admin.display(description="Status", ordering="status")
+    def publication(self, obj: Any) -> str:
+        """ "Scheduled for <time>" for a published item whose time has not come; else its status."""
+        if obj.status == PublicationStatus.PUBLISHED and obj.publish_at and obj.publish_at > timezone.now():
+            return f"Scheduled for {timezone.localtime(obj.publish_at).strftime('%Y-%m-%d %H:%M %Z')}"
+        return str(obj.get_status_display())
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.content_delete(item=obj)
@@ -84,7 +101,7 @@ class WithBodyAdmin(PublishableAdmin):
     readonly_fields = ["preview_links", "body_preview", "created_at", "updated_at"]
 
     class Media:
-        # The preview's layout, as a file: the admin's Content-Security-Policy allows no inline style.
+        # The preview's reading style, as a file: the admin's Content-Security-Policy allows no inline style.
         css = {"all": ["content/admin/body_preview.css"]}
 
     @admin.display(description="Preview links")
@@ -123,7 +140,7 @@ class WithBodyAdmin(PublishableAdmin):
         english = format_html('<div class="body-preview">{}</div>', mark_safe(obj.body_html_en))  # noqa: S308
         if not obj.body_html_es:
             return format_html("{}<p><em>{}</em></p>", english, "No Spanish body: Spanish readers see the English.")
-        spanish = mark_safe(obj.body_html_es)  # noqa: S308
+        spanish = format_html('<div class="body-preview">{}</div>', mark_safe(obj.body_html_es))  # noqa: S308
         return format_html(
             '<div class="body-preview-languages"><div><h4>English</h4>{}</div>'
             '<div lang="es"><h4>Español</h4>{}</div></div>',
@@ -140,7 +157,50 @@ class ProgramInsuranceInline(admin.TabularInline):
 
 @admin.register(models.Program)
 class ProgramAdmin(WithBodyAdmin):
-    list_display = ["name", "short_name", "level_of_care", "status", "availability_shown", "publish_at", "updated_at"]
+    list_display = [
+        "name",
+        "short_name",
+        "level_of_care",
+        "publication",
+        "availability_shown",
+        "publish_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "slug", "level_of_care", "summary", "body", "body_preview"]}),
+        (
+            "Details",
+            {
+                "fields": [
+                    "days_per_week",
+                    "hours_per_day",
+                    "typical_length",
+                    "who_it_is_for",
+                    "conditions_addressed",
+                    "what_to_expect",
+                    "therapies",
+                    "order",
+                ]
+            },
+        ),
+        (
+            "Eligibility and reach",
+            {
+                "fields": [
+                    "minimum_age",
+                    "maximum_age",
+                    "languages",
+                    "service_area_counties",
+                    "delivery_methods",
+                    "required_documents",
+                    "fees_description",
+                ]
+            },
+        ),
+        ("Publishing", {"fields": ["status", "publish_at", "preview_links"]}),
+        _SEO,
+        _INTERNAL,
+    ]
     list_filter = ["status", "level_of_care"]
     search_fields = ["name_en", "name_es", "short_name_en", "summary_en", "summary_es"]
     prepopulated_fields = {"slug": ["short_name"]}
@@ -245,14 +305,28 @@ class InsurancePlanAdmin(SideBySideTranslationAdmin):
 
 @admin.register(models.Therapy)
 class TherapyAdmin(WithBodyAdmin):
-    list_display = ["name", "abbreviation", "status", "publish_at", "updated_at"]
+    list_display = ["name", "abbreviation", "publication", "publish_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "abbreviation", "slug", "summary", "body", "body_preview"]}),
+        ("Details", {"fields": ["formats", "order"]}),
+        ("Publishing", {"fields": ["status", "publish_at", "preview_links"]}),
+        _SEO,
+        _INTERNAL,
+    ]
     search_fields = ["name_en", "name_es", "abbreviation_en", "summary_en", "summary_es"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(models.Article)
 class ArticleAdmin(WithBodyAdmin):
-    list_display = ["title", "author", "status", "publish_at", "reading_time_minutes", "updated_at"]
+    list_display = ["title", "author", "publication", "publish_at", "reading_time_minutes", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "body", "body_preview"]}),
+        ("About", {"fields": ["author", "tags", "related_programs", "related_therapies"]}),
+        ("Publishing", {"fields": ["status", "publish_at", "preview_links", "reading_time_minutes"]}),
+        _SEO,
+        _INTERNAL,
+    ]
     list_filter = ["status", "tags", "related_programs"]
     search_fields = ["title_en", "title_es", "summary_en", "summary_es", "body_text_en", "body_text_es"]
     prepopulated_fields = {"slug": ["title"]}
@@ -262,7 +336,7 @@ class ArticleAdmin(WithBodyAdmin):
 
 @admin.register(models.FAQ)
 class FAQAdmin(PublishableAdmin):
-    list_display = ["question", "program", "order", "status", "publish_at"]
+    list_display = ["question", "program", "order", "publication", "publish_at"]
     list_filter = ["status", "program"]
     search_fields = ["question_en", "question_es", "answer_en", "answer_es"]
     list_editable = ["order"]
@@ -270,7 +344,7 @@ class FAQAdmin(PublishableAdmin):
 
 @admin.register(models.Testimonial)
 class TestimonialAdmin(PublishableAdmin):
-    list_display = ["attribution", "program", "consent_on_file", "is_sample", "status", "publish_at"]
+    list_display = ["attribution", "program", "consent_on_file", "is_sample", "publication", "publish_at"]
     list_filter = ["status", "program", "consent_on_file", "is_sample"]
     search_fields = ["quote_en", "quote_es", "attribution_en"]
 

@@ -17,6 +17,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from content.blocks import InvalidBody, validate_body
+from content.structured import (
+    ChoiceListValidator,
+    text_problem,
+    validate_calls_to_action,
+    validate_crisis_resources,
+    validate_language_codes,
+    validate_opening_hours,
+    validate_word_list,
+)
 
 
 class PublicationStatus(models.TextChoices):
@@ -107,6 +116,33 @@ def validate_blocks(value: Any) -> None:
         validate_body(value)
     except InvalidBody as exc:
         raise ValidationError(exc.messages) from exc
+    for text in _strings(value):
+        problem = text_problem(text)
+        if problem:
+            raise ValidationError(f"The body {problem}.")
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for entry in value:
+            yield from _strings(entry)
+    elif isinstance(value, dict):
+        for entry in value.values():
+            yield from _strings(entry)
+
+
+class StructuredField(models.JSONField):
+    """A JSON field whose every value is validated: an empty object or string is a wrong shape to refuse and
+    None a null to refuse (Django skips a blank field's checks for `None`, `{}` and `""` otherwise)."""
+
+    empty_values: list[Any] = []
+
+    def run_validators(self, value: Any) -> None:
+        # None got here only where the column may be null (a language without a text of its own): no shape.
+        if value is not None:
+            super().run_validators(value)
 
 
 # Placeholders a site profile's preview URL pattern may use; `{token}` is required.
@@ -174,7 +210,7 @@ class Publishable(models.Model):
 class WithBody(models.Model):
     """A structured body (blocks) and what is derived from it when it is saved."""
 
-    body = models.JSONField(default=_empty_list, blank=True, validators=[validate_blocks])
+    body = StructuredField(default=_empty_list, blank=True, validators=[validate_blocks])
     # Derived on save: the body as compact JSON text (the API embeds it without decoding and re-encoding
     # thousands of small objects per page), as sanitised HTML, and as plain words for search.
     body_json = models.TextField(blank=True, default="[]", editable=False)
@@ -195,7 +231,12 @@ class Therapy(Publishable, WithBody):
     slug = models.SlugField(max_length=120, unique=True)
     abbreviation = models.CharField(max_length=16, blank=True)
     summary = models.TextField(max_length=1000, blank=True)
-    formats = models.JSONField(default=_empty_list, blank=True, help_text='Any of "individual", "group", "family".')
+    formats = StructuredField(
+        default=_empty_list,
+        blank=True,
+        validators=[ChoiceListValidator(("individual", "group", "family"))],
+        help_text="How it is offered: individual, group, family.",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     directory_id = models.UUIDField(
         null=True, blank=True, unique=True, editable=False, help_text="Its id in referral directories (HSDS)."
@@ -208,11 +249,6 @@ class Therapy(Publishable, WithBody):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        allowed = set(self.Format.values)
-        if not isinstance(self.formats, list) or not set(self.formats) <= allowed:
-            raise ValidationError({"formats": f"Use a list of: {', '.join(sorted(allowed))}."})
 
 
 class Program(Publishable, WithBody):
@@ -234,7 +270,9 @@ class Program(Publishable, WithBody):
     )
     typical_length = models.CharField(max_length=120, blank=True, help_text="e.g. 6 to 8 weeks")
     who_it_is_for = models.TextField(blank=True)
-    conditions_addressed = models.JSONField(default=_empty_list, blank=True, help_text="A list of conditions.")
+    conditions_addressed = StructuredField(
+        default=_empty_list, blank=True, validators=[validate_word_list], help_text="One condition per line."
+    )
     what_to_expect = models.TextField(blank=True)
     therapies = models.ManyToManyField(Therapy, blank=True, related_name="programs")
     order = models.PositiveSmallIntegerField(default=0)
@@ -242,17 +280,29 @@ class Program(Publishable, WithBody):
     # never "none": the seed invents nothing, editors fill these in.
     minimum_age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
     maximum_age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
-    languages = models.JSONField(
-        default=_empty_list, blank=True, help_text='Languages services are delivered in, ISO 639-1: ["en", "es"].'
-    )
-    service_area_counties = models.JSONField(
+    languages = StructuredField(
         default=_empty_list,
         blank=True,
-        help_text='Arizona counties served, e.g. ["Maricopa"]; empty when the program serves all of Arizona.',
+        validators=[validate_language_codes],
+        help_text="Languages services are delivered in, two-letter ISO 639-1 codes (en, es), one per line.",
     )
-    delivery_methods = models.JSONField(default=_empty_list, blank=True, help_text='Any of "in_person", "telehealth".')
-    required_documents = models.JSONField(
-        default=_empty_list, blank=True, help_text='Documents to bring, e.g. ["Photo ID", "Insurance card"].'
+    service_area_counties = StructuredField(
+        default=_empty_list,
+        blank=True,
+        validators=[validate_word_list],
+        help_text="Arizona counties served, one per line (e.g. Maricopa); empty when it serves all of Arizona.",
+    )
+    delivery_methods = StructuredField(
+        default=_empty_list,
+        blank=True,
+        validators=[ChoiceListValidator(("in_person", "telehealth"))],
+        help_text="In person, telehealth, or both.",
+    )
+    required_documents = StructuredField(
+        default=_empty_list,
+        blank=True,
+        validators=[validate_word_list],
+        help_text="Documents to bring, one per line, e.g. Photo ID.",
     )
     fees_description = models.TextField(blank=True, help_text="What it costs and how fees are set.")
     directory_id = models.UUIDField(
@@ -280,16 +330,6 @@ class Program(Publishable, WithBody):
         errors: dict[str, str] = {}
         if self.minimum_age is not None and self.maximum_age is not None and self.minimum_age > self.maximum_age:
             errors["maximum_age"] = "The maximum age is below the minimum age."
-        for name in ("languages", "service_area_counties", "required_documents"):
-            value = getattr(self, name)
-            if not isinstance(value, list) or not all(isinstance(entry, str) and entry.strip() for entry in value):
-                errors[name] = "Use a list of words."
-        if not isinstance(self.languages, list) or not all(
-            isinstance(code, str) and len(code) == 2 and code.isalpha() and code.islower() for code in self.languages
-        ):
-            errors["languages"] = 'Use two-letter ISO 639-1 codes, e.g. ["en", "es"].'
-        if not isinstance(self.delivery_methods, list) or not set(self.delivery_methods) <= set(self.DELIVERY_METHODS):
-            errors["delivery_methods"] = f"Use a list of: {', '.join(self.DELIVERY_METHODS)}."
         if errors:
             raise ValidationError(errors)
 
@@ -483,14 +523,20 @@ class SiteProfile(models.Model):
     region = models.CharField(max_length=2, blank=True, help_text="Two-letter state code")
     postal_code = models.CharField(max_length=10, blank=True)
     country = models.CharField(max_length=2, default="US")
-    hours = models.JSONField(
+    hours = StructuredField(
         default=_empty_list,
         blank=True,
-        help_text='Opening hours: [{"days": ["Mo", "Tu"], "opens": "08:00", "closes": "17:00"}]',
+        validators=[validate_opening_hours],
+        help_text="Opening hours: the days of each row open and close at the same local times.",
     )
     time_zone = models.CharField(max_length=64, default="America/Phoenix")
-    crisis_resources = models.JSONField(default=_empty_list, blank=True)
-    calls_to_action = models.JSONField(default=_empty_list, blank=True)
+    crisis_resources = StructuredField(
+        default=_empty_list,
+        blank=True,
+        validators=[validate_crisis_resources],
+        help_text="Crisis lines shown on every page; keep 988 and 911.",
+    )
+    calls_to_action = StructuredField(default=_empty_list, blank=True, validators=[validate_calls_to_action])
     seo_title = models.CharField(max_length=70, blank=True)
     seo_description = models.CharField(max_length=160, blank=True)
     canonical_path = models.CharField(max_length=200, default="/")

@@ -12,6 +12,7 @@ from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, TextField, Value
@@ -458,3 +459,10 @@ def directory_get() -> Directory:
         therapies=list(therapies),
         insurance=insurance_plan_list(),
     )
+
+
+def site_public_url() -> str:
+    """The public website's home page: PUBLIC_SITE_URL and the site profile's canonical path."""
+    path = SiteProfile.objects.filter(id=1).values_list("canonical_path", flat=True).first() or "/"
+    base = settings.PUBLIC_SITE_URL
+    return f"{base}{path}" if path.startswith("/") else base
