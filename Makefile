@@ -7,7 +7,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/corerecovery
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint lint-openapi services bench install clean
+.PHONY: run test test-embedded lint lint-openapi services bench install clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,19 +32,34 @@ $(OPENAPI_LINT)/node_modules/.installed: $(OPENAPI_LINT)/package.json $(OPENAPI_
 	cd $(OPENAPI_LINT) && npm ci --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed $(OPENAPI_LINT)/node_modules/.installed
+# axe-core, which tests/browser injects into the pages Chromium renders, exactly as locked (no CDN).
+BROWSER_TOOLS := tools/browser
+$(BROWSER_TOOLS)/node_modules/.installed: $(BROWSER_TOOLS)/package.json $(BROWSER_TOOLS)/package-lock.json
+	cd $(BROWSER_TOOLS) && npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed $(OPENAPI_LINT)/node_modules/.installed \
+	$(BROWSER_TOOLS)/node_modules/.installed
 
 ## make run: the embedded set-up (SQLite, Celery eager, email and SMS to the console), seeded, on $(PORT).
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_content
 	$(PY) manage.py seed_routing --demo
-	@echo "Core Recovery API on http://127.0.0.1:$(PORT)/api/v1/programs/ — docs at http://127.0.0.1:$(PORT)/api/docs/"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py seed_roles
+	@echo "Core Recovery API on http://127.0.0.1:$(PORT)/api/v1/programs/ — docs at http://127.0.0.1:$(PORT)/api/docs/ — staff at http://127.0.0.1:$(PORT)/staff/"
+	ADMIN_BASE_URL=$${ADMIN_BASE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-## make test: lint, types, schema, then the whole suite against PostgreSQL and Redis.
-test: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed services lint lint-openapi
+## make test: lint, types, schema, then the whole suite against PostgreSQL and Redis (browser tests in Debian's
+## Chromium included), then the tests marked `embedded` again on what `make run` uses.
+test: install services lint lint-openapi
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest
+	$(MAKE) --no-print-directory test-embedded
+
+## make test-embedded: the tests marked `embedded` on the embedded default: SQLite (in memory), no Redis (local
+## memory cache, eager Celery). What a newcomer meets on `make run` must work there, not only on PostgreSQL.
+test-embedded: install
+	DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 REDIS_URL= $(PY) -m pytest -m embedded -p no:cacheprovider
 
 services: $(VENV)/.runtime
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/check_services.py
@@ -75,4 +90,4 @@ bench: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache $(TS_CLIENT)/node_modules \
-		$(OPENAPI_LINT)/node_modules
+		$(OPENAPI_LINT)/node_modules $(BROWSER_TOOLS)/node_modules test-artifacts

@@ -17,10 +17,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("staff/", include("staff.urls", namespace="staff")),
 ]
 
-# Errors outside DRF's views answer problem+json too, never an HTML page.
-handler400 = "api.exceptions.bad_request"
-handler403 = "api.exceptions.permission_denied"
-handler404 = "api.exceptions.not_found"
-handler500 = "api.exceptions.server_error"
+# Errors outside DRF's views answer problem+json too, never an HTML page; the staff pages answer in words.
+handler400 = "config.error_pages.bad_request"
+handler403 = "config.error_pages.permission_denied"
+handler404 = "config.error_pages.not_found"
+handler500 = "config.error_pages.server_error"

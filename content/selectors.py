@@ -466,3 +466,8 @@ def site_public_url() -> str:
     path = SiteProfile.objects.filter(id=1).values_list("canonical_path", flat=True).first() or "/"
     base = settings.PUBLIC_SITE_URL
     return f"{base}{path}" if path.startswith("/") else base
+
+
+def program_titles() -> list[tuple[str, str]]:
+    """(slug, name) of every live program, in editor order: for pickers on staff pages."""
+    return list(_items(Program, drafts=False).order_by("order", "name").values_list("slug", "name"))

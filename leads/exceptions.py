@@ -23,3 +23,10 @@ class IdempotencyKeyInFlight(LeadError):
 class InvalidStatusTransition(LeadError):
     code = "invalid_status_transition"
     default_detail = "The lead cannot move to that status from its current one."
+
+
+class LeadChangedMeanwhile(LeadError):
+    """Someone else acted on the lead between the page being shown and this action: nothing was changed."""
+
+    code = "lead_changed_meanwhile"
+    default_detail = "Someone else changed this lead meanwhile; nothing was changed. Here is where it stands now."

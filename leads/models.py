@@ -24,6 +24,10 @@ class Partner(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.CLINICIAN)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    liaison_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="liaison_partners",
+        help_text="Staff accounts of the center who follow this partner's referrals (the Partner liaison role).",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["name"]
@@ -36,6 +40,14 @@ class LeadKind(models.TextChoices):
     SELF = "self", "Self"
     FAMILY_OR_FRIEND = "family_or_friend", "Family or friend"
     PARTNER_REFERRAL = "partner_referral", "Partner referral"
+
+
+class LeadSource(models.TextChoices):
+    """How the lead reached the center."""
+
+    WEBSITE = "website", "Website"
+    PARTNER = "partner", "Partner (API)"
+    PHONE = "phone", "Phone or fax"
 
 
 class LeadStatus(models.TextChoices):
@@ -77,9 +89,18 @@ class AgeRange(models.TextChoices):
     AGE_65_PLUS = "65_plus", "65 or older"
 
 
+# Statuses a lead leaves no more: the inbox shows the others.
+TERMINAL_STATUSES = (LeadStatus.ADMITTED, LeadStatus.NOT_ADMITTED, LeadStatus.REFERRED_ELSEWHERE)
+
+
 class Lead(models.Model):
     reference = models.CharField(max_length=12, unique=True, editable=False)
     kind = models.CharField(max_length=24, choices=LeadKind.choices)
+    source = models.CharField(max_length=8, choices=LeadSource.choices, default=LeadSource.WEBSITE)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="entered_leads",
+        help_text="The member of staff who entered a lead received by phone or fax.",
+    )  # fmt: skip
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
     status = models.CharField(max_length=24, choices=LeadStatus.choices, default=LeadStatus.RECEIVED)
     status_reason = models.CharField(max_length=24, choices=NotAdmittedReason.choices, blank=True)
@@ -124,6 +145,7 @@ class Lead(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="acknowledged_leads"
     )
+    first_attempt_at = models.DateTimeField(null=True, blank=True, help_text="When staff first tried to reach them.")
     escalation_level = models.PositiveSmallIntegerField(default=0, help_text="Times escalated while unacknowledged.")
     confirmation_sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When the person was sent the optional confirmation that we got it."
@@ -141,8 +163,18 @@ class Lead(models.Model):
             models.CheckConstraint(condition=Q(consent_sms=False) | ~Q(sms_disclosure_version=""),
                                    name="lead_sms_consent_has_disclosure"),
         ]  # fmt: skip
-        indexes = [models.Index(fields=["partner", "-received_at"])]
-        permissions = [("view_personal_data", "Can view the personal data of leads (each view is logged)")]
+        indexes = [
+            models.Index(fields=["partner", "-received_at"]),
+            # The inbox: open leads, urgent first, oldest first.
+            models.Index(fields=["urgency", "received_at"], condition=~Q(status__in=TERMINAL_STATUSES) & Q(
+                is_spam=False), name="lead_open_inbox"),
+        ]  # fmt: skip
+        permissions = [
+            ("view_personal_data", "Can view the personal data of leads (each view is logged)"),
+            ("reassign_lead", "Can reassign leads to other staff"),
+            ("view_dashboard", "Can see the intake dashboard (no personal data)"),
+            ("view_partner_referrals", "Can follow the referrals of the partners they look after"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -164,6 +196,36 @@ class LeadStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class ContactAttempt(models.Model):
+    """One try at reaching the person: call, text, email or voicemail, and what came of it."""
+
+    class Channel(models.TextChoices):
+        CALL = "call", "Call"
+        SMS = "sms", "Text message"
+        EMAIL = "email", "Email"
+        VOICEMAIL = "voicemail", "Voicemail"
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", "Reached them"
+        NO_ANSWER = "no_answer", "No answer"
+        LEFT_VOICEMAIL = "left_voicemail", "Left a voicemail"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
+        DECLINED = "declined", "Declined"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contact_attempts")
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    sealed_note = models.TextField(blank=True, editable=False, help_text="Encrypted: notes may name people.")
+    attempted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    attempted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.outcome}"
 
 
 class LeadEvent(models.Model):

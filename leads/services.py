@@ -16,11 +16,19 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from leads.crypto import lookup_hash, reseal, seal
-from leads.exceptions import IdempotencyKeyInFlight, IdempotencyKeyReused, InvalidStatusTransition
+from leads.exceptions import (
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    InvalidStatusTransition,
+    LeadChangedMeanwhile,
+)
 from leads.models import (
+    ContactAttempt,
     IdempotencyRecord,
     Lead,
     LeadEvent,
+    LeadKind,
+    LeadSource,
     LeadStatus,
     LeadStatusChange,
     Partner,
@@ -93,6 +101,60 @@ class LeadSubmission:
     referral: Referral | None = None
     # Caught by the honeypot: stored as spam, with nothing of what was sent (see _lead_create).
     is_spam: bool = False
+    # How it reached the center; a lead received by phone or fax names the member of staff who entered it.
+    source: str = LeadSource.WEBSITE
+    entered_by: Any = None
+
+
+_PERSON_FIELDS = (
+    "first_name", "last_name", "phone", "email", "message", "insurance_provider", "best_time_to_contact",
+)  # fmt: skip
+
+
+def _submission_common(data: dict[str, Any]) -> dict[str, Any]:
+    date_of_birth = data.get("date_of_birth")
+    person = Person(
+        **{name: data.get(name, "") for name in _PERSON_FIELDS},
+        date_of_birth=date_of_birth.isoformat() if date_of_birth else "",
+    )
+    return {
+        "person": person,
+        "preferred_contact": data.get("preferred_contact", ""),
+        "program_interest": data.get("program_interest", ""),
+        "state": data["state"],
+        "age_range": data.get("age_range", ""),
+    }
+
+
+def contact_request_submission(data: dict[str, Any], **fields: Any) -> LeadSubmission:
+    """The submission for a validated contact request (the API's `Lead` fields): from the website form, or
+    received by phone and entered by staff (`source`, `entered_by` in `fields`)."""
+    consent = data["consent"]
+    return LeadSubmission(
+        kind=LeadKind.FAMILY_OR_FRIEND if data["relationship"] == "family_or_friend" else LeadKind.SELF,
+        consent_contact=consent["contact"],
+        consent_sms=consent.get("sms", False),
+        sms_disclosure_version=consent.get("sms_disclosure_version", ""),
+        **_submission_common(data),
+        **fields,
+    )
+
+
+def referral_submission(data: dict[str, Any], *, partner: Partner, **fields: Any) -> LeadSubmission:
+    """The submission for a validated referral (the API's `Referral` fields) from `partner`: sent through the
+    API, or received by phone or fax and entered by staff (`source`, `entered_by` in `fields`)."""
+    referral = Referral(
+        partner=partner,
+        referrer=dict(data["referrer"]),
+        reason_for_referral=data["reason_for_referral"],
+        current_level_of_care=data.get("current_level_of_care", ""),
+        urgency=data["urgency"],
+        client_consent=data["client_consent"],
+    )
+    fields = {"source": LeadSource.PARTNER, **fields}  # from the partner's API call unless staff entered it
+    return LeadSubmission(
+        kind=LeadKind.PARTNER_REFERRAL, consent_contact=True, referral=referral, **_submission_common(data), **fields
+    )
 
 
 @dataclass(frozen=True)
@@ -268,6 +330,8 @@ def _lead_create(submission: LeadSubmission, *, reference: str) -> Lead:
     lead = Lead.objects.create(
         reference=reference,
         kind=submission.kind,
+        source=submission.source,
+        entered_by=submission.entered_by,
         partner=referral.partner if referral else None,
         urgency=Urgency.URGENT if triage.urgent or requested_urgent else Urgency.ROUTINE,
         triage_flags=list(triage.flags),
@@ -329,20 +393,61 @@ def _event_record(lead: Lead, kind: str, **extra: Any) -> LeadEvent:
     return event
 
 
+def allowed_next_statuses(status: str) -> list[str]:
+    """The statuses a lead in `status` may move to, in the order of the flow."""
+    allowed = STATUS_TRANSITIONS.get(status, set())
+    return [choice for choice in LeadStatus.values if choice in allowed]
+
+
+def _refuse_if_changed(lead: Lead, *, expected_status: str | None) -> None:
+    if expected_status is not None and lead.status != expected_status:
+        raise LeadChangedMeanwhile(
+            f"Someone else moved this lead to {LeadStatus(lead.status).label.lower()} meanwhile; nothing was changed."
+        )
+
+
+def _take_on(lead: Lead, *, by: Any, now: Any) -> list[str]:
+    """Mark a locked lead acknowledged (and assigned, if nobody has it) by `by`; the fields changed."""
+    changed = []
+    if lead.acknowledged_at is None and by is not None:
+        lead.acknowledged_at, lead.acknowledged_by = now, by
+        changed += ["acknowledged_at", "acknowledged_by"]
+    if lead.assigned_to_id is None and by is not None:
+        lead.assigned_to = by
+        changed.append("assigned_to")
+    return changed
+
+
 @transaction.atomic
 def lead_change_status(
-    *, lead: Lead, to_status: str, changed_by: Any = None, reason_category: str = "", note: str = ""
+    *,
+    lead: Lead,
+    to_status: str,
+    changed_by: Any = None,
+    reason_category: str = "",
+    note: str = "",
+    expected_status: str | None = None,
 ) -> Lead:
-    """Move a lead along its status flow, recording who, when, from, to and why, and an event."""
+    """Move a lead along its status flow, recording who, when, from, to and why, and an event.
+
+    A move by a member of staff also takes the lead on (acknowledged, assigned if nobody has it): a referral
+    moved straight to "contacted" was being worked. `expected_status` is the status the person saw: if the lead
+    moved meanwhile, nothing changes and LeadChangedMeanwhile says so.
+    """
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
-    if to_status not in STATUS_TRANSITIONS.get(lead.status, set()):
-        raise InvalidStatusTransition(f"A lead that is {lead.status} cannot become {to_status}.")
+    _refuse_if_changed(lead, expected_status=expected_status)
+    allowed = allowed_next_statuses(lead.status)
+    if to_status not in allowed:
+        current = LeadStatus(lead.status).label.lower()
+        options = ", ".join(LeadStatus(choice).label.lower() for choice in allowed) or "none (it is closed)"
+        raise InvalidStatusTransition(f"A lead that is {current} cannot become {to_status}. It can become: {options}.")
     if to_status == LeadStatus.NOT_ADMITTED and not reason_category:
         raise InvalidStatusTransition("A lead that is not admitted needs a reason category.")
     from_status = lead.status
     lead.status = to_status
     lead.status_reason = reason_category if to_status == LeadStatus.NOT_ADMITTED else ""
-    lead.save(update_fields=["status", "status_reason", "updated_at"])
+    taken = _take_on(lead, by=changed_by, now=timezone.now())
+    lead.save(update_fields=["status", "status_reason", "updated_at", *taken])
     LeadStatusChange.objects.create(
         lead=lead,
         from_status=from_status,
@@ -357,12 +462,63 @@ def lead_change_status(
 
 @transaction.atomic
 def lead_acknowledge(*, lead: Lead, by: Any) -> bool:
-    """Record that a member of staff took the lead on; stops escalation. False if it was already done."""
-    updated = Lead.objects.filter(pk=lead.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now(), acknowledged_by=by
+    """Record that a member of staff took the lead on (and assign it to them if nobody has it); stops
+    escalation. False if it was already acknowledged."""
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    first = locked.acknowledged_at is None
+    taken = _take_on(locked, by=by, now=timezone.now())
+    if taken:
+        locked.save(update_fields=[*taken, "updated_at"])
+    lead.refresh_from_db(fields=["acknowledged_at", "acknowledged_by", "assigned_to"])
+    return first
+
+
+@transaction.atomic
+def lead_take(*, lead: Lead, by: Any) -> Lead:
+    """ "I'm on it": acknowledge the lead and assign it to `by`, in one step.
+
+    Refused (LeadChangedMeanwhile, nothing changed) when someone else already has it: two people pressing the
+    button at once, one wins and the other is told who has it.
+    """
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    if locked.assigned_to_id not in (None, by.pk):
+        raise LeadChangedMeanwhile(f"{_display_name(locked.assigned_to)} has this lead already; nothing was changed.")
+    taken = _take_on(locked, by=by, now=timezone.now())
+    if taken:
+        locked.save(update_fields=[*taken, "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def lead_reassign(*, lead: Lead, to: Any, by: Any, expected_assignee_id: int | None) -> Lead:
+    """Give the lead to another member of staff (an intake lead's decision); refused if it changed hands meanwhile."""
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    if locked.assigned_to_id != expected_assignee_id:
+        raise LeadChangedMeanwhile("This lead changed hands meanwhile; nothing was changed.")
+    locked.assigned_to = to
+    locked.save(update_fields=["assigned_to", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def contact_attempt_record(*, lead: Lead, by: Any, channel: str, outcome: str, note: str = "") -> ContactAttempt:
+    """Log a try at reaching the person. The first one records the time to first attempt and, like
+    acknowledging, stops escalation."""
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    attempt = ContactAttempt.objects.create(
+        lead=locked, channel=channel, outcome=outcome, attempted_by=by, sealed_note=seal({"note": note}) if note else ""
     )
-    lead.refresh_from_db(fields=["acknowledged_at", "acknowledged_by"])
-    return bool(updated)
+    changed = _take_on(locked, by=by, now=attempt.attempted_at)
+    if locked.first_attempt_at is None:
+        locked.first_attempt_at = attempt.attempted_at
+        changed.append("first_attempt_at")
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    return attempt
+
+
+def _display_name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else "Someone"
 
 
 @transaction.atomic
@@ -395,6 +551,7 @@ def leads_anonymise_expired(*, now: Any = None, batch_size: int = 500) -> int:
                 sealed="", phone_hash="", email_hash="", landing_page="", referrer_url="", anonymised_at=now
             )
             LeadStatusChange.objects.filter(lead_id__in=ids).update(sealed_note="")
+            ContactAttempt.objects.filter(lead_id__in=ids).update(sealed_note="")
             IdempotencyRecord.objects.filter(lead_id__in=ids).delete()
             total += len(ids)
     IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_WINDOW).delete()
@@ -403,7 +560,9 @@ def leads_anonymise_expired(*, now: Any = None, batch_size: int = 500) -> int:
 
 # Every (model, field) sealed with FIELD_ENCRYPTION_KEYS. Apps that seal with the same keys add theirs
 # when they load (notifications: webhook secrets), so one key rotation covers them all.
-SEALED_FIELDS: list[tuple[Any, str]] = [(Lead, "sealed"), (LeadStatusChange, "sealed_note")]
+SEALED_FIELDS: list[tuple[Any, str]] = [
+    (Lead, "sealed"), (LeadStatusChange, "sealed_note"), (ContactAttempt, "sealed_note"),
+]  # fmt: skip
 
 
 def leads_reseal(*, batch_size: int = 500) -> int:

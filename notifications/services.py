@@ -207,20 +207,22 @@ def notification_resend(*, notification_id: int) -> None:
 class AckResult:
     lead: Lead
     newly_acknowledged: bool
+    link_already_used: bool = False
 
 
 def ack_with_token(*, token: str, user: Any) -> AckResult:
-    """Use an acknowledge link once: records who took the lead on; a second use is refused."""
+    """Use an acknowledge link: the first use takes the lead on (acknowledged, assigned if nobody has it); a
+    later use of the same link changes nothing and still names the lead, so the person lands on it."""
     notification_id = tokens.read_token(token)
     with transaction.atomic():
         used = Notification.objects.filter(pk=notification_id, ack_used_at__isnull=True).update(
             ack_used_at=timezone.now()
         )
+        lead = Lead.objects.filter(events__notifications__pk=notification_id).first()
+        if lead is None:
+            raise tokens.InvalidToken("unknown notification")
         if not used:
-            if not Notification.objects.filter(pk=notification_id).exists():
-                raise tokens.InvalidToken("unknown notification")
-            raise tokens.InvalidToken("already used")
-        lead = Lead.objects.get(events__notifications__pk=notification_id)
+            return AckResult(lead, newly_acknowledged=False, link_already_used=True)
         newly = lead_services.lead_acknowledge(lead=lead, by=user)
     return AckResult(lead, newly)
 

@@ -34,30 +34,9 @@ NEXT_STEPS = {
     "referencia si nos llama al 602-926-7729.",
 }
 
-_PERSON_FIELDS = (
-    "first_name", "last_name", "phone", "email", "message", "insurance_provider", "best_time_to_contact",
-)  # fmt: skip
 _ATTRIBUTION_FIELDS = (
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "landing_page", "referrer_url",
 )  # fmt: skip
-
-
-def _person(data: dict[str, Any]) -> services.Person:
-    date_of_birth = data.get("date_of_birth")
-    return services.Person(
-        **{name: data.get(name, "") for name in _PERSON_FIELDS},
-        date_of_birth=date_of_birth.isoformat() if date_of_birth else "",
-    )
-
-
-def _common(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "person": _person(data),
-        "preferred_contact": data.get("preferred_contact", ""),
-        "program_interest": data.get("program_interest", ""),
-        "state": data["state"],
-        "age_range": data.get("age_range", ""),
-    }
 
 
 def _reply(result: services.SubmitResult) -> Response:
@@ -104,15 +83,10 @@ class LeadCreateView(APIView):
                 captcha_token=data.get("captcha_token", ""),
                 client_ip=client_ip(request),
             )
-        consent = data["consent"]
-        submission = services.LeadSubmission(
-            kind=LeadKind.FAMILY_OR_FRIEND if data["relationship"] == "family_or_friend" else LeadKind.SELF,
-            consent_contact=consent["contact"],
-            consent_sms=consent.get("sms", False),
-            sms_disclosure_version=consent.get("sms_disclosure_version", ""),
+        submission = services.contact_request_submission(
+            data,
             attribution={name: data[name] for name in _ATTRIBUTION_FIELDS if data.get(name)},
             is_spam=spam,
-            **_common(data),
         )
         lang = _receipt_language(request)
         result = services.lead_submit(
@@ -220,17 +194,7 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         serializer = ReferralRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        referral = services.Referral(
-            partner=self._partner(),
-            referrer=dict(data["referrer"]),
-            reason_for_referral=data["reason_for_referral"],
-            current_level_of_care=data.get("current_level_of_care", ""),
-            urgency=data["urgency"],
-            client_consent=data["client_consent"],
-        )
-        submission = services.LeadSubmission(
-            kind=LeadKind.PARTNER_REFERRAL, consent_contact=True, referral=referral, **_common(data)
-        )
+        submission = services.referral_submission(data, partner=self._partner())
         result = services.lead_submit(
             submission=submission, idempotency=idempotency_request(request), respond=_referral_created
         )

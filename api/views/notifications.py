@@ -1,6 +1,7 @@
 """Acknowledge links from staff messages, and Twilio's delivery-status callbacks."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -14,21 +15,26 @@ from notifications import services, tokens
 
 @require_GET
 def lead_ack(request: HttpRequest, token: str) -> HttpResponse:
-    """Staff follow the link in a message: sign in if needed, acknowledge once, land on the lead."""
+    """Staff follow the link in a message: sign in if needed, take the lead on once, land on its staff page.
+
+    A link used before still opens the lead, whose page says who took it on and when.
+    """
     if not (request.user.is_authenticated and request.user.is_staff):
         return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
-    # Taking a lead on is a change to it: the same permission as the admin's acknowledge action.
+    # Taking a lead on is a change to it: the permission the staff pages ask for the same action.
     if not request.user.has_perm("leads.change_lead"):
         return problem_response(status=403, detail="You may not take leads on.", code="permission_denied")
     try:
         result = services.ack_with_token(token=token, user=request.user)
     except tokens.ExpiredToken:
         return problem_response(status=410, detail="This acknowledge link has expired.", code="ack_link_expired")
-    except tokens.InvalidToken as exc:
-        status, code = (409, "ack_link_used") if str(exc) == "already used" else (404, "not_found")
-        detail = "This acknowledge link was already used." if status == 409 else "No such acknowledge link."
-        return problem_response(status=status, detail=detail, code=code)
-    response = HttpResponseRedirect(reverse("admin:leads_lead_change", args=[result.lead.pk]))
+    except tokens.InvalidToken:
+        return problem_response(status=404, detail="No such acknowledge link.", code="not_found")
+    if result.link_already_used:
+        messages.info(request, "This link was used before: the lead is as you see it here.")
+    elif result.newly_acknowledged:
+        messages.success(request, f"{result.lead.reference} is yours: escalation has stopped.")
+    response = HttpResponseRedirect(reverse("staff:lead", args=[result.lead.reference]))
     response["Cache-Control"] = "no-store"
     return response
 

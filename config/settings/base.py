@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "content",
     "leads",
     "notifications",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -450,4 +451,4 @@ LOGGING = {
         "django.security.DisallowedHost": {"filters": ["disallowed_host"], "level": "WARNING"},
     },
 }
-CSRF_FAILURE_VIEW = "api.exceptions.csrf_failure"
+CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"

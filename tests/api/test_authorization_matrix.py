@@ -17,7 +17,9 @@ is anonymous to them. The public endpoints ignore keys entirely (`POST /api/v1/l
 probes), or check any key they are sent (content, schema, docs): a revoked or expired key there is 401, never
 silently anonymous.
 
-`LOGIN` is a 302 to the admin's login page; `LEAD` a 302 to the lead's page in the admin.
+`LOGIN` is a 302 to the admin's login page (the one sign-in of staff); `LEAD` a 302 to the lead's page in the staff
+workspace. The staff workspace's forms are posted with a CSRF token only: without one every caller gets 403. The
+staff pages for each role are held by tests/staff/test_roles_matrix.py.
 """
 
 from dataclasses import dataclass
@@ -51,7 +53,8 @@ class Redirect:
 
 
 LOGIN = Redirect("/admin/login/")
-LEAD = Redirect("/admin/leads/lead/")
+LEAD = Redirect("/staff/leads/L-")
+INBOX = Redirect("/staff/leads/")
 
 Expected = int | Redirect
 
@@ -129,6 +132,15 @@ MATRIX = [
     Row("GET",  "/admin/leads/lead/",                       LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200,   LOGIN),
     Row("GET",  "/admin/leads/lead/{lead_id}/change/",      LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200,   LOGIN),
     Row("GET",  "/api/v1/leads/ack/{token}/",               LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LEAD,  LOGIN),
+    # The staff workspace: sessions of staff accounts only (this staff caller has no `add_lead`).
+    Row("GET",  "/staff/",                                  INBOX, INBOX, INBOX, INBOX, INBOX, INBOX, INBOX, INBOX),
+    Row("GET",  "/staff/leads/",                            LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200,   LOGIN),
+    Row("GET",  "/staff/leads/new/",                        LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 403,   LOGIN),
+    Row("GET",  "/staff/leads/{reference}/",                LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200,   LOGIN),
+    Row("POST", "/staff/leads/{reference}/take/",           403,   403,   403,   403,   403,   403,   403,   403),
+    Row("POST", "/staff/leads/{reference}/status/",         403,   403,   403,   403,   403,   403,   403,   403),
+    Row("POST", "/staff/leads/{reference}/attempts/",       403,   403,   403,   403,   403,   403,   403,   403),
+    Row("POST", "/staff/leads/{reference}/reassign/",       403,   403,   403,   403,   403,   403,   403,   403),
 ]
 # fmt: on
 
@@ -197,6 +209,8 @@ def world(django_user_model: Any) -> World:
 def _send(client: APIClient, method: str, path: str) -> Any:
     if method == "GET":
         return client.get(path)
+    if path.startswith("/staff/"):
+        return client.post(path, {"to_status": "contacted", "channel": "call", "outcome": "reached"})
     if path == "/api/v1/leads/":
         return client.post(path, lead_body(), format="json")
     if path == "/api/v1/referrals/":

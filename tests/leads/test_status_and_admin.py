@@ -9,7 +9,8 @@ from leads.exceptions import InvalidStatusTransition
 from leads.models import Lead, LeadAccessLog, LeadEvent, LeadStatusChange
 from tests.leads.conftest import lead_body
 
-pytestmark = pytest.mark.django_db
+# The admin lead page answered 500 on SQLite (`make run`) once: these run on the embedded default too.
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
 
 @pytest.fixture

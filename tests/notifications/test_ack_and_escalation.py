@@ -20,7 +20,7 @@ def staff_client(client, django_user_model):
     from django.contrib.auth.models import Permission
 
     user = django_user_model.objects.create_user("oncall", password="x" * 12, is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="change_lead"))
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["change_lead", "view_lead"]))
     client.force_login(user)
     return client, user
 
@@ -35,27 +35,38 @@ def ack_url(token: str) -> str:
     return reverse("v1:lead-ack", args=[token])
 
 
-def test_the_link_acknowledges_the_lead_and_opens_it_in_the_admin(staff_client, notification):
+def test_the_link_takes_the_lead_on_and_opens_its_staff_page(staff_client, notification):
     client, user = staff_client
 
     response = client.get(ack_url(tokens.make_token(notification.pk)))
 
     lead = Lead.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("admin:leads_lead_change", args=[lead.pk])
+    assert response["Location"] == reverse("staff:lead", args=[lead.reference])
     assert lead.acknowledged_by == user
     assert lead.acknowledged_at is not None
+    assert lead.assigned_to == user  # taking a lead on gives it to you when nobody has it
 
 
-def test_the_link_is_single_use(staff_client, notification):
-    client, _ = staff_client
+@pytest.mark.embedded
+def test_a_used_link_opens_the_lead_and_changes_nothing(staff_client, notification, django_user_model):
+    client, user = staff_client
     token = tokens.make_token(notification.pk)
     client.get(ack_url(token))
+    first = Lead.objects.get()
+    colleague = django_user_model.objects.create_user("colleague", password="x" * 12, is_staff=True)
+    colleague.user_permissions.set(user.user_permissions.all())
+    client.force_login(colleague)
 
-    again = client.get(ack_url(token))
+    again = client.get(ack_url(token), follow=True)
 
-    assert again.status_code == 409
-    assert again.json()["code"] == "ack_link_used"
+    lead = Lead.objects.get()
+    assert again.status_code == 200
+    assert again.redirect_chain[-1][0] == reverse("staff:lead", args=[lead.reference])
+    assert (lead.acknowledged_by, lead.acknowledged_at, lead.assigned_to) == (user, first.acknowledged_at, user)
+    page = again.content.decode()
+    assert "This link was used before" in page
+    assert f"by {user.username} at" in page  # who took it on, and when
 
 
 def test_an_expired_link_is_refused(staff_client, notification, settings):

@@ -1,0 +1,58 @@
+"""A lead received by phone or fax, entered by staff: the API's validation, then the same service as the API
+(triage, encryption, duplicate linking, the outbox event and so the notifications), source "phone"."""
+
+import hashlib
+import json
+import secrets
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer
+from content.selectors import program_titles
+from leads import services
+from leads.exceptions import IdempotencyKeyInFlight, IdempotencyKeyReused
+from leads.models import LeadSource
+from staff.access import staff_page
+from staff.forms import PhonedInLeadForm
+
+
+def _created(lead: services.Lead) -> tuple[int, dict[str, str]]:
+    return 201, {"reference": lead.reference}
+
+
+@staff_page("leads.add_lead")
+def new_lead(request: HttpRequest) -> HttpResponse:
+    programs = program_titles()
+    if request.method != "POST":
+        form = PhonedInLeadForm(programs=programs, initial={"submission_key": secrets.token_urlsafe(16)})
+        return render(request, "staff/new_lead.html", {"form": form, "section": "new"})
+    form = PhonedInLeadForm(request.POST, programs=programs)
+    if form.is_valid():
+        body = form.api_body()
+        referral = form.cleaned_data["lead_kind"] == "partner_referral"
+        serializer = (ReferralRequestSerializer if referral else LeadRequestSerializer)(data=body)
+        if serializer.is_valid():
+            data, fields = serializer.validated_data, {"source": LeadSource.PHONE, "entered_by": request.user}
+            submission = (
+                services.referral_submission(data, partner=form.cleaned_data["partner"], **fields)
+                if referral
+                else services.contact_request_submission(data, **fields)
+            )
+            idempotency = services.IdempotencyRequest(
+                client=f"staff:{request.user.pk}",
+                key=form.cleaned_data["submission_key"],
+                fingerprint=hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest(),
+            )
+            try:
+                result = services.lead_submit(submission=submission, idempotency=idempotency, respond=_created)
+            except (IdempotencyKeyInFlight, IdempotencyKeyReused):
+                messages.error(request, "This form was already sent with other details: start a new one.")
+                return HttpResponseRedirect(reverse("staff:new-lead"))
+            reference = result.response_body["reference"]
+            messages.success(request, f"{reference} entered; staff are being notified as for any new lead.")
+            return HttpResponseRedirect(reverse("staff:lead", args=[reference]))
+        form.add_api_errors(serializer.errors)
+    return render(request, "staff/new_lead.html", {"form": form, "section": "new"}, status=400)
