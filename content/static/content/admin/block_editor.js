@@ -137,7 +137,7 @@
     [bold, italic, link, unlink].forEach(function (control) {
       toolbar.appendChild(control);
     });
-    var editable = document.createElement(isList ? "ul" : "div");
+    var editable = document.createElement("div");
     editable.className = "rich-text" + (isList ? " rich-list" : "");
     editable.contentEditable = "true";
     editable.setAttribute("role", "textbox");
@@ -152,12 +152,18 @@
       editable.setAttribute("aria-describedby", textarea.getAttribute("aria-describedby"));
     }
     if (isList) {
+      // The list's own <ul> inside the text box: a role on the list itself would hide its items' semantics.
+      var list = document.createElement("ul");
       var lines = textarea.value ? textarea.value.split("\n") : [""];
       lines.forEach(function (line) {
         var item = document.createElement("li");
         fromMarkup(line, item);
-        editable.appendChild(item);
+        if (!item.childNodes.length) {
+          item.appendChild(document.createElement("br"));
+        }
+        list.appendChild(item);
       });
+      editable.appendChild(list);
     } else {
       fromMarkup(textarea.value, editable);
     }
@@ -165,8 +171,12 @@
       if (isList) {
         var items = [];
         editable.querySelectorAll("li").forEach(function (item) {
-          items.push(toMarkup(item).replace(/<br>/g, " "));
+          items.push(toMarkup(item).replace(/<br>/g, " ").trim());
         });
+        if (!items.length) {
+          // Everything deleted and typed again outside a list item: each line an item.
+          items = toMarkup(editable).split("<br>");
+        }
         textarea.value = items.join("\n");
       } else {
         textarea.value = toMarkup(editable);
@@ -230,10 +240,10 @@
     controls.querySelectorAll("label").forEach(function (label) {
       label.hidden = true;
     });
-    var kind = LABELS[block.dataset.type] || "block";
-    var up = button("Move up", "Move this " + kind.toLowerCase() + " block up");
-    var down = button("Move down", "Move this " + kind.toLowerCase() + " block down");
-    var remove = button("Remove", "Remove this " + kind.toLowerCase() + " block");
+    var kind = (LABELS[block.dataset.type] || "block").toLowerCase();
+    var up = button("Move up", "Move up: this " + kind + " block");
+    var down = button("Move down", "Move down: this " + kind + " block");
+    var remove = button("Remove", "Remove: this " + kind + " block");
     remove.classList.add("block-remove-button");
     [up, down, remove].forEach(function (control) {
       controls.appendChild(control);
