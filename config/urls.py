@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from api.hsds import views as hsds_views
 from api.views.health import healthz, readyz
+from config.media import media_file
 
 urlpatterns = [
     path("api/v1/", include("api.urls", namespace="v1")),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls", namespace="staff")),
+    # Editors' images from the filesystem storage (config/media.py): MEDIA_URL is /media/ by default.
+    re_path(r"^media/(?P<name>(?:originals|renditions)/[^/]+)$", media_file, name="media-file"),
 ]
 
 # Errors outside DRF's views answer problem+json too, never an HTML page; the staff pages answer in words.

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from content import models, preview, services
+from content import images, models, preview, services
 from content.forms import structured_formfield
 from content.i18n import content_languages
 from content.models import PublicationStatus, Publishable
@@ -484,3 +484,117 @@ class MenuAdmin(SideBySideTranslationAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for menu in queryset:
             services.menu_delete(menu=menu)
+
+
+class MediaAssetForm(forms.ModelForm):
+    """An image's upload (on adding it: checked before anything is stored) and its texts and focal point."""
+
+    upload = forms.FileField(
+        required=False,
+        label="Image file",
+        help_text="JPEG, PNG, WebP or AVIF; not SVG. Metadata (camera, GPS) is removed from every copy served.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/avif"}),
+    )
+
+    class Meta:
+        model = models.MediaAsset
+        fields = ["alt", "caption", "credit", "licence", "focal_x", "focal_y"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checked: images.CheckedImage | None = None
+        if self.instance.pk is None:
+            self.fields["upload"].required = True
+        else:
+            del self.fields["upload"]
+        if "alt_en" in self.fields:
+            self.fields["alt_en"].required = True
+        for name in ("focal_x", "focal_y"):
+            if name in self.fields:
+                self.fields[name].widget = forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "1"})
+
+    def clean_upload(self) -> Any:
+        upload = self.cleaned_data.get("upload")
+        if upload is None:
+            return upload
+        if upload.size > images.max_upload_bytes():
+            raise ValidationError(f"The file is larger than {images.max_upload_bytes() // (1024 * 1024)} MiB.")
+        try:
+            self.checked = images.check_and_strip(data=upload.read(), filename=upload.name or "")
+        except images.ImageRefused as exc:
+            raise ValidationError(str(exc)) from exc
+        return upload
+
+
+@admin.register(models.MediaAsset)
+class MediaAssetAdmin(TranslationAdmin):
+    """The media library: upload with alt text, set the focal point by clicking the image."""
+
+    form = MediaAssetForm
+    list_display = ["thumbnail", "__str__", "width", "height", "renditions_made", "created_at"]
+    search_fields = ["alt_en", "alt_es", "caption_en", "credit"]
+    readonly_fields = ["focal_point_picker", "dimensions", "renditions_made", "created_at"]
+
+    class Media:
+        css = {"all": ["content/admin/media.css"]}
+        js = ["content/admin/focal_point.js"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        texts = ["alt_en", "alt_es", "caption_en", "caption_es", "credit", "licence"]
+        if obj is None:
+            return [(None, {"fields": ["upload", *texts]})]
+        return [
+            (None, {"fields": texts}),
+            ("Focal point", {"fields": ["focal_point_picker", "focal_x", "focal_y"]}),
+            ("File", {"fields": ["dimensions", "renditions_made", "created_at"]}),
+        ]
+
+    @admin.display(description="Image")
+    def thumbnail(self, obj: Any) -> SafeString:
+        return format_html('<img src="{}" alt="" class="media-thumbnail" width="80">', _asset_url(obj, 320))
+
+    @admin.display(description="Size")
+    def dimensions(self, obj: Any) -> str:
+        return f"{obj.width} by {obj.height} pixels"
+
+    @admin.display(description="Renditions")
+    def renditions_made(self, obj: Any) -> str:
+        return f"{len(obj.renditions)} made" if obj.renditions else "Being made…"
+
+    @admin.display(description="Click the image where its subject is")
+    def focal_point_picker(self, obj: Any) -> SafeString:
+        return format_html(
+            '<div class="focal-point" data-focal-point><img src="{}" alt="{}" width="{}" height="{}">'
+            '<span class="focal-point-marker" aria-hidden="true"></span></div>'
+            '<p class="help">Crops (16:9, 4:3, square) keep this point in view. Or type it below: 0 is the '
+            "left or top edge, 1 the right or bottom.</p>",
+            _asset_url(obj, 960),
+            obj.alt_en,
+            min(obj.width, 960),
+            round(obj.height * min(obj.width, 960) / obj.width),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            services.media_asset_save(asset=obj)
+            return
+        created = services.media_asset_create(
+            checked=form.checked,
+            alt_en=obj.alt_en,
+            alt_es=obj.alt_es or "",
+            caption_en=obj.caption_en or "",
+            caption_es=obj.caption_es or "",
+            credit=obj.credit,
+            licence=obj.licence,
+        )
+        obj.__dict__.update({key: value for key, value in created.__dict__.items() if key != "_state"})
+        obj._state.adding = False
+
+
+def _asset_url(asset: Any, width: int) -> str:
+    """The asset's JPEG rendition closest to `width` (its original until the renditions are made)."""
+    from django.core.files.storage import default_storage
+
+    whole = [r for r in asset.renditions if not r["crop"] and r["format"] == "jpeg"]
+    best = min(whole, key=lambda r: abs(r["width"] - width), default=None)
+    return default_storage.url(best["name"] if best else asset.file)

@@ -775,3 +775,50 @@ class MenuItem(models.Model):
                 raise ValidationError({"parent": "Choose an item of the same menu."})
             if self.pk is not None and (parent.pk == self.pk or MenuItem.objects.filter(parent=self).exists()):
                 raise ValidationError({"parent": "An item with children stays at the top level."})
+
+
+def validate_unit_interval(value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ValidationError("Use a number from 0 to 1.")
+
+
+class MediaAsset(models.Model):
+    """An uploaded image, stored stripped of metadata (content.images), with its alt text, credit, focal point
+    and renditions. File names are content hashes: a file never changes under its name."""
+
+    file = models.CharField(max_length=200, editable=False, help_text="The stripped original's name in storage.")
+    alt = models.CharField(
+        max_length=300,
+        help_text="What the image shows, for people who cannot see it. Required in English; Spanish falls back.",
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    credit = models.CharField(max_length=200, blank=True, help_text="Photographer or source, e.g. © Jane Doe.")
+    licence = models.CharField(max_length=200, blank=True, help_text="e.g. CC BY 4.0, or Owned by Core Recovery.")
+    focal_x = models.FloatField(default=0.5, validators=[validate_unit_interval])
+    focal_y = models.FloatField(default=0.5, validators=[validate_unit_interval])
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    blurhash = models.CharField(max_length=100, blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, editable=False, db_index=True)
+    # [{"name", "width", "height", "format", "crop"}]; empty until the rendition task has run.
+    renditions = models.JSONField(default=_empty_list, blank=True, editable=False)
+    renditions_focal = models.JSONField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = "image"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="media_asset_focal_point_inside",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt_en or self.file  # type: ignore[attr-defined]  # alt_en: content/translation.py
+
+    def clean(self) -> None:
+        if not (getattr(self, "alt_en", None) or "").strip():
+            raise ValidationError({"alt_en": "Describe the image in English: alt text is required."})

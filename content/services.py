@@ -1,5 +1,6 @@
 """The one way to change content: used by the admin, the seed command and tests alike."""
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from content import images
 from content.blocks import plain_text, render_html
 from content.directory import directory_uuid
 from content.events import (
@@ -26,6 +28,7 @@ from content.models import (
     Article,
     ContentEvent,
     InsurancePlan,
+    MediaAsset,
     Menu,
     MenuItem,
     Program,
@@ -354,3 +357,104 @@ def content_problems() -> list[ContentProblem]:
                         ContentProblem(model.__name__, item.pk, str(item)[:60], field, message) for message in messages
                     )
     return found
+
+
+# Editors' images.
+
+
+def _store(data: bytes, name: str) -> str:
+    """Save bytes under their content-hashed name; the same bytes already there are the same file."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(data))
+        if saved != name:  # a storage that renamed it would break the name-is-the-content rule
+            raise RuntimeError(f"storage saved {name} as {saved}")
+    return name
+
+
+@transaction.atomic
+def media_asset_create(
+    *,
+    checked: images.CheckedImage,
+    alt_en: str,
+    alt_es: str = "",
+    caption_en: str = "",
+    caption_es: str = "",
+    credit: str = "",
+    licence: str = "",
+    focal: tuple[float, float] = (0.5, 0.5),
+) -> MediaAsset:
+    """Store a checked, stripped image and its row; its renditions are made by a task after the commit."""
+    translated = {"alt_en": alt_en, "alt_es": alt_es, "caption_en": caption_en, "caption_es": caption_es}
+    asset = MediaAsset(
+        **{name: text.strip() for name, text in translated.items()},
+        credit=credit.strip(),
+        licence=licence.strip(),
+        focal_x=focal[0],
+        focal_y=focal[1],
+        width=checked.width,
+        height=checked.height,
+        sha256=hashlib.sha256(checked.data).hexdigest(),
+        blurhash=images.blurhash_of(checked.image),
+        file=images.content_name(checked.data, checked.extension, folder="originals"),
+    )
+    asset.full_clean()  # the alt text and the focal point first: nothing is stored for a refused asset
+    _store(checked.data, asset.file)
+    asset.save()
+    _media_renditions_enqueue(asset.pk)
+    return asset
+
+
+def media_asset_import(*, data: bytes, filename: str, alt_en: str, **fields: Any) -> MediaAsset:
+    """Check an upload (ImageRefused says why it is refused) and create its asset: the admin's and
+    `import_media`'s one way in."""
+    if not alt_en.strip():
+        raise ValidationError({"alt_en": "Describe the image in English: alt text is required."})
+    return media_asset_create(checked=images.check_and_strip(data=data, filename=filename), alt_en=alt_en, **fields)
+
+
+@transaction.atomic
+def media_asset_save(*, asset: MediaAsset) -> MediaAsset:
+    """Save an edited asset (texts, focal point); a moved focal point makes the crops again."""
+    asset.full_clean()
+    asset.save()
+    if asset.renditions_focal != [asset.focal_x, asset.focal_y]:
+        _media_renditions_enqueue(asset.pk)
+    return asset
+
+
+def _media_renditions_enqueue(asset_id: int) -> None:
+    from content.tasks import media_renditions_make_task
+
+    transaction.on_commit(lambda: media_renditions_make_task.delay(asset_id))
+
+
+def media_renditions_make(*, asset_id: int) -> MediaAsset | None:
+    """Make every rendition of an asset (content.images.make_renditions) and record them. Safe to run twice:
+    names are content hashes, so a file made before is found, not made again under another name."""
+    from django.core.files.storage import default_storage
+
+    asset = MediaAsset.objects.filter(pk=asset_id).first()
+    if asset is None:
+        return None
+    with default_storage.open(asset.file, "rb") as original:
+        image = images.open_stored(original.read())
+    focal = (asset.focal_x, asset.focal_y)
+    made = []
+    for rendition in images.make_renditions(image, focal=focal):
+        extension = "jpg" if rendition.format == "jpeg" else rendition.format
+        name = _store(rendition.data, images.content_name(rendition.data, extension, folder="renditions"))
+        made.append(
+            {
+                "name": name,
+                "width": rendition.width,
+                "height": rendition.height,
+                "format": rendition.format,
+                "crop": rendition.crop,
+            }
+        )
+    asset.renditions, asset.renditions_focal = made, list(focal)
+    asset.save(update_fields=["renditions", "renditions_focal", "updated_at"])
+    return asset

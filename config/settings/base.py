@@ -191,6 +191,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Editors' images (content/images.py): stored stripped under content-hashed names in the default storage,
+# the filesystem under MEDIA_ROOT here; served at MEDIA_URL with a year's immutable caching (config/media.py).
+MEDIA_URL = env_str("MEDIA_URL") or "/media/"
+MEDIA_ROOT = env_str("MEDIA_ROOT") or str(BASE_DIR / "media")
+# Uploads are refused above this size, and above this many pixels before anything is decoded (a 24-megapixel
+# camera photo passes; a decompression bomb does not).
+MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
+
 # The public website that renders this content; JSON-LD and canonical URLs are built against it.
 PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "https://www.example.org").rstrip("/")
 # The API's public base URL (scheme and host, as partners call it, through any proxy or CDN): the OpenAPI
