@@ -179,7 +179,21 @@ class ProgramAdmin(WithBodyAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "short_name", "slug", "level_of_care", "summary", "body", "body_preview"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "short_name",
+                    "slug",
+                    "level_of_care",
+                    "summary",
+                    "hero_image",
+                    "body",
+                    "body_preview",
+                ]
+            },
+        ),
         (
             "Details",
             {
@@ -322,7 +336,7 @@ class InsurancePlanAdmin(SideBySideTranslationAdmin):
 class TherapyAdmin(WithBodyAdmin):
     list_display = ["name", "abbreviation", "publication", "publish_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "abbreviation", "slug", "summary", "body", "body_preview"]}),
+        (None, {"fields": ["name", "abbreviation", "slug", "summary", "hero_image", "body", "body_preview"]}),
         ("Details", {"fields": ["formats", "order"]}),
         ("Publishing", {"fields": ["status", "publish_at", "preview_links"]}),
         _SEO,
@@ -336,7 +350,7 @@ class TherapyAdmin(WithBodyAdmin):
 class ArticleAdmin(WithBodyAdmin):
     list_display = ["title", "author", "publication", "publish_at", "reading_time_minutes", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body", "body_preview"]}),
+        (None, {"fields": ["title", "slug", "summary", "hero_image", "body", "body_preview"]}),
         ("About", {"fields": ["author", "tags", "related_programs", "related_therapies"]}),
         ("Publishing", {"fields": ["status", "publish_at", "preview_links", "reading_time_minutes"]}),
         _SEO,

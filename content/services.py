@@ -17,6 +17,7 @@ from content.directory import directory_uuid
 from content.events import (
     PublicState,
     content_change_record,
+    media_change_record,
     menu_change_record,
     public_state,
     redirect_change_record,
@@ -420,6 +421,7 @@ def media_asset_save(*, asset: MediaAsset) -> MediaAsset:
     """Save an edited asset (texts, focal point); a moved focal point makes the crops again."""
     asset.full_clean()
     asset.save()
+    media_change_record(asset)
     if asset.renditions_focal != [asset.focal_x, asset.focal_y]:
         _media_renditions_enqueue(asset.pk)
     return asset
@@ -455,6 +457,8 @@ def media_renditions_make(*, asset_id: int) -> MediaAsset | None:
                 "crop": rendition.crop,
             }
         )
-    asset.renditions, asset.renditions_focal = made, list(focal)
-    asset.save(update_fields=["renditions", "renditions_focal", "updated_at"])
+    with transaction.atomic():
+        asset.renditions, asset.renditions_focal = made, list(focal)
+        asset.save(update_fields=["renditions", "renditions_focal", "updated_at"])
+        media_change_record(asset)
     return asset

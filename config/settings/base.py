@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "NetworkStatusEnum": "content.models.NetworkStatus",
         "InsuranceKindEnum": "content.models.InsurancePlan.Kind",
         "DeliveryMethodEnum": "api.serializers.content.DELIVERY_METHOD_CHOICES",
+        "ImageFormatEnum": "api.serializers.content.MEDIA_FORMAT_CHOICES",
     },
     "TAGS": [
         {"name": "site", "description": "The center's profile: contact, hours, crisis resources."},
@@ -312,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "menus", "description": "Navigation menus (header, footer) that editors keep in the admin."},
         {"name": "redirects", "description": "Public-path redirects (old slugs, old website URLs) to install."},
         {"name": "insurance", "description": "Payers and plans accepted, with their network status per program."},
+        {"name": "media", "description": "Images live content shows, with renditions for `<picture>`."},
         {"name": "health", "description": "Liveness and readiness probes."},
     ],
 }
