@@ -14,6 +14,7 @@ from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.media import media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -187,7 +188,8 @@ WHITENOISE_USE_FINDERS = True
 # Without collectstatic there is no STATIC_ROOT yet, which WhiteNoise would warn about on every start.
 warnings.filterwarnings("ignore", message="No directory at")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Editors' images: the filesystem, or an S3-compatible object store (config/media.py).
+    "default": media_storage(env_str("MEDIA_STORAGE_URL")),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
