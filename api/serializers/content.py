@@ -264,14 +264,24 @@ def program_eligibility(program: Program, lang: str) -> dict[str, Any]:
 MEDIA_FORMAT_CHOICES = [("avif", "AVIF"), ("webp", "WebP"), ("jpeg", "JPEG")]
 
 
-def media_url(name: str) -> str:
-    """The file's URL as a browser on another site needs it: absolute (storage URLs are relative under the
-    filesystem storage, absolute under an object store)."""
+_MEDIA_PROBE = "0" * 32
+_media_bases: dict[tuple[str, str, str], str] = {}
+
+
+def media_base() -> str:
+    """What a stored file's absolute URL is, before its name: the storage's URL (relative under the filesystem
+    storage, absolute under an object store) made absolute. Names are content hashes (hex, a folder, an
+    extension: nothing to quote), so the storage is asked once per configuration, not once per rendition (a
+    page of twenty images has hundreds)."""
     from django.conf import settings
     from django.core.files.storage import default_storage
 
-    url = default_storage.url(name)
-    return f"{settings.PUBLIC_API_URL}{url}" if url.startswith("/") else url
+    key = (repr(settings.STORAGES["default"]), settings.MEDIA_URL, settings.PUBLIC_API_URL)
+    base = _media_bases.get(key)
+    if base is None:
+        base = default_storage.url(_MEDIA_PROBE).removesuffix(_MEDIA_PROBE)
+        base = _media_bases[key] = f"{settings.PUBLIC_API_URL}{base}" if base.startswith("/") else base
+    return base
 
 
 class RenditionSerializer(serializers.Serializer):
@@ -316,9 +326,10 @@ class MediaImageSerializer(serializers.Serializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         lang = str(self.context.get("lang", i18n.DEFAULT_LANGUAGE))
+        base = media_base()
         renditions = [
             {
-                "url": media_url(rendition["name"]),
+                "url": f"{base}{rendition['name']}",
                 "width": rendition["width"],
                 "height": rendition["height"],
                 "format": rendition["format"],
@@ -334,7 +345,7 @@ class MediaImageSerializer(serializers.Serializer):
         }
         return {
             "id": instance.pk,
-            "url": max(jpegs, key=lambda r: r["width"])["url"] if jpegs else media_url(instance.file),
+            "url": max(jpegs, key=lambda r: r["width"])["url"] if jpegs else f"{base}{instance.file}",
             "width": instance.width,
             "height": instance.height,
             "alt": i18n.localized(instance, "alt", lang) or "",
