@@ -222,7 +222,9 @@ FORM_ROWS: dict[str, Any] = {
         {"name": _form_text, "description": _form_text, "phone": _phone | _form_text, "sms": _form_text, "url": _href}
     )
     | st.sampled_from(CRISIS_RESOURCES),
-    "calls_to_action": st.fixed_dictionaries({"text": _form_text, "label": _form_text, "href": _href}),
+    # Any text, or a row known to be valid (so that a list of them reaches the API, however the draw goes).
+    "calls_to_action": st.fixed_dictionaries({"text": _form_text, "label": _form_text, "href": _href})
+    | st.just({"text": "Ready to talk?", "label": "Call us", "href": "tel:+16029267729"}),
     "body": st.fixed_dictionaries(
         {
             "type": st.sampled_from(
