@@ -33,6 +33,10 @@ RUN SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" \
     NUM_PROXIES=0 \
     python manage.py collectstatic --noinput -v 0
 
+# Editors' images on the filesystem storage (MEDIA_STORAGE_URL empty): the one directory the app may write,
+# shared by web and worker through compose's `media` volume, which starts with this ownership.
+RUN mkdir /app/media && chown app:app /app/media
+
 USER app
 
 EXPOSE 8000

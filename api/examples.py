@@ -18,6 +18,7 @@ PROGRAM = {
     "short_name": "IOP",
     "level_of_care": "intensive_outpatient",
     "summary": "Structured therapy several days a week while you live at home.",
+    "hero_image": None,
     "schedule": {"days_per_week": None, "hours_per_day": None},
     "typical_length": "",
     "who_it_is_for": "Adults who need more support than weekly therapy.",
@@ -72,6 +73,7 @@ THERAPY = {
     "name": "Cognitive behavioral therapy",
     "abbreviation": "CBT",
     "summary": "Practical techniques to manage stress, regulate emotions and cope with cravings.",
+    "hero_image": None,
     "formats": ["individual", "group"],
     "programs": [{"slug": "iop", "name": "Intensive Outpatient Program", "short_name": "IOP"}],
     "body": _BODY,
@@ -91,6 +93,7 @@ ARTICLE = {
     "slug": "role-of-therapy-in-iop",
     "title": "The Role of Therapy in an Intensive Outpatient Program",
     "summary": "How therapy supports recovery in an IOP.",
+    "hero_image": None,
     "author": "",
     "tags": [{"slug": "relapse-prevention", "name": "Relapse prevention"}],
     "related_programs": [{"slug": "iop", "name": "Intensive Outpatient Program", "short_name": "IOP"}],
@@ -210,4 +213,40 @@ INSURANCE_PLAN = {
     "kind": "medicare",
     "notes": "",
     "programs": [{"slug": "iop", "network_status": "in_network"}],
+}
+
+_MEDIA_BASE = "https://api.example.org/media/renditions"
+
+MEDIA_IMAGE = {
+    "id": 12,
+    "url": f"{_MEDIA_BASE}/5f0c7c1e9a3d4b2e8f6a1c0d3b2e4f5a.jpg",
+    "width": 2400,
+    "height": 1600,
+    "alt": "A group therapy room with chairs in a circle",
+    "caption": "",
+    "credit": "© Core Recovery",
+    "licence": "Owned by Core Recovery",
+    "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+    "focal_point": {"x": 0.5, "y": 0.4},
+    "renditions": [
+        {
+            "url": f"{_MEDIA_BASE}/1b2c3d4e5f60718293a4b5c6d7e8f901.avif",
+            "width": 320,
+            "height": 213,
+            "format": "avif",
+            "crop": "",
+        },
+        {
+            "url": f"{_MEDIA_BASE}/5f0c7c1e9a3d4b2e8f6a1c0d3b2e4f5a.jpg",
+            "width": 1920,
+            "height": 1280,
+            "format": "jpeg",
+            "crop": "",
+        },
+    ],
+    "srcset": {
+        "avif": f"{_MEDIA_BASE}/1b2c3d4e5f60718293a4b5c6d7e8f901.avif 320w",
+        "webp": "",
+        "jpeg": f"{_MEDIA_BASE}/5f0c7c1e9a3d4b2e8f6a1c0d3b2e4f5a.jpg 1920w",
+    },
 }

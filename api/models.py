@@ -33,7 +33,9 @@ class ClientAPIKey(AbstractAPIKey):
         verbose_name_plural = "API keys"
 
     def clean(self) -> None:
-        scopes = set(self.scopes or [])
+        if not isinstance(self.scopes, list) or not all(isinstance(scope, str) for scope in self.scopes):
+            raise ValidationError({"scopes": f"Choose any of: {', '.join(Scope.values)}."})
+        scopes = set(self.scopes)
         unknown = scopes - set(Scope.values)
         if unknown:
             raise ValidationError({"scopes": f"Unknown scope(s): {', '.join(sorted(unknown))}."})

@@ -13,6 +13,7 @@ router.register("redirects", content.RedirectViewSet, basename="redirect")
 router.register("sitemap", content.SitemapViewSet, basename="sitemap")
 router.register("menus", content.MenuViewSet, basename="menu")
 router.register("insurance", content.InsuranceViewSet, basename="insurance")
+router.register("media", content.MediaViewSet, basename="media")
 router.register("referrals", leads.ReferralViewSet, basename="referral")
 
 app_name = "v1"

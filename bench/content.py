@@ -6,7 +6,8 @@ What it does, every run:
 
 1. Drops and recreates the database `corerecovery_bench`, migrates it and writes a deterministic corpus
    through `content.services.content_publish`: 60 published articles of about 1,600 words (headings,
-   paragraphs with bold text and links, a list), tags, a few programs and therapies, the site profile.
+   paragraphs with bold text and links, a list), each with a hero image (six 2400 x 1600 images of the media
+   library, renditions made), tags, a few programs and therapies, the site profile.
 2. Starts two gunicorn servers (sync workers, `-w 2`) on free ports of 127.0.0.1 with `bench.settings`
    (the project's settings plus `bench/floor_urls.py`): one with CONTENT_CACHE_ENABLED=false (cold), one
    with it on (warm), both on a flushed, dedicated Redis database.
@@ -81,7 +82,9 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 ARTICLES = 60
 WORDS_PER_ARTICLE = 1600
-LIST_PATH = "/api/v1/articles/?page_size=20&fields=slug,title,summary,tags,published_at,body,body_html"
+LIST_PATH = "/api/v1/articles/?page_size=20&fields=slug,title,summary,hero_image,tags,published_at,body,body_html"
+# Hero images: every article shows one, cycling through this many photo-sized images of the media library.
+HERO_IMAGES = 6
 FLOOR_PATH = "/bench/floor/"
 # What referral directories harvest: every live program as a fully nested HSDS service, and its floor.
 HSDS_PATH = "/hsds/services?full=true"
@@ -221,6 +224,23 @@ class Corpus:
     seconds: float
 
 
+def _hero_image(number: int) -> Any:
+    """A 2400 x 1600 photo-like image in the media library, with its renditions made (as the worker would)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from content import images, services
+
+    picture = Image.linear_gradient("L").resize((2400, 1600)).convert("RGB")
+    ImageDraw.Draw(picture).ellipse((300 + 100 * number, 200, 1500, 1300), fill=(40 * number % 256, 120, 200))
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=88)
+    checked = images.check_and_strip(data=out.getvalue(), filename=f"hero-{number}.jpg")
+    asset = services.media_asset_create(checked=checked, alt_en=f"Bench hero image {number + 1}")
+    return services.media_renditions_make(asset_id=asset.pk)
+
+
 def build_corpus(seed: int) -> Corpus:
     from django.core.management import call_command
     from django.db import connections, transaction
@@ -290,6 +310,7 @@ def build_corpus(seed: int) -> Corpus:
         ):
             insurance_plan_save(plan=InsurancePlan(payer=payer, slug=kind, kind=kind, order=order))
         tags = [Tag.objects.create(name=f"Topic {writer.title(1, 2)} {n}", slug=f"topic-{n}") for n in range(12)]
+        heroes = [_hero_image(n) for n in range(HERO_IMAGES)]
         slugs = []
         words = 0
         for n in range(ARTICLES):
@@ -302,6 +323,7 @@ def build_corpus(seed: int) -> Corpus:
                     summary=" ".join(writer.sentence() for _ in range(2)),
                     author="Bench Writer",
                     body=body,
+                    hero_image=heroes[n % HERO_IMAGES],
                 ),
                 # Distinct, in the past: a stable order, and all live.
                 publish_at=now - timedelta(hours=n + 1),

@@ -16,7 +16,7 @@ from rest_framework import generics, pagination, permissions, renderers, seriali
 
 from config.urls import handler400, handler403, handler404, handler500
 from config.urls import urlpatterns as project_urlpatterns
-from content.models import Article, Tag
+from content.models import Article, MediaAsset, Tag
 
 _FLOOR_FILE = os.environ.get("BENCH_FLOOR_FILE", "")
 PRECOMPUTED = Path(_FLOOR_FILE).read_bytes() if _FLOOR_FILE else b""
@@ -39,12 +39,19 @@ class BaselineTagSerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
+class BaselineImageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MediaAsset
+        fields = ["id", "file", "width", "height", "alt", "blurhash", "focal_x", "focal_y", "renditions"]
+
+
 class BaselineArticleSerializer(serializers.ModelSerializer):
     tags = BaselineTagSerializer(many=True, read_only=True)
+    hero_image = BaselineImageSerializer(read_only=True)
 
     class Meta:
         model = Article
-        fields = ["slug", "title", "summary", "tags", "publish_at", "body", "body_html"]
+        fields = ["slug", "title", "summary", "hero_image", "tags", "publish_at", "body", "body_html"]
 
 
 class BaselinePagination(pagination.PageNumberPagination):
@@ -52,7 +59,7 @@ class BaselinePagination(pagination.PageNumberPagination):
 
 
 class DRFBaselineView(generics.ListAPIView):
-    queryset = Article.objects.filter(status="published").prefetch_related("tags")
+    queryset = Article.objects.filter(status="published").select_related("hero_image").prefetch_related("tags")
     serializer_class = BaselineArticleSerializer
     renderer_classes = [renderers.JSONRenderer]
     pagination_class = BaselinePagination

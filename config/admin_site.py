@@ -4,6 +4,8 @@ Repeated failed sign-ins for one username from one address lock that pair out fo
 settings); failures for one username from any address slow its sign-in down (accounts.sign_in_guard).
 """
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -16,6 +18,14 @@ class AdminSite(admin.AdminSite):
     site_title = "Core Recovery staff"
     login_form = StaffAuthenticationForm
     login_template = "admin/staff_login.html"
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        context = super().each_context(request)
+        # "View site" opens the public website (PUBLIC_SITE_URL and the site profile's path), not this API.
+        from content.selectors import site_public_url
+
+        context["site_url"] = site_public_url()
+        return context
 
     def has_permission(self, request: HttpRequest) -> bool:
         allowed = super().has_permission(request)

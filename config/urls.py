@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from api.hsds import views as hsds_views
 from api.views.health import healthz, readyz
+from config.media import media_file
 
 # Only the tracking webhooks of the ESPs docs/notifications.md documents (not anymail.urls: its inbound views
 # would accept mail nobody reads), under anymail's own URL names.
@@ -40,6 +41,8 @@ urlpatterns = [
     # checked by anymail): /webhooks/email/<esp>/tracking/. Outside /api/: a batch of SendGrid events may be
     # larger than the API's body limit.
     path("webhooks/email/", include((email_tracking_webhooks, "anymail"))),
+    # Editors' images from the filesystem storage (config/media.py): MEDIA_URL is /media/ by default.
+    re_path(r"^media/(?P<name>(?:originals|renditions)/[^/]+)$", media_file, name="media-file"),
 ]
 
 # Errors outside DRF's views answer problem+json too, never an HTML page; the staff pages answer in words.

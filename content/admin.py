@@ -6,18 +6,21 @@ Translated fields (content/translation.py) show side by side, `[en]` and `[es]` 
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, ManyToManyField, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from content import models, preview, services
+from content import images, models, preview, services
+from content.forms import structured_formfield
 from content.i18n import content_languages
-from content.models import Publishable
+from content.models import PublicationStatus, Publishable
 
 
 class SideBySideTranslationAdmin(TranslationAdmin):
@@ -40,8 +43,27 @@ class SideBySideTranslationAdmin(TranslationAdmin):
             regrouped.append((name, {**options, "fields": rows}))
         return regrouped
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Structured fields (body, hours, crisis resources, lists) get real form controls, never JSON.
+        field = structured_formfield(self.model, db_field)
+        return field if field is not None else super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+_SEO: Any = ("Search engines", {"classes": ["collapse"], "fields": ["seo_title", "seo_description", "canonical_path"]})
+_INTERNAL: Any = ("Internal", {"fields": ["editor_notes", "created_at", "updated_at"]})
+
+
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """The admin's date and time inputs, each with an accessible name (Django's carry only nearby text)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.widgets[0].attrs["aria-label"] = "Date (YYYY-MM-DD)"
+        self.widgets[1].attrs["aria-label"] = "Time (HH:MM:SS, local time)"
+
 
 class PublishableAdmin(SideBySideTranslationAdmin):
+    formfield_overrides = {DateTimeField: {"widget": LabelledSplitDateTime}}
     list_filter = ["status"]
     actions = ["publish", "unpublish", "archive"]
     readonly_fields = ["created_at", "updated_at"]
@@ -49,6 +71,13 @@ class PublishableAdmin(SideBySideTranslationAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.content_save(item=obj)
+
+    @admin.display(description="Status", ordering="status")
+    def publication(self, obj: Any) -> str:
+        """ "Scheduled for <time>" for a published item whose time has not come; else its status."""
+        if obj.status == PublicationStatus.PUBLISHED and obj.publish_at and obj.publish_at > timezone.now():
+            return f"Scheduled for {timezone.localtime(obj.publish_at).strftime('%Y-%m-%d %H:%M %Z')}"
+        return str(obj.get_status_display())
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.content_delete(item=obj)
@@ -84,7 +113,7 @@ class WithBodyAdmin(PublishableAdmin):
     readonly_fields = ["preview_links", "body_preview", "created_at", "updated_at"]
 
     class Media:
-        # The preview's layout, as a file: the admin's Content-Security-Policy allows no inline style.
+        # The preview's reading style, as a file: the admin's Content-Security-Policy allows no inline style.
         css = {"all": ["content/admin/body_preview.css"]}
 
     @admin.display(description="Preview links")
@@ -123,7 +152,7 @@ class WithBodyAdmin(PublishableAdmin):
         english = format_html('<div class="body-preview">{}</div>', mark_safe(obj.body_html_en))  # noqa: S308
         if not obj.body_html_es:
             return format_html("{}<p><em>{}</em></p>", english, "No Spanish body: Spanish readers see the English.")
-        spanish = mark_safe(obj.body_html_es)  # noqa: S308
+        spanish = format_html('<div class="body-preview">{}</div>', mark_safe(obj.body_html_es))  # noqa: S308
         return format_html(
             '<div class="body-preview-languages"><div><h4>English</h4>{}</div>'
             '<div lang="es"><h4>Español</h4>{}</div></div>',
@@ -140,11 +169,71 @@ class ProgramInsuranceInline(admin.TabularInline):
 
 @admin.register(models.Program)
 class ProgramAdmin(WithBodyAdmin):
-    list_display = ["name", "short_name", "level_of_care", "status", "availability_shown", "publish_at", "updated_at"]
+    list_display = [
+        "name",
+        "short_name",
+        "level_of_care",
+        "publication",
+        "availability_shown",
+        "publish_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "short_name",
+                    "slug",
+                    "level_of_care",
+                    "summary",
+                    "hero_image",
+                    "body",
+                    "body_preview",
+                ]
+            },
+        ),
+        (
+            "Details",
+            {
+                "fields": [
+                    "days_per_week",
+                    "hours_per_day",
+                    "typical_length",
+                    "who_it_is_for",
+                    "conditions_addressed",
+                    "what_to_expect",
+                    "therapies",
+                    "order",
+                ]
+            },
+        ),
+        (
+            "Eligibility and reach",
+            {
+                "fields": [
+                    "minimum_age",
+                    "maximum_age",
+                    "languages",
+                    "service_area_counties",
+                    "delivery_methods",
+                    "required_documents",
+                    "fees_description",
+                ]
+            },
+        ),
+        ("Publishing", {"fields": ["status", "publish_at", "preview_links"]}),
+        _SEO,
+        _INTERNAL,
+    ]
     list_filter = ["status", "level_of_care"]
     search_fields = ["name_en", "name_es", "short_name_en", "summary_en", "summary_es"]
     prepopulated_fields = {"slug": ["short_name"]}
-    filter_horizontal = ["therapies"]
+    formfield_overrides = {
+        **PublishableAdmin.formfield_overrides,
+        ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
     inlines = [ProgramInsuranceInline]
     # The intake lead's two clicks: tick the program, choose one of these (the figures keep their other values).
     actions = [*PublishableAdmin.actions, "mark_accepting", "mark_waitlist", "mark_paused"]
@@ -245,24 +334,42 @@ class InsurancePlanAdmin(SideBySideTranslationAdmin):
 
 @admin.register(models.Therapy)
 class TherapyAdmin(WithBodyAdmin):
-    list_display = ["name", "abbreviation", "status", "publish_at", "updated_at"]
+    list_display = ["name", "abbreviation", "publication", "publish_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "abbreviation", "slug", "summary", "hero_image", "body", "body_preview"]}),
+        ("Details", {"fields": ["formats", "order"]}),
+        ("Publishing", {"fields": ["status", "publish_at", "preview_links"]}),
+        _SEO,
+        _INTERNAL,
+    ]
     search_fields = ["name_en", "name_es", "abbreviation_en", "summary_en", "summary_es"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(models.Article)
 class ArticleAdmin(WithBodyAdmin):
-    list_display = ["title", "author", "status", "publish_at", "reading_time_minutes", "updated_at"]
+    list_display = ["title", "author", "publication", "publish_at", "reading_time_minutes", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "hero_image", "body", "body_preview"]}),
+        ("About", {"fields": ["author", "tags", "related_programs", "related_therapies"]}),
+        ("Publishing", {"fields": ["status", "publish_at", "preview_links", "reading_time_minutes"]}),
+        _SEO,
+        _INTERNAL,
+    ]
     list_filter = ["status", "tags", "related_programs"]
     search_fields = ["title_en", "title_es", "summary_en", "summary_es", "body_text_en", "body_text_es"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["tags", "related_programs", "related_therapies"]
+    # Checkboxes rather than the two-box filter: a few dozen choices at most, and axe finds no fault in them.
+    formfield_overrides = {
+        **PublishableAdmin.formfield_overrides,
+        ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
     readonly_fields = ["preview_links", "body_preview", "reading_time_minutes", "created_at", "updated_at"]
 
 
 @admin.register(models.FAQ)
 class FAQAdmin(PublishableAdmin):
-    list_display = ["question", "program", "order", "status", "publish_at"]
+    list_display = ["question", "program", "order", "publication", "publish_at"]
     list_filter = ["status", "program"]
     search_fields = ["question_en", "question_es", "answer_en", "answer_es"]
     list_editable = ["order"]
@@ -270,7 +377,7 @@ class FAQAdmin(PublishableAdmin):
 
 @admin.register(models.Testimonial)
 class TestimonialAdmin(PublishableAdmin):
-    list_display = ["attribution", "program", "consent_on_file", "is_sample", "status", "publish_at"]
+    list_display = ["attribution", "program", "consent_on_file", "is_sample", "publication", "publish_at"]
     list_filter = ["status", "program", "consent_on_file", "is_sample"]
     search_fields = ["quote_en", "quote_es", "attribution_en"]
 
@@ -391,3 +498,118 @@ class MenuAdmin(SideBySideTranslationAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for menu in queryset:
             services.menu_delete(menu=menu)
+
+
+class MediaAssetForm(forms.ModelForm):
+    """An image's upload (on adding it: checked before anything is stored) and its texts and focal point."""
+
+    upload = forms.FileField(
+        required=False,
+        label="Image file",
+        help_text="JPEG, PNG, WebP or AVIF; not SVG. Metadata (camera, GPS) is removed from every copy served.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/avif"}),
+    )
+
+    class Meta:
+        model = models.MediaAsset
+        fields = ["alt", "caption", "credit", "licence", "focal_x", "focal_y"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checked: images.CheckedImage | None = None
+        if self.instance.pk is None:
+            self.fields["upload"].required = True
+        else:
+            del self.fields["upload"]
+        if "alt_en" in self.fields:
+            self.fields["alt_en"].required = True
+        for name in ("focal_x", "focal_y"):
+            if name in self.fields:
+                self.fields[name].widget = forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "1"})
+
+    def clean_upload(self) -> Any:
+        upload = self.cleaned_data.get("upload")
+        if upload is None:
+            return upload
+        if upload.size > images.max_upload_bytes():
+            raise ValidationError(f"The file is larger than {images.max_upload_bytes() // (1024 * 1024)} MiB.")
+        try:
+            self.checked = images.check_and_strip(data=upload.read(), filename=upload.name or "")
+        except images.ImageRefused as exc:
+            raise ValidationError(str(exc)) from exc
+        return upload
+
+
+@admin.register(models.MediaAsset)
+class MediaAssetAdmin(TranslationAdmin):
+    """The media library: upload with alt text, set the focal point by clicking the image."""
+
+    form = MediaAssetForm
+    list_display = ["thumbnail", "__str__", "width", "height", "renditions_made", "created_at"]
+    search_fields = ["alt_en", "alt_es", "caption_en", "credit"]
+    readonly_fields = ["focal_point_picker", "dimensions", "renditions_made", "created_at"]
+
+    class Media:
+        css = {"all": ["content/admin/media.css"]}
+        js = ["content/admin/focal_point.js"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        texts = ["alt_en", "alt_es", "caption_en", "caption_es", "credit", "licence"]
+        if obj is None:
+            return [(None, {"fields": ["upload", *texts]})]
+        return [
+            (None, {"fields": texts}),
+            ("Focal point", {"fields": ["focal_point_picker", "focal_x", "focal_y"]}),
+            ("File", {"fields": ["dimensions", "renditions_made", "created_at"]}),
+        ]
+
+    @admin.display(description="Image")
+    def thumbnail(self, obj: Any) -> SafeString:
+        return format_html('<img src="{}" alt="" class="media-thumbnail" width="80">', _asset_url(obj, 320))
+
+    @admin.display(description="Size")
+    def dimensions(self, obj: Any) -> str:
+        return f"{obj.width} by {obj.height} pixels"
+
+    @admin.display(description="Renditions")
+    def renditions_made(self, obj: Any) -> str:
+        return f"{len(obj.renditions)} made" if obj.renditions else "Being made…"
+
+    @admin.display(description="Click the image where its subject is")
+    def focal_point_picker(self, obj: Any) -> SafeString:
+        return format_html(
+            '<div class="focal-point" data-focal-point><img src="{}" alt="{}" width="{}" height="{}">'
+            '<span class="focal-point-marker" aria-hidden="true"></span></div>'
+            '<p class="help">Crops (16:9, 4:3, square) keep this point in view. Or type it below: 0 is the '
+            "left or top edge, 1 the right or bottom.</p>",
+            _asset_url(obj, 960),
+            obj.alt_en,
+            min(obj.width, 960),
+            round(obj.height * min(obj.width, 960) / obj.width),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            services.media_asset_save(asset=obj)
+            return
+        created = services.media_asset_create(
+            checked=form.checked,
+            alt_en=obj.alt_en,
+            alt_es=obj.alt_es or "",
+            caption_en=obj.caption_en or "",
+            caption_es=obj.caption_es or "",
+            credit=obj.credit,
+            licence=obj.licence,
+        )
+        obj.__dict__.update({key: value for key, value in created.__dict__.items() if key != "_state"})
+        obj._state.adding = False
+
+
+def _asset_url(asset: Any, width: int) -> str:
+    """The asset's JPEG rendition closest to `width` (its original until the renditions are made), through this
+    site's own /media/ view whatever the storage: the admin's CSP allows images from this site only."""
+    from django.urls import reverse
+
+    whole = [r for r in asset.renditions if not r["crop"] and r["format"] == "jpeg"]
+    best = min(whole, key=lambda r: abs(r["width"] - width), default=None)
+    return reverse("media-file", kwargs={"name": best["name"] if best else asset.file})

@@ -13,7 +13,8 @@ import jsonschema
 import nh3
 
 # http(s) links, site-relative paths, mail and phone links; nothing that runs script.
-_HREF_PATTERN = r"^(https?://|/(?!/)|mailto:|tel:\+?[0-9])"
+HREF_PATTERN = r"^(https?://|/(?!/)|mailto:|tel:\+?[0-9])"
+_HREF_PATTERN = HREF_PATTERN
 
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 5000}
 _SPAN = {

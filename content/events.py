@@ -137,6 +137,17 @@ def redirect_change_record(redirect: Redirect, *, before: Redirect | None, delet
     return _record(redirect, kind, paths=frozenset(paths), due_at=timezone.now())
 
 
+def media_change_record(asset: Any) -> list[ContentEvent]:
+    """An image changed (its renditions, texts or focal point): each live program, therapy or article showing
+    it is announced as updated, with its pages, so frontends revalidate them."""
+    now = timezone.now()
+    return [
+        _record(item, ContentEvent.Kind.UPDATED, paths=affected_paths(item), due_at=now)
+        for model in (Program, Therapy, Article)
+        for item in model.objects.live().filter(hero_image=asset)
+    ]
+
+
 def menu_change_record(menu: Menu, *, kind: str = ContentEvent.Kind.UPDATED) -> ContentEvent:
     """A menu is in the layout of the pages that show it (the header and footer are on all): like the site
     profile, "/" stands for every page."""

@@ -17,6 +17,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from content.blocks import InvalidBody, validate_body
+from content.structured import (
+    ChoiceListValidator,
+    text_problem,
+    validate_calls_to_action,
+    validate_crisis_resources,
+    validate_language_codes,
+    validate_opening_hours,
+    validate_word_list,
+)
 
 
 class PublicationStatus(models.TextChoices):
@@ -109,6 +118,33 @@ def validate_blocks(value: Any) -> None:
         validate_body(value)
     except InvalidBody as exc:
         raise ValidationError(exc.messages) from exc
+    for text in _strings(value):
+        problem = text_problem(text)
+        if problem:
+            raise ValidationError(f"The body {problem}.")
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for entry in value:
+            yield from _strings(entry)
+    elif isinstance(value, dict):
+        for entry in value.values():
+            yield from _strings(entry)
+
+
+class StructuredField(models.JSONField):
+    """A JSON field whose every value is validated: an empty object or string is a wrong shape to refuse and
+    None a null to refuse (Django skips a blank field's checks for `None`, `{}` and `""` otherwise)."""
+
+    empty_values: list[Any] = []
+
+    def run_validators(self, value: Any) -> None:
+        # None got here only where the column may be null (a language without a text of its own): no shape.
+        if value is not None:
+            super().run_validators(value)
 
 
 # Placeholders a site profile's preview URL pattern may use; `{token}` is required.
@@ -176,7 +212,7 @@ class Publishable(models.Model):
 class WithBody(models.Model):
     """A structured body (blocks) and what is derived from it when it is saved."""
 
-    body = models.JSONField(default=_empty_list, blank=True, validators=[validate_blocks])
+    body = StructuredField(default=_empty_list, blank=True, validators=[validate_blocks])
     # Derived on save: the body as compact JSON text (the API embeds it without decoding and re-encoding
     # thousands of small objects per page), as sanitised HTML, and as plain words for search.
     body_json = models.TextField(blank=True, default="[]", editable=False)
@@ -197,7 +233,20 @@ class Therapy(Publishable, WithBody):
     slug = models.SlugField(max_length=120, unique=True)
     abbreviation = models.CharField(max_length=16, blank=True)
     summary = models.TextField(max_length=1000, blank=True)
-    formats = models.JSONField(default=_empty_list, blank=True, help_text='Any of "individual", "group", "family".')
+    hero_image = models.ForeignKey(
+        "MediaAsset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown at the top of the page and in lists; its alt text and crops come from the media library.",
+    )
+    formats = StructuredField(
+        default=_empty_list,
+        blank=True,
+        validators=[ChoiceListValidator(("individual", "group", "family"))],
+        help_text="How it is offered: individual, group, family.",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     directory_id = models.UUIDField(
         null=True, blank=True, unique=True, editable=False, help_text="Its id in referral directories (HSDS)."
@@ -211,11 +260,6 @@ class Therapy(Publishable, WithBody):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        allowed = set(self.Format.values)
-        if not isinstance(self.formats, list) or not set(self.formats) <= allowed:
-            raise ValidationError({"formats": f"Use a list of: {', '.join(sorted(allowed))}."})
-
 
 class Program(Publishable, WithBody):
     class LevelOfCare(models.TextChoices):
@@ -228,6 +272,14 @@ class Program(Publishable, WithBody):
     short_name = models.CharField(max_length=16, blank=True)
     level_of_care = models.CharField(max_length=32, choices=LevelOfCare.choices)
     summary = models.TextField(max_length=1000, blank=True)
+    hero_image = models.ForeignKey(
+        "MediaAsset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown at the top of the page and in lists; its alt text and crops come from the media library.",
+    )
     days_per_week = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
     )
@@ -236,7 +288,9 @@ class Program(Publishable, WithBody):
     )
     typical_length = models.CharField(max_length=120, blank=True, help_text="e.g. 6 to 8 weeks")
     who_it_is_for = models.TextField(blank=True)
-    conditions_addressed = models.JSONField(default=_empty_list, blank=True, help_text="A list of conditions.")
+    conditions_addressed = StructuredField(
+        default=_empty_list, blank=True, validators=[validate_word_list], help_text="One condition per line."
+    )
     what_to_expect = models.TextField(blank=True)
     therapies = models.ManyToManyField(Therapy, blank=True, related_name="programs")
     order = models.PositiveSmallIntegerField(default=0)
@@ -244,17 +298,29 @@ class Program(Publishable, WithBody):
     # never "none": the seed invents nothing, editors fill these in.
     minimum_age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
     maximum_age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
-    languages = models.JSONField(
-        default=_empty_list, blank=True, help_text='Languages services are delivered in, ISO 639-1: ["en", "es"].'
-    )
-    service_area_counties = models.JSONField(
+    languages = StructuredField(
         default=_empty_list,
         blank=True,
-        help_text='Arizona counties served, e.g. ["Maricopa"]; empty when the program serves all of Arizona.',
+        validators=[validate_language_codes],
+        help_text="Languages services are delivered in, two-letter ISO 639-1 codes (en, es), one per line.",
     )
-    delivery_methods = models.JSONField(default=_empty_list, blank=True, help_text='Any of "in_person", "telehealth".')
-    required_documents = models.JSONField(
-        default=_empty_list, blank=True, help_text='Documents to bring, e.g. ["Photo ID", "Insurance card"].'
+    service_area_counties = StructuredField(
+        default=_empty_list,
+        blank=True,
+        validators=[validate_word_list],
+        help_text="Arizona counties served, one per line (e.g. Maricopa); empty when it serves all of Arizona.",
+    )
+    delivery_methods = StructuredField(
+        default=_empty_list,
+        blank=True,
+        validators=[ChoiceListValidator(("in_person", "telehealth"))],
+        help_text="In person, telehealth, or both.",
+    )
+    required_documents = StructuredField(
+        default=_empty_list,
+        blank=True,
+        validators=[validate_word_list],
+        help_text="Documents to bring, one per line, e.g. Photo ID.",
     )
     fees_description = models.TextField(blank=True, help_text="What it costs and how fees are set.")
     directory_id = models.UUIDField(
@@ -282,16 +348,6 @@ class Program(Publishable, WithBody):
         errors: dict[str, str] = {}
         if self.minimum_age is not None and self.maximum_age is not None and self.minimum_age > self.maximum_age:
             errors["maximum_age"] = "The maximum age is below the minimum age."
-        for name in ("languages", "service_area_counties", "required_documents"):
-            value = getattr(self, name)
-            if not isinstance(value, list) or not all(isinstance(entry, str) and entry.strip() for entry in value):
-                errors[name] = "Use a list of words."
-        if not isinstance(self.languages, list) or not all(
-            isinstance(code, str) and len(code) == 2 and code.isalpha() and code.islower() for code in self.languages
-        ):
-            errors["languages"] = 'Use two-letter ISO 639-1 codes, e.g. ["en", "es"].'
-        if not isinstance(self.delivery_methods, list) or not set(self.delivery_methods) <= set(self.DELIVERY_METHODS):
-            errors["delivery_methods"] = f"Use a list of: {', '.join(self.DELIVERY_METHODS)}."
         if errors:
             raise ValidationError(errors)
 
@@ -418,6 +474,14 @@ class Article(Publishable, WithBody):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     summary = models.TextField(max_length=1000, blank=True)
+    hero_image = models.ForeignKey(
+        "MediaAsset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown at the top of the page and in lists; its alt text and crops come from the media library.",
+    )
     author = models.CharField(max_length=120, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     related_programs = models.ManyToManyField(Program, blank=True, related_name="articles")
@@ -485,14 +549,20 @@ class SiteProfile(models.Model):
     region = models.CharField(max_length=2, blank=True, help_text="Two-letter state code")
     postal_code = models.CharField(max_length=10, blank=True)
     country = models.CharField(max_length=2, default="US")
-    hours = models.JSONField(
+    hours = StructuredField(
         default=_empty_list,
         blank=True,
-        help_text='Opening hours: [{"days": ["Mo", "Tu"], "opens": "08:00", "closes": "17:00"}]',
+        validators=[validate_opening_hours],
+        help_text="Opening hours: the days of each row open and close at the same local times.",
     )
     time_zone = models.CharField(max_length=64, default="America/Phoenix")
-    crisis_resources = models.JSONField(default=_empty_list, blank=True)
-    calls_to_action = models.JSONField(default=_empty_list, blank=True)
+    crisis_resources = StructuredField(
+        default=_empty_list,
+        blank=True,
+        validators=[validate_crisis_resources],
+        help_text="Crisis lines shown on every page; keep 988 and 911.",
+    )
+    calls_to_action = StructuredField(default=_empty_list, blank=True, validators=[validate_calls_to_action])
     seo_title = models.CharField(max_length=70, blank=True)
     seo_description = models.CharField(max_length=160, blank=True)
     canonical_path = models.CharField(max_length=200, default="/")
@@ -731,3 +801,50 @@ class MenuItem(models.Model):
                 raise ValidationError({"parent": "Choose an item of the same menu."})
             if self.pk is not None and (parent.pk == self.pk or MenuItem.objects.filter(parent=self).exists()):
                 raise ValidationError({"parent": "An item with children stays at the top level."})
+
+
+def validate_unit_interval(value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ValidationError("Use a number from 0 to 1.")
+
+
+class MediaAsset(models.Model):
+    """An uploaded image, stored stripped of metadata (content.images), with its alt text, credit, focal point
+    and renditions. File names are content hashes: a file never changes under its name."""
+
+    file = models.CharField(max_length=200, editable=False, help_text="The stripped original's name in storage.")
+    alt = models.CharField(
+        max_length=300,
+        help_text="What the image shows, for people who cannot see it. Required in English; Spanish falls back.",
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    credit = models.CharField(max_length=200, blank=True, help_text="Photographer or source, e.g. © Jane Doe.")
+    licence = models.CharField(max_length=200, blank=True, help_text="e.g. CC BY 4.0, or Owned by Core Recovery.")
+    focal_x = models.FloatField(default=0.5, validators=[validate_unit_interval])
+    focal_y = models.FloatField(default=0.5, validators=[validate_unit_interval])
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    blurhash = models.CharField(max_length=100, blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, editable=False, db_index=True)
+    # [{"name", "width", "height", "format", "crop"}]; empty until the rendition task has run.
+    renditions = models.JSONField(default=_empty_list, blank=True, editable=False)
+    renditions_focal = models.JSONField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = "image"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="media_asset_focal_point_inside",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt_en or self.file  # type: ignore[attr-defined]  # alt_en: content/translation.py
+
+    def clean(self) -> None:
+        if not (getattr(self, "alt_en", None) or "").strip():
+            raise ValidationError({"alt_en": "Describe the image in English: alt text is required."})

@@ -12,6 +12,7 @@ from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, TextField, Value
@@ -22,6 +23,7 @@ from content.models import (
     FAQ,
     Article,
     InsurancePlan,
+    MediaAsset,
     Menu,
     MenuItem,
     NetworkStatus,
@@ -111,6 +113,11 @@ _THERAPY_REF = ("slug", "name", "abbreviation")
 _TAG_REF = ("slug", "name")
 
 
+def _hero(relations: Collection[str] | None) -> list[str]:
+    """The hero image's row, joined when the response shows it."""
+    return ["hero_image"] if relations is None or "hero_image" in relations else []
+
+
 def _items(model: type[Program] | type[Therapy] | type[Article], *, drafts: bool) -> Any:
     # `drafts`: every saved item whatever its status or publish_at, for an editor's preview (content.preview).
     return model.objects.all() if drafts else model.objects.live()
@@ -120,7 +127,7 @@ def program_list(*, relations: Collection[str] | None = ALL, drafts: bool = Fals
     values = {"therapies": _THERAPY_REF}
     programs = (
         _items(Program, drafts=drafts)
-        .select_related("availability")
+        .select_related("availability", *_hero(relations))
         .with_related_values(**{name: values[name] for name in _wanted(values, relations)})
     )
     faqs = {"faqs": FAQ.objects.live().only("id", "question", "answer", "order", "program_id")}
@@ -129,13 +136,15 @@ def program_list(*, relations: Collection[str] | None = ALL, drafts: bool = Fals
 
 def therapy_list(*, relations: Collection[str] | None = ALL, drafts: bool = False) -> QuerySet[Therapy]:
     available = {"programs": _live_programs()}
-    return _prefetch(_items(Therapy, drafts=drafts), available, relations)
+    return _prefetch(_items(Therapy, drafts=drafts).select_related(*_hero(relations)), available, relations)
 
 
 def article_list(*, relations: Collection[str] | None = ALL, drafts: bool = False) -> QuerySet[Article]:
     values = {"tags": _TAG_REF, "related_programs": _PROGRAM_REF, "related_therapies": _THERAPY_REF}
-    return _items(Article, drafts=drafts).with_related_values(
-        **{name: values[name] for name in _wanted(values, relations)}
+    return (
+        _items(Article, drafts=drafts)
+        .select_related(*_hero(relations))
+        .with_related_values(**{name: values[name] for name in _wanted(values, relations)})
     )
 
 
@@ -460,6 +469,31 @@ def directory_get() -> Directory:
     )
 
 
+def site_public_url() -> str:
+    """The public website's home page: PUBLIC_SITE_URL and the site profile's canonical path."""
+    path = SiteProfile.objects.filter(id=1).values_list("canonical_path", flat=True).first() or "/"
+    base = settings.PUBLIC_SITE_URL
+    return f"{base}{path}" if path.startswith("/") else base
+
+
 def program_titles() -> list[tuple[str, str]]:
     """(slug, name) of every live program, in editor order: for pickers on staff pages."""
     return list(_items(Program, drafts=False).order_by("order", "name").values_list("slug", "name"))
+
+
+def _media_in_use() -> QuerySet[MediaAsset]:
+    """Images live content shows: the hero images of live programs, therapies and articles."""
+    used = Q()
+    for model in (Program, Therapy, Article):
+        used |= Q(pk__in=model.objects.live().exclude(hero_image=None).values("hero_image_id"))
+    return MediaAsset.objects.filter(used)
+
+
+def media_list() -> list[MediaAsset]:
+    """The images live content shows, newest first (drafts' images stay private until they go live)."""
+    return list(_media_in_use().order_by("-created_at", "-id"))
+
+
+def media_get(*, asset_id: int) -> MediaAsset | None:
+    """One image, if live content shows it."""
+    return _media_in_use().filter(pk=asset_id).first()

@@ -1,6 +1,8 @@
 """The one way to change content: used by the admin, the seed command and tests alike."""
 
+import hashlib
 import math
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -9,21 +11,25 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from content import images
 from content.blocks import plain_text, render_html
 from content.directory import directory_uuid
 from content.events import (
     PublicState,
     content_change_record,
+    media_change_record,
     menu_change_record,
     public_state,
     redirect_change_record,
     site_change_record,
 )
-from content.i18n import content_languages
+from content.i18n import content_languages, translated_fields
 from content.models import (
+    FAQ,
     Article,
     ContentEvent,
     InsurancePlan,
+    MediaAsset,
     Menu,
     MenuItem,
     Program,
@@ -34,6 +40,8 @@ from content.models import (
     Redirect,
     SiteProfile,
     SlugHistory,
+    Tag,
+    Testimonial,
     Therapy,
     WithBody,
 )
@@ -299,3 +307,158 @@ def program_insurance_save(*, exception: ProgramInsurance) -> ProgramInsurance:
 def _insurance_announce() -> None:
     for program in Program.objects.live():
         program_touch(program=program)
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    """A stored field that today's validation refuses (rows saved before it, or written around the services)."""
+
+    model: str
+    pk: Any
+    label: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.pk} ({self.label}): {self.field}: {self.message}"
+
+
+# Batch size for reading rows: content tables are small, but a body can be large.
+_CHECK_BATCH = 200
+
+
+def content_problems() -> list[ContentProblem]:
+    """Every field of every content row that `full_clean` refuses (uniqueness and constraints aside: the
+    database holds those). Reads only."""
+    found: list[ContentProblem] = []
+    for model in (
+        SiteProfile,
+        Program,
+        Therapy,
+        Article,
+        FAQ,
+        Testimonial,
+        Tag,
+        Menu,
+        MenuItem,
+        InsurancePlan,
+        Redirect,
+    ):
+        for item in model.objects.order_by("pk").iterator(chunk_size=_CHECK_BATCH):
+            try:
+                item.full_clean(validate_unique=False, validate_constraints=False)
+            except ValidationError as exc:
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+                # A translated field's original column reads as its English one: reported once, as `_en`.
+                originals = translated_fields(model)
+                for field, messages in errors.items():
+                    if field in originals:
+                        continue
+                    found.extend(
+                        ContentProblem(model.__name__, item.pk, str(item)[:60], field, message) for message in messages
+                    )
+    return found
+
+
+# Editors' images.
+
+
+def _store(data: bytes, name: str) -> str:
+    """Save bytes under their content-hashed name; the same bytes already there are the same file."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(data))
+        if saved != name:  # a storage that renamed it would break the name-is-the-content rule
+            raise RuntimeError(f"storage saved {name} as {saved}")
+    return name
+
+
+@transaction.atomic
+def media_asset_create(
+    *,
+    checked: images.CheckedImage,
+    alt_en: str,
+    alt_es: str = "",
+    caption_en: str = "",
+    caption_es: str = "",
+    credit: str = "",
+    licence: str = "",
+    focal: tuple[float, float] = (0.5, 0.5),
+) -> MediaAsset:
+    """Store a checked, stripped image and its row; its renditions are made by a task after the commit."""
+    translated = {"alt_en": alt_en, "alt_es": alt_es, "caption_en": caption_en, "caption_es": caption_es}
+    asset = MediaAsset(
+        **{name: text.strip() for name, text in translated.items()},
+        credit=credit.strip(),
+        licence=licence.strip(),
+        focal_x=focal[0],
+        focal_y=focal[1],
+        width=checked.width,
+        height=checked.height,
+        sha256=hashlib.sha256(checked.data).hexdigest(),
+        blurhash=images.blurhash_of(checked.image),
+        file=images.content_name(checked.data, checked.extension, folder="originals"),
+    )
+    asset.full_clean()  # the alt text and the focal point first: nothing is stored for a refused asset
+    _store(checked.data, asset.file)
+    asset.save()
+    _media_renditions_enqueue(asset.pk)
+    return asset
+
+
+def media_asset_import(*, data: bytes, filename: str, alt_en: str, **fields: Any) -> MediaAsset:
+    """Check an upload (ImageRefused says why it is refused) and create its asset: the admin's and
+    `import_media`'s one way in."""
+    if not alt_en.strip():
+        raise ValidationError({"alt_en": "Describe the image in English: alt text is required."})
+    return media_asset_create(checked=images.check_and_strip(data=data, filename=filename), alt_en=alt_en, **fields)
+
+
+@transaction.atomic
+def media_asset_save(*, asset: MediaAsset) -> MediaAsset:
+    """Save an edited asset (texts, focal point); a moved focal point makes the crops again."""
+    asset.full_clean()
+    asset.save()
+    media_change_record(asset)
+    if asset.renditions_focal != [asset.focal_x, asset.focal_y]:
+        _media_renditions_enqueue(asset.pk)
+    return asset
+
+
+def _media_renditions_enqueue(asset_id: int) -> None:
+    from content.tasks import media_renditions_make_task
+
+    transaction.on_commit(lambda: media_renditions_make_task.delay(asset_id))
+
+
+def media_renditions_make(*, asset_id: int) -> MediaAsset | None:
+    """Make every rendition of an asset (content.images.make_renditions) and record them. Safe to run twice:
+    names are content hashes, so a file made before is found, not made again under another name."""
+    from django.core.files.storage import default_storage
+
+    asset = MediaAsset.objects.filter(pk=asset_id).first()
+    if asset is None:
+        return None
+    with default_storage.open(asset.file, "rb") as original:
+        image = images.open_stored(original.read())
+    focal = (asset.focal_x, asset.focal_y)
+    made = []
+    for rendition in images.make_renditions(image, focal=focal):
+        extension = "jpg" if rendition.format == "jpeg" else rendition.format
+        name = _store(rendition.data, images.content_name(rendition.data, extension, folder="renditions"))
+        made.append(
+            {
+                "name": name,
+                "width": rendition.width,
+                "height": rendition.height,
+                "format": rendition.format,
+                "crop": rendition.crop,
+            }
+        )
+    with transaction.atomic():
+        asset.renditions, asset.renditions_focal = made, list(focal)
+        asset.save(update_fields=["renditions", "renditions_focal", "updated_at"])
+        media_change_record(asset)
+    return asset

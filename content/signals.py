@@ -28,6 +28,7 @@ _CONTENT_MODELS = (
     models.ProgramAvailability,
     models.InsurancePlan,
     models.ProgramInsurance,
+    models.MediaAsset,
 )
 
 

@@ -12,6 +12,7 @@ from content.models import (
     FAQ,
     Article,
     InsurancePlan,
+    MediaAsset,
     Menu,
     MenuItem,
     Program,
@@ -85,3 +86,8 @@ class MenuItemTranslation(TranslationOptions):
 @register(InsurancePlan)
 class InsurancePlanTranslation(TranslationOptions):
     fields = ("notes",)
+
+
+@register(MediaAsset)
+class MediaAssetTranslation(TranslationOptions):
+    fields = ("alt", "caption")

@@ -264,6 +264,131 @@ def program_eligibility(program: Program, lang: str) -> dict[str, Any]:
     }
 
 
+MEDIA_FORMAT_CHOICES = [("avif", "AVIF"), ("webp", "WebP"), ("jpeg", "JPEG")]
+
+
+_MEDIA_PROBE = "0" * 32
+_media_bases: dict[tuple[str, str, str], str] = {}
+
+
+def media_base() -> str:
+    """What a stored file's absolute URL is, before its name: the storage's URL (relative under the filesystem
+    storage, absolute under an object store) made absolute. Names are content hashes (hex, a folder, an
+    extension: nothing to quote), so the storage is asked once per configuration, not once per rendition (a
+    page of twenty images has hundreds)."""
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+
+    key = (repr(settings.STORAGES["default"]), settings.MEDIA_URL, settings.PUBLIC_API_URL)
+    base = _media_bases.get(key)
+    if base is None:
+        base = default_storage.url(_MEDIA_PROBE).removesuffix(_MEDIA_PROBE)
+        base = _media_bases[key] = f"{settings.PUBLIC_API_URL}{base}" if base.startswith("/") else base
+    return base
+
+
+class RenditionSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="Absolute URL; the name is the content's hash, cached for a year.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    format = serializers.ChoiceField(choices=MEDIA_FORMAT_CHOICES)
+    crop = serializers.CharField(
+        allow_blank=True,
+        help_text="Empty for the whole image; else the aspect ratio cropped around the focal point: `16:9`, `4:3` "
+        "or `1:1`.",
+    )
+
+
+class FocalPointSerializer(serializers.Serializer):
+    x = serializers.FloatField(help_text="From 0 (left edge) to 1 (right edge).")
+    y = serializers.FloatField(help_text="From 0 (top edge) to 1 (bottom edge).")
+
+
+class SrcsetSerializer(serializers.Serializer):
+    avif = serializers.CharField(help_text="`srcset` of the whole image in AVIF, e.g. `…/a.avif 320w, …/b.avif 640w`.")
+    webp = serializers.CharField(help_text="`srcset` in WebP.")
+    jpeg = serializers.CharField(help_text="`srcset` in JPEG, for the `<img>` fallback.")
+
+
+class MediaImageSerializer(serializers.Serializer):
+    """An image, shaped for `<picture>` (one `<source>` per format from `srcset`) and Next.js `next/image`
+    (`url`, `width`, `height`, `blurhash` as the placeholder). Metadata is stripped from every file."""
+
+    id = serializers.IntegerField()
+    url = serializers.CharField(help_text="The largest JPEG rendition (the stripped original until they exist).")
+    width = serializers.IntegerField(help_text="The original's width in pixels.")
+    height = serializers.IntegerField(help_text="The original's height in pixels.")
+    alt = serializers.CharField(help_text="Alt text in the response's language (English when not translated).")
+    caption = serializers.CharField(allow_blank=True)
+    credit = serializers.CharField(allow_blank=True)
+    licence = serializers.CharField(allow_blank=True)
+    blurhash = serializers.CharField(allow_blank=True, help_text="BlurHash placeholder (https://blurha.sh).")
+    focal_point = FocalPointSerializer()
+    renditions = RenditionSerializer(many=True, help_text="Empty for a moment after upload, while they are made.")
+    srcset = SrcsetSerializer()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        lang = str(self.context.get("lang", i18n.DEFAULT_LANGUAGE))
+        base = media_base()
+        renditions = [
+            {
+                "url": f"{base}{rendition['name']}",
+                "width": rendition["width"],
+                "height": rendition["height"],
+                "format": rendition["format"],
+                "crop": rendition["crop"],
+            }
+            for rendition in sorted(instance.renditions, key=lambda r: (r["crop"], r["format"], r["width"]))
+        ]
+        whole = [rendition for rendition in renditions if not rendition["crop"]]
+        jpegs = [rendition for rendition in whole if rendition["format"] == "jpeg"]
+        srcset = {
+            kind: ", ".join(f"{r['url']} {r['width']}w" for r in whole if r["format"] == kind)
+            for kind in ("avif", "webp", "jpeg")
+        }
+        return {
+            "id": instance.pk,
+            "url": max(jpegs, key=lambda r: r["width"])["url"] if jpegs else f"{base}{instance.file}",
+            "width": instance.width,
+            "height": instance.height,
+            "alt": i18n.localized(instance, "alt", lang) or "",
+            "caption": i18n.localized(instance, "caption", lang) or "",
+            "credit": instance.credit,
+            "licence": instance.licence,
+            "blurhash": instance.blurhash,
+            "focal_point": {"x": instance.focal_x, "y": instance.focal_y},
+            "renditions": renditions,
+            "srcset": srcset,
+        }
+
+
+# An image or null, in OpenAPI 3.0 terms that every tool here reads alike: drf-spectacular's `allOf` with
+# `nullable` and no `type` fails Redocly (nullable-type-sibling), and with a `type` openapi-python-client reads
+# it as never null. Two branches say it plainly: the image, or null.
+_HERO_IMAGE_SCHEMA = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/MediaImage"},
+        {"type": "object", "nullable": True, "enum": [None], "description": "No hero image."},
+    ],
+    "description": "The page's main image, or null: an image object, as `GET /api/v1/media/{id}/` gives it.",
+}
+
+
+@extend_schema_field(_HERO_IMAGE_SCHEMA)
+class HeroImageField(serializers.Field):
+    """The item's hero image as an image object (its row joined by the selector), or null."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> dict[str, Any]:
+        return MediaImageSerializer(value, context=self.context).data
+
+
+def _hero_image() -> HeroImageField:
+    return HeroImageField()
+
+
 class _Published(LocalizedFields, SparseFieldsSerializer):
     published_at = serializers.DateTimeField(source="publish_at", read_only=True)
     seo = serializers.SerializerMethodField()
@@ -281,6 +406,7 @@ class ProgramSerializer(_Published):
     therapies = TherapyRefs(source="prefetched_therapies")
     faqs = FAQRefs(source="prefetched_faqs")
     body = BodyField()
+    hero_image = _hero_image()
 
     class Meta:
         model = Program
@@ -290,6 +416,7 @@ class ProgramSerializer(_Published):
             "short_name",
             "level_of_care",
             "summary",
+            "hero_image",
             "schedule",
             "typical_length",
             "who_it_is_for",
@@ -315,6 +442,7 @@ class ProgramSerializer(_Published):
             "short_name",
             "level_of_care",
             "summary",
+            "hero_image",
             "schedule",
             "typical_length",
             "availability",
@@ -376,6 +504,7 @@ class TherapySerializer(_Published):
     programs = ProgramRefs(source="prefetched_programs", help_text="Programs that use this therapy.")
     formats = serializers.ListField(child=serializers.ChoiceField(choices=Therapy.Format.choices), read_only=True)
     body = BodyField()
+    hero_image = _hero_image()
 
     class Meta:
         model = Therapy
@@ -384,6 +513,7 @@ class TherapySerializer(_Published):
             "name",
             "abbreviation",
             "summary",
+            "hero_image",
             "formats",
             "programs",
             "body",
@@ -400,6 +530,7 @@ class TherapySerializer(_Published):
             "name",
             "abbreviation",
             "summary",
+            "hero_image",
             "formats",
             "programs",
             "seo",
@@ -431,6 +562,7 @@ class ArticleSerializer(_Published):
     related_programs = ProgramRefs(source="prefetched_related_programs")
     related_therapies = TherapyRefs(source="prefetched_related_therapies")
     body = BodyField()
+    hero_image = _hero_image()
 
     class Meta:
         model = Article
@@ -438,6 +570,7 @@ class ArticleSerializer(_Published):
             "slug",
             "title",
             "summary",
+            "hero_image",
             "author",
             "tags",
             "related_programs",
@@ -457,6 +590,7 @@ class ArticleSerializer(_Published):
             "slug",
             "title",
             "summary",
+            "hero_image",
             "author",
             "tags",
             "related_programs",

@@ -436,6 +436,40 @@ class MenuViewSet(FeedViewSet):
         )
 
 
+@feed_schema(
+    "media",
+    summary="List the images live content shows",
+    description="Every image that a live program, therapy or article shows (its hero image), newest first, as "
+    "image objects: the URL and size of the largest JPEG, alt text in the requested language (English when not "
+    "translated), credit and licence, a BlurHash placeholder, the focal point, every rendition (AVIF, WebP and "
+    "JPEG at 320 to 1920 pixels, never upscaled, and 16:9, 4:3 and square crops around the focal point) and a "
+    "`srcset` per format for `<picture>`. File names are content hashes, served with a year's immutable "
+    "caching. An image only a draft uses is not listed until the draft goes live.",
+    serializer=serializers.MediaImageSerializer,
+    example=examples.MEDIA_IMAGE,
+    detail_summary="Read one image",
+    detail_description="The image with this id, if live content shows it (else 404), as in the list.",
+)
+class MediaViewSet(FeedViewSet):
+    feed = staticmethod(selectors.media_list)
+    serializer_class = serializers.MediaImageSerializer
+    lookup_field = "id"
+    lookup_value_regex = r"[0-9]{1,9}"
+
+    def _render_detail(self) -> bytes:
+        found = selectors.media_get(asset_id=int(self.kwargs["id"]))
+        if found is None:
+            raise NotFound()
+        return dumps(self.get_serializer_class()(found, context=self._context([])).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self._lang = response_language(request)
+        renderer = self._in_language(self._render_detail)
+        return content_response(
+            request, renderer=renderer, query=self._canonical_query(), known=self._query_params(), lang=self._lang
+        )
+
+
 class SiteProfileView(APIView):
     throttle_classes = [ContentReadThrottle]
 

@@ -14,6 +14,7 @@ from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.media import media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -190,9 +191,19 @@ WHITENOISE_USE_FINDERS = True
 # Without collectstatic there is no STATIC_ROOT yet, which WhiteNoise would warn about on every start.
 warnings.filterwarnings("ignore", message="No directory at")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Editors' images: the filesystem, or an S3-compatible object store (config/media.py).
+    "default": media_storage(env_str("MEDIA_STORAGE_URL")),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Editors' images (content/images.py): stored stripped under content-hashed names in the default storage,
+# the filesystem under MEDIA_ROOT here; served at MEDIA_URL with a year's immutable caching (config/media.py).
+MEDIA_URL = env_str("MEDIA_URL") or "/media/"
+MEDIA_ROOT = env_str("MEDIA_ROOT") or str(BASE_DIR / "media")
+# Uploads are refused above this size, and above this many pixels before anything is decoded (a 24-megapixel
+# camera photo passes; a decompression bomb does not).
+MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
 
 # The public website that renders this content; JSON-LD and canonical URLs are built against it.
 PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "https://www.example.org").rstrip("/")
@@ -292,6 +303,7 @@ SPECTACULAR_SETTINGS = {
         "NetworkStatusEnum": "content.models.NetworkStatus",
         "InsuranceKindEnum": "content.models.InsurancePlan.Kind",
         "DeliveryMethodEnum": "api.serializers.content.DELIVERY_METHOD_CHOICES",
+        "ImageFormatEnum": "api.serializers.content.MEDIA_FORMAT_CHOICES",
     },
     "TAGS": [
         {"name": "site", "description": "The center's profile: contact, hours, crisis resources."},
@@ -306,6 +318,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "menus", "description": "Navigation menus (header, footer) that editors keep in the admin."},
         {"name": "redirects", "description": "Public-path redirects (old slugs, old website URLs) to install."},
         {"name": "insurance", "description": "Payers and plans accepted, with their network status per program."},
+        {"name": "media", "description": "Images live content shows, with renditions for `<picture>`."},
         {"name": "health", "description": "Liveness and readiness probes."},
     ],
 }

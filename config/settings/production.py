@@ -74,6 +74,6 @@ X_FRAME_OPTIONS = "DENY"
 # Static files are collected into the image at build time (Dockerfile): hashed names, compressed copies.
 WHITENOISE_USE_FINDERS = False
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": STORAGES["default"],  # editors' images: MEDIA_STORAGE_URL (config/media.py)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

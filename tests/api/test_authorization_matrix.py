@@ -98,6 +98,10 @@ MATRIX = [
     Row("GET",  "/api/v1/menus/",                           200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/v1/menus/header/",                    200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/v1/insurance/",                       200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/api/v1/media/",                           200,   200,   200,   200,   401,   401,   200,   200),
+    Row("GET",  "/api/v1/media/999999/",                    404,   404,   404,   404,   401,   401,   404,   404),
+    # Image files (filesystem storage): public, by content-hashed name; one that is not there is a 404.
+    Row("GET",  "/media/renditions/0123456789abcdef0123456789abcdef.jpg", 404, 404, 404, 404, 404, 404, 404, 404),
     # Open Referral HSDS for directories: public like content (seeded ids: content.directory, UUIDv5).
     Row("GET",  "/hsds",                                    200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/hsds/",                                   200,   200,   200,   200,   401,   401,   200,   200),

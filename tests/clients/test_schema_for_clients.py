@@ -22,6 +22,8 @@ OPERATION_IDS = {
     ("get", "/api/v1/menus/"): "menus_list",
     ("get", "/api/v1/menus/{slug}/"): "menus_retrieve",
     ("get", "/api/v1/insurance/"): "insurance_list",
+    ("get", "/api/v1/media/"): "media_list",
+    ("get", "/api/v1/media/{id}/"): "media_retrieve",
     ("post", "/api/v1/leads/"): "leads_create",
     ("get", "/api/v1/leads/form-token/"): "leads_form_token_retrieve",
     ("get", "/api/v1/referrals/"): "referrals_list",
@@ -59,7 +61,7 @@ def test_component_names_read_as_what_they_are(schema):
         "AgeRangeEnum", "ArticleOrderingEnum", "BlankEnum", "BlockTypeEnum", "ContactMethodEnum", "LeadStatusEnum",
         "LevelOfCareEnum", "NotAdmittedReasonEnum", "RedirectSourceEnum", "RelationshipEnum", "SitemapPageTypeEnum",
         "TherapyFormatEnum", "UrgencyEnum", "AvailabilityStatusEnum", "NetworkStatusEnum", "InsuranceKindEnum",
-        "DeliveryMethodEnum",
+        "DeliveryMethodEnum", "ImageFormatEnum",
     } == {name for name in names if name.endswith("Enum")}  # fmt: skip
 
 
