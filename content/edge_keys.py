@@ -21,7 +21,10 @@ HSDS_KEY = "hsds"
 QUERY_SUFFIX = ":query"
 COARSE_SUFFIX = ":any"
 # The plural of an item type: its list's key (`article` → `articles`).
-PLURALS = {"therapy": "therapies"}
+PLURALS = {"therapy": "therapies", "media": "media"}
+# Types of what pages show that are not items of their own (no page, no status): editors' images.
+MEDIA_TYPE = "media"
+_OTHER_TYPES = {"mediaasset": MEDIA_TYPE}
 
 
 def list_key(item_type: str) -> str:
@@ -37,7 +40,8 @@ def coarse_key(item_type: str) -> str:
 
 
 def item_type_of(model: type) -> str:
-    return ITEM_TYPES.get(model) or model._meta.model_name  # type: ignore[attr-defined]
+    name = model._meta.model_name  # type: ignore[attr-defined]
+    return ITEM_TYPES.get(model) or _OTHER_TYPES.get(name, name)
 
 
 def item_key(instance: Any) -> str:

@@ -139,13 +139,15 @@ def redirect_change_record(redirect: Redirect, *, before: Redirect | None, delet
 
 def media_change_record(asset: Any) -> list[ContentEvent]:
     """An image changed (its renditions, texts or focal point): each live program, therapy or article showing
-    it is announced as updated, with its pages, so frontends revalidate them."""
+    it is announced as updated, with its pages, so frontends revalidate them; and the image itself, whose
+    `/api/v1/media/` entries change (`item_type` "media", no page of its own)."""
     now = timezone.now()
-    return [
+    pages = [
         _record(item, ContentEvent.Kind.UPDATED, paths=affected_paths(item), due_at=now)
         for model in (Program, Therapy, Article)
         for item in model.objects.live().filter(hero_image=asset)
     ]
+    return [*pages, _record(asset, ContentEvent.Kind.UPDATED, paths=frozenset(), due_at=now, item_type="media")]
 
 
 def menu_change_record(menu: Menu, *, kind: str = ContentEvent.Kind.UPDATED) -> ContentEvent:
@@ -154,10 +156,12 @@ def menu_change_record(menu: Menu, *, kind: str = ContentEvent.Kind.UPDATED) -> 
     return _record(menu, kind, paths=frozenset({"/"}), due_at=timezone.now())
 
 
-def _record(item: Any, kind: str, *, paths: frozenset[str], due_at: datetime) -> ContentEvent:
+def _record(
+    item: Any, kind: str, *, paths: frozenset[str], due_at: datetime, item_type: str | None = None
+) -> ContentEvent:
     event = ContentEvent.objects.create(
         kind=kind,
-        item_type=ITEM_TYPES[type(item)],
+        item_type=item_type or ITEM_TYPES[type(item)],
         item_id=item.pk,
         slug=getattr(item, "slug", ""),
         paths=sorted(paths),

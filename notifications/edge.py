@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from content.edge_keys import CONTENT_KEY, HSDS_KEY, SITE_KEY, coarse_key, list_key, query_key
+from content.edge_keys import CONTENT_KEY, HSDS_KEY, MEDIA_TYPE, SITE_KEY, coarse_key, list_key, query_key
 from content.events import ITEM_TYPES
 from content.models import ContentEvent, MenuItem
 from notifications.edge_backends import PermanentPurgeError, PurgeError, edge_backend
@@ -41,6 +41,8 @@ from notifications.models import EdgePurge, Recipient
 logger = logging.getLogger(__name__)
 
 _MODELS_BY_TYPE: dict[str, Any] = {item_type: model for model, item_type in ITEM_TYPES.items()}
+# Item types whose hero image the media list shows while they are live.
+MEDIA_SHOWN_BY = ("program", "therapy", "article")
 # Keys of the feeds that list every live item (menus only those linked: `_menu_keys`).
 _EVERY_ITEM_FEEDS = ("sitemap", "redirects", HSDS_KEY)
 # Items a menu links to: the menus show their paths and leave out those not live.
@@ -89,6 +91,9 @@ def event_purge_keys(event: ContentEvent) -> list[str]:
         return ["redirects"]
     if item_type == "menu":
         return ["menus"]
+    if item_type == MEDIA_TYPE:
+        # The image's entry and the media list; the pages showing it have events of their own.
+        return sorted({f"{MEDIA_TYPE}:{event.item_id}", list_key(MEDIA_TYPE)})
     keys = {f"{item_type}:{event.item_id}", coarse_key(item_type), *_EVERY_ITEM_FEEDS}
     if event.kind == ContentEvent.Kind.UPDATED:
         keys.add(query_key(item_type))
@@ -96,6 +101,8 @@ def event_purge_keys(event: ContentEvent) -> list[str]:
         keys.add(list_key(item_type))
     if item_type == "program":
         keys.add("insurance")  # the insurance list shows each program's network status
+    if item_type in MEDIA_SHOWN_BY:
+        keys.add(list_key(MEDIA_TYPE))  # the media list shows the images of live pages: going live changes it
     keys |= {query_key(filtered) for filtered in FILTERS_BY.get(item_type, ())}
     if event.item_id is not None:
         keys |= _related_keys(item_type, event.item_id) | _menu_keys(item_type, event.item_id)

@@ -328,6 +328,7 @@ class MediaImageSerializer(serializers.Serializer):
     srcset = SrcsetSerializer()
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
+        record_item(instance)  # the page shows the image: a change of it purges the page (api.caching_edge)
         lang = str(self.context.get("lang", i18n.DEFAULT_LANGUAGE))
         base = media_base()
         renditions = [

@@ -26,6 +26,7 @@ from api.schema import content_schema, feed_schema, site_schema
 from api.serializers import content as serializers
 from api.throttling import ContentReadThrottle
 from content import i18n, preview, selectors
+from content.edge_keys import MEDIA_TYPE
 from content.events import ITEM_TYPES
 from content.models import SlugHistory
 
@@ -452,6 +453,7 @@ class MenuViewSet(FeedViewSet):
 )
 class MediaViewSet(FeedViewSet):
     feed = staticmethod(selectors.media_list)
+    edge_key = list_key(MEDIA_TYPE)
     serializer_class = serializers.MediaImageSerializer
     lookup_field = "id"
     lookup_value_regex = r"[0-9]{1,9}"

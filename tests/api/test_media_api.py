@@ -96,6 +96,27 @@ def test_a_changed_image_is_served_fresh_and_announced_for_the_pages_showing_it(
         services.media_asset_save(asset=asset)
 
     assert api_client.get("/api/v1/articles/calm/").json()["hero_image"]["alt"] == "A quiet room with two chairs"
-    event = ContentEvent.objects.get()
-    assert (event.kind, event.item_type, event.slug) == ("content.updated", "article", "calm")
-    assert "/articles/calm/" in event.paths
+    page, image = ContentEvent.objects.order_by("id")
+    assert (page.kind, page.item_type, page.slug) == ("content.updated", "article", "calm")
+    assert "/articles/calm/" in page.paths
+    assert (image.kind, image.item_type, image.item_id, image.paths) == ("content.updated", "media", asset.pk, [])
+
+
+def test_pages_showing_an_image_carry_its_edge_key_and_its_change_purges_them(api_client, asset):
+    from notifications.edge import event_purge_keys
+
+    ArticleFactory(slug="calm", hero_image=asset)
+    ContentEvent.objects.all().delete()
+
+    article = api_client.get("/api/v1/articles/calm/")
+    listed = api_client.get("/api/v1/media/")
+    one = api_client.get(f"/api/v1/media/{asset.pk}/")
+    services.media_asset_save(asset=asset)
+
+    image_key = f"media:{asset.pk}"
+    assert image_key in article["Surrogate-Key"].split()
+    assert {image_key, "media"} <= set(listed["Surrogate-Key"].split())
+    assert image_key in one["Surrogate-Key"].split()
+    page_event, image_event = ContentEvent.objects.order_by("id")
+    assert event_purge_keys(image_event) == ["media", image_key]
+    assert "media" in event_purge_keys(page_event)  # the media list shows what live pages show

@@ -41,7 +41,7 @@ def test_publishing_an_article_purges_its_key_every_article_list_and_the_feeds(l
 
     purge = route_latest()
 
-    assert set(purge.keys) == {f"article:{article.pk}", "article:any", "articles", *FEEDS}
+    assert set(purge.keys) == {f"article:{article.pk}", "article:any", "articles", "media", *FEEDS}  # media: its list
     assert purge.status == EdgePurge.Status.PURGED
     assert purge.attempts == 1
     assert purge.requests == 1
