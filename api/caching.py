@@ -37,6 +37,7 @@ from django.utils.http import http_date
 from api import encoding
 from api.language import LANG_PARAM
 from content.versioning import VERSION_KEY, VersionState, content_version
+from ops import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -254,6 +255,7 @@ def _stored(key: str, token: str) -> Rendered | None:
 def _cached_render(request: HttpRequest, *, key: str, renderer: Renderer) -> Rendered:
     state = _current_state(request)
     rendered = _stored(key, state["token"])
+    metrics.content_cache_lookup(hit=rendered is not None)
     if rendered is None:
         body = renderer()
         rendered = _rendered(body, codings=_chosen_only(request), last_modified=state["changed_at"])

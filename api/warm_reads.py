@@ -36,6 +36,7 @@ from api.caching import CACHE_KEY_ATTRIBUTE, missing_coding, representation, sto
 from api.encoding import IDENTITY
 from api.negotiation import ACCEPTS_JSON
 from api.throttling import ContentReadThrottle
+from ops import metrics
 
 # Headers that belong to one version and coding of a response (set from the stored rendering and the
 # request's Accept-Encoding) rather than to the URL.
@@ -155,6 +156,7 @@ class WarmContentMiddleware:
         response["ETag"] = etag
         if last_modified is not None:
             response["Last-Modified"] = http_date(last_modified)
+        metrics.content_cache_lookup(hit=True)
         return response
 
     @staticmethod

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from api.hsds import views as hsds_views
 from api.views.health import healthz, readyz
+from ops.views import metrics
 
 urlpatterns = [
     path("api/v1/", include("api.urls", namespace="v1")),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),  # Prometheus, with METRICS_TOKEN only (docs/operations.md)
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls", namespace="staff")),
 ]

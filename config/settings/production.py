@@ -65,6 +65,10 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
+# One JSON object per log line (docs/operations.md); `plain` only if set so.
+LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("plain", "json"))
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+
 # Static files are collected into the image at build time (Dockerfile): hashed names, compressed copies.
 WHITENOISE_USE_FINDERS = False
 STORAGES = {
