@@ -66,3 +66,8 @@ def staff_routing(db):
         name="on-call", email="oncall@staff.example", phone="+16025550111", channels=["email", "sms"]
     )
     on_call.groups.add(StaffGroup.objects.get(slug="on-call"))
+
+
+@pytest.fixture
+def programs_iop(db):
+    return ProgramFactory(slug="iop")
