@@ -112,7 +112,8 @@ def instrument(processor: SpanProcessor, *, service_name: str | None = None) -> 
         name = service_name or os.environ.get("OTEL_SERVICE_NAME") or "corerecovery"
         provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
         provider.add_span_processor(ScrubbingSpanProcessor(processor))
-        trace.set_tracer_provider(provider)
+        if not isinstance(trace.get_tracer_provider(), TracerProvider):  # the global one can be set only once
+            trace.set_tracer_provider(provider)
         DjangoInstrumentor().instrument(
             tracer_provider=provider, excluded_urls=_excluded_urls(), request_hook=_request_hook
         )
@@ -121,6 +122,20 @@ def instrument(processor: SpanProcessor, *, service_name: str | None = None) -> 
         RedisInstrumentor().instrument(tracer_provider=provider)
         _initialised = True
         return provider
+
+
+def uninstrument() -> None:
+    """Undo `instrument` (tests): the instrumentations are removed; a new `instrument` may follow."""
+    global _initialised
+    from opentelemetry.instrumentation.celery import CeleryInstrumentor
+    from opentelemetry.instrumentation.django import DjangoInstrumentor
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+
+    with _lock:
+        for instrumentor in (DjangoInstrumentor(), CeleryInstrumentor(), PsycopgInstrumentor(), RedisInstrumentor()):
+            instrumentor.uninstrument()
+        _initialised = False
 
 
 def init_from_settings() -> bool:
