@@ -71,6 +71,16 @@ def _process_shutdown(**_: Any) -> None:
         multiprocess.mark_process_dead(os.getpid())
 
 
+def keep_django_logging(**_: Any) -> None:
+    """Celery's `setup_logging`: with a receiver, Celery leaves logging alone; the worker logs through Django's
+    LOGGING (JSON in production, with the task and the request id), at LOG_LEVEL."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
 def connect() -> None:
     signals.before_task_publish.connect(_before_publish, weak=False, dispatch_uid="ops.before_publish")
     signals.task_prerun.connect(_prerun, weak=False, dispatch_uid="ops.prerun")

@@ -38,10 +38,11 @@ class JsonFormatter(_JsonFormatter):
     one. Nothing else a call passes in `extra` is kept: a stray `extra=` can never put a value in the logs."""
 
     def __init__(self) -> None:
+        # `time` in UTC, ISO 8601, whatever TIME_ZONE the process runs in (the web and the worker alike).
         super().__init__(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            timestamp=False,
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",
         )
 
     def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:

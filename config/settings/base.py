@@ -476,6 +476,4 @@ LOGGING: dict[str, Any] = {
         "django.security.DisallowedHost": {"filters": ["disallowed_host"], "level": "WARNING"},
     },
 }
-# The worker logs through LOGGING above (JSON in production, with the task's name and id), not Celery's own.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"
