@@ -31,7 +31,11 @@ def _before_publish(headers: dict[str, Any] | None = None, **_: Any) -> None:
 
 def _prerun(task_id: str = "", task: Any = None, **_: Any) -> None:
     request = getattr(task, "request", None)
-    context.request_id.set(str(getattr(request, REQUEST_ID_HEADER, None) or context.request_id.get() or ""))
+    carried = getattr(request, REQUEST_ID_HEADER, None)
+    if carried or not getattr(request, "is_eager", False):
+        # A worker's thread runs task after task: a task enqueued by no request (the sweep) has no request id,
+        # not the last one's. An eager task runs inside its request and keeps the request's.
+        context.request_id.set(str(carried or ""))
     context.task_name.set(_name(task))
     context.task_id.set(task_id or "")
 

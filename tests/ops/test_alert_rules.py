@@ -1,7 +1,8 @@
-"""The alert rules read metrics the app really exports: every name in deploy/prometheus/alerts.yml and in the
-series of its promtool tests is in a scrape of /metrics after leads, their messages and a sweep went through.
-(promtool itself checks and tests the rules in `make lint`.)"""
+"""The alert rules read metrics the app really exports: every name in deploy/prometheus/alerts.yml, in the series
+of its promtool tests and in the Grafana dashboard is in a scrape of /metrics after leads, their messages and a
+sweep went through. (promtool itself checks and tests the rules in `make lint`.)"""
 
+import json
 import re
 from pathlib import Path
 
@@ -30,6 +31,8 @@ def test_every_metric_the_rules_and_their_tests_name_is_exported(
     used = set().union(*(metric_names_in(rule["expr"]) for group in rules["groups"] for rule in group["rules"]))
     rule_tests = yaml.safe_load((PROMETHEUS / "alerts.test.yml").read_text())
     series = {item["series"].split("{")[0] for test in rule_tests["tests"] for item in test["input_series"]}
+    dashboard = json.loads((PROMETHEUS.parent / "grafana" / "leads.json").read_text())
+    charted = set().union(*(metric_names_in(t["expr"]) for panel in dashboard["panels"] for t in panel["targets"]))
     with django_capture_on_commit_callbacks(execute=True):
         assert api_client.post("/api/v1/leads/", lead_body(), format="json").status_code == 201
     tasks.sweep.delay().get()
@@ -39,3 +42,4 @@ def test_every_metric_the_rules_and_their_tests_name_is_exported(
     assert len(used) >= 10
     assert sorted(used - exported) == []
     assert sorted(series - exported) == []
+    assert sorted(charted - exported) == []

@@ -79,3 +79,19 @@ def test_extra_fields_a_call_passes_are_not_written(json_lines):
     assert record["message"] == "notification 12 failed"
     assert "email" not in record
     assert "quillon" not in json_lines.getvalue()
+
+
+def test_a_workers_task_without_a_request_keeps_no_earlier_tasks_request_id():
+    from types import SimpleNamespace
+
+    from ops import celery_signals, context
+
+    def task(**request):
+        return SimpleNamespace(name="notifications.deliver", request=SimpleNamespace(**request))
+
+    celery_signals._prerun(task_id="1", task=task(is_eager=False, corerecovery_request_id=REQUEST_ID))
+    carried = context.request_id.get()
+    celery_signals._prerun(task_id="2", task=task(is_eager=False))  # the sweep's, say
+
+    assert carried == REQUEST_ID
+    assert context.request_id.get() == ""
