@@ -91,6 +91,8 @@ def initialise() -> None:
         FALLBACKS.labels(channel)
     for kind in ("events", "notifications"):
         SWEEPER_REQUEUED.labels(kind)
+    for result in ("hit", "miss"):
+        CONTENT_CACHE.labels(result)
     for result in ("ok", "failed"):
         EDGE_PURGES.labels(result)
     for status in ("delivered", "failed"):
