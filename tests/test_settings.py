@@ -21,7 +21,8 @@ PRODUCTION = {
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    inherited_out = {"DEBUG", "DJANGO_SETTINGS_MODULE", "ADMIN_REQUIRE_OTP", *PRODUCTION}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: tests/browser sets it for the session, and `check --deploy` refuses it.
+    inherited_out = {"DEBUG", "DJANGO_SETTINGS_MODULE", "ADMIN_REQUIRE_OTP", "DJANGO_ALLOW_ASYNC_UNSAFE", *PRODUCTION}
     environment = {key: value for key, value in os.environ.items() if key not in inherited_out}
     environment.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "api.example.org"})
     environment.update(env)
