@@ -12,6 +12,7 @@ read at scrape time by `ops.collector`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -102,10 +103,20 @@ def initialise() -> None:
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
+# The children of the two HTTP metrics, per (route, method, status): `labels()` takes a lock and builds a key
+# each time, on every request. Bounded: routes, methods and statuses are finite.
+_http_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def http_request(*, route: str, method: str, status: int, seconds: float) -> None:
-    method = method if method in _METHODS else "other"
-    HTTP_REQUESTS.labels(route, method, str(status)).inc()
-    HTTP_DURATION.labels(route, method).observe(seconds)
+    key = (route, method, status)
+    children = _http_children.get(key)
+    if children is None:
+        label = method if method in _METHODS else "other"
+        children = (HTTP_REQUESTS.labels(route, label, str(status)), HTTP_DURATION.labels(route, label))
+        _http_children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def content_cache_lookup(*, hit: bool) -> None:
