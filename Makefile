@@ -75,6 +75,9 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/mypy .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	@command -v promtool >/dev/null || { echo "promtool is missing: apt-get install prometheus (.ci/run does)"; exit 1; }
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/alerts.test.yml
 
 ## make lint-openapi: the OpenAPI document `manage.py spectacular` writes, through Redocly CLI and Spectral with
 ## the waivers in tools/openapi-lint: zero errors and zero warnings.

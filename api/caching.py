@@ -37,6 +37,7 @@ from django.utils.http import http_date
 from api import caching_edge, encoding
 from api.language import LANG_PARAM
 from content.versioning import VERSION_KEY, VersionState, content_version
+from ops import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -284,6 +285,7 @@ def _cached_render(
 ) -> Rendered:
     state = _current_state(request)
     rendered = _stored(key, state["token"])
+    metrics.content_cache_lookup(hit=rendered is not None)
     if rendered is None:
         body, keys = _render(renderer, view_keys=view_keys, lang=lang)
         rendered = _rendered(body, codings=_chosen_only(request), keys=keys, last_modified=state["changed_at"])

@@ -36,6 +36,7 @@ from api.caching import CACHE_KEY_ATTRIBUTE, edge_headers, missing_coding, repre
 from api.encoding import IDENTITY
 from api.negotiation import ACCEPTS_JSON
 from api.throttling import ContentReadThrottle
+from ops import metrics
 
 # Headers that belong to one version and coding of a response (set from the stored rendering and the
 # request's Accept-Encoding) rather than to the URL.
@@ -161,6 +162,7 @@ class WarmContentMiddleware:
             response["Last-Modified"] = http_date(last_modified)
         for name, value in edge_headers(request, rendered):
             response[name] = value
+        metrics.content_cache_lookup(hit=True)
         return response
 
     @staticmethod

@@ -95,8 +95,9 @@ from bench.common import (  # noqa: E402  (needs the sys.path fix above)
     write_results,
 )
 
-DB_NAME = "corerecovery_bench_leads"
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# Another checkout benchmarking on the same machine sets its own (as bench/content.py reads them).
+DB_NAME = os.environ.get("BENCH_DB_NAME", "corerecovery_bench_leads")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 LEADS_PATH = "/api/v1/leads/"
 REFERRALS_PATH = "/api/v1/referrals/"

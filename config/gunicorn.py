@@ -51,3 +51,26 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = None
 errorlog = "-"
 loglevel = env_str("LOG_LEVEL", "info").lower()
+# gunicorn's own lines (a worker started, killed by the timeout) in the app's format: one JSON object per line
+# in production (LOG_FORMAT, ops/logs.py).
+_production = env_str("DJANGO_SETTINGS_MODULE").endswith(".production")
+if env_str("LOG_FORMAT", "json" if _production else "plain") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "ops.logs.JsonFormatter"}},
+        "filters": {"context": {"()": "ops.logs.ContextFilter"}},
+        "handlers": {
+            "error_console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context"]},
+            "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context"]},
+        },
+        "loggers": {"gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False}},
+    }
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker gone: its live gauges leave /metrics's sums (prometheus_client's multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from api.hsds import views as hsds_views
 from api.views.health import healthz, readyz
 from config.media import media_file
+from ops.views import metrics
 
 # Only the tracking webhooks of the ESPs docs/notifications.md documents (not anymail.urls: its inbound views
 # would accept mail nobody reads), under anymail's own URL names.
@@ -35,6 +36,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),  # Prometheus, with METRICS_TOKEN only (docs/operations.md)
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls", namespace="staff")),
     # Email delivery reports from the ESP (django-anymail's tracking webhooks, basic auth and the ESP's signature

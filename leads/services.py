@@ -35,6 +35,7 @@ from leads.models import (
     Urgency,
 )
 from leads.triage import triage_text
+from ops import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -354,6 +355,7 @@ def _lead_create(submission: LeadSubmission, *, reference: str) -> Lead:
         lead=lead, from_status="", to_status=LeadStatus.RECEIVED, changed_at=lead.received_at
     )
     _event_record(lead, LeadEvent.Kind.CREATED)
+    metrics.lead_received(kind=lead.kind, source=lead.source)
     return lead
 
 
@@ -362,6 +364,7 @@ def _spam_create(submission: LeadSubmission, *, reference: str) -> Lead:
     a state, an age range, a program or a page: it may be a real person's data that the bot replays. Never
     routed (no event)."""
     lead = Lead.objects.create(reference=reference, kind=submission.kind, is_spam=True)
+    metrics.lead_received(kind=lead.kind, source=lead.source, is_spam=True)
     LeadStatusChange.objects.create(
         lead=lead, from_status="", to_status=LeadStatus.RECEIVED, changed_at=lead.received_at
     )
@@ -411,6 +414,7 @@ def _take_on(lead: Lead, *, by: Any, now: Any) -> list[str]:
     changed = []
     if lead.acknowledged_at is None and by is not None:
         lead.acknowledged_at, lead.acknowledged_by = now, by
+        metrics.lead_acknowledged(received_at=lead.received_at, at=now)
         changed += ["acknowledged_at", "acknowledged_by"]
     if lead.assigned_to_id is None and by is not None:
         lead.assigned_to = by
@@ -511,6 +515,7 @@ def contact_attempt_record(*, lead: Lead, by: Any, channel: str, outcome: str, n
     changed = _take_on(locked, by=by, now=attempt.attempted_at)
     if locked.first_attempt_at is None:
         locked.first_attempt_at = attempt.attempted_at
+        metrics.lead_first_contact_attempt(received_at=locked.received_at, at=attempt.attempted_at)
         changed.append("first_attempt_at")
     if changed:
         locked.save(update_fields=[*changed, "updated_at"])

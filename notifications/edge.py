@@ -37,6 +37,7 @@ from content.events import ITEM_TYPES
 from content.models import ContentEvent, MenuItem
 from notifications.edge_backends import PermanentPurgeError, PurgeError, edge_backend
 from notifications.models import EdgePurge, Recipient
+from ops import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +192,7 @@ def edge_purge_run(*, purge_id: int, now: datetime | None = None) -> PurgeOutcom
         logger.exception("edge purge %s failed before an answer", purge.pk)
         error, result = PermanentPurgeError(f"error: {type(exc).__name__}"), None
     purge.duration_ms = int((time.monotonic() - started) * 1000)
+    metrics.edge_purge(ok=result is not None)
     fields = ["duration_ms", "requests", "objects_purged", "status", "next_attempt_at", "last_error", "purged_at"]
     if result is not None:
         purge.status = EdgePurge.Status.PURGED

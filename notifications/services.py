@@ -20,6 +20,7 @@ from notifications import mailer, messages, tokens, webhooks
 from notifications.backends.base import BaseSMSBackend, PermanentDeliveryError, TransientDeliveryError
 from notifications.models import Channel, Notification
 from notifications.routing import targets_for
+from ops import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -99,12 +100,16 @@ def notification_deliver(*, notification_id: int) -> DeliveryOutcome:
         try:
             provider_id = _send(notification, message)
         except PermanentDeliveryError as exc:
+            metrics.notification_attempt(channel=notification.channel, outcome="permanent_error")
             return _fail(notification, str(exc))
         except TransientDeliveryError as exc:
+            metrics.notification_attempt(channel=notification.channel, outcome="transient_error")
             notification.last_error = str(exc)[:300]
             notification.save(update_fields=["attempts", "last_attempt_at", "last_error"])
             transient = exc
         else:
+            metrics.notification_sent(channel=notification.channel, event_kind=notification.event.kind,
+                                      lead_received_at=notification.event.lead.received_at)  # fmt: skip
             notification.status = Notification.Status.SENT
             notification.provider_message_id = provider_id
             notification.sent_at = timezone.now()
@@ -122,6 +127,7 @@ def _fail(notification: Notification, error: str) -> DeliveryOutcome:
     notification.last_error = error[:300]
     notification.save(update_fields=["status", "failed_at", "last_error", "attempts", "last_attempt_at"])
     fallback = _fallback(notification)
+    metrics.notification_failed(channel=notification.channel, fallback=fallback is not None)
     logger.warning("notification %s failed on %s; fallback %s", notification.pk, notification.channel, fallback)
     return DeliveryOutcome("failed", fallback.pk if fallback else None)
 

@@ -7,6 +7,7 @@ email and SMS to the console. Every variable is documented in `.env.example`.
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -51,9 +52,12 @@ INSTALLED_APPS = [
     "leads",
     "notifications",
     "staff",
+    "ops",  # metrics, traces, error reports, structured logs (docs/operations.md)
 ]
 
 MIDDLEWARE = [
+    # The request id, and every request counted and timed by route template (ops/middleware.py).
+    "ops.middleware.ObservabilityMiddleware",
     # Warns once per process about X-Forwarded-For while NUM_PROXIES is 0 (config/client_ip.py).
     "config.middleware.ForwardedForWarningMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -507,12 +511,33 @@ ANYMAIL = {
     if value
 }
 
-LOGGING = {
+# Operations (docs/operations.md). Logs: "plain" lines (make run) or "json", one object per line (production's
+# default), each with the request id and the trace id.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
+# GET /metrics for Prometheus with `Authorization: Bearer <METRICS_TOKEN>`; empty: the endpoint does not exist.
+# Under gunicorn and Celery prefork, PROMETHEUS_MULTIPROC_DIR (read by prometheus_client) must name an empty
+# directory shared by the processes whose metrics /metrics shows (deploy/README.md).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# https://docs.sentry.io/platforms/python/integrations/django/ — error reports, scrubbed (ops/scrub.py); empty: off.
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+SENTRY_RELEASE = env_str("SENTRY_RELEASE")
+# https://opentelemetry.io/docs/specs/otel/protocol/exporter/ — traces over OTLP/HTTP; empty: off. The SDK reads
+# OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_HEADERS and the other OTEL_* variables itself.
+OTEL_EXPORTER_OTLP_ENDPOINT = env_str("OTEL_EXPORTER_OTLP_ENDPOINT")
+
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"disallowed_host": {"()": "config.log_filters.DisallowedHostFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "filters": {
+        "disallowed_host": {"()": "config.log_filters.DisallowedHostFilter"},
+        "context": {"()": "ops.logs.ContextFilter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request bodies may hold personal data: Django's request logger only gets the path and status.

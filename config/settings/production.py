@@ -59,8 +59,9 @@ ADMIN_REQUIRE_OTP = env_choice("ADMIN_REQUIRE_OTP", "personal-data", ("off", "pe
 # it is not trusted, and gunicorn must terminate TLS itself (or SECURE_SSL_REDIRECT be off, as in compose).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _num_proxies > 0 else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-# Health probes come from the orchestrator over plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Health probes come from the orchestrator, and Prometheus's scrape of /metrics (bearer token), over plain HTTP
+# inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -70,6 +71,10 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# One JSON object per log line (docs/operations.md); `plain` only if set so.
+LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("plain", "json"))
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 
 # Static files are collected into the image at build time (Dockerfile): hashed names, compressed copies.
 WHITENOISE_USE_FINDERS = False

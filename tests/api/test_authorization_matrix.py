@@ -141,6 +141,8 @@ MATRIX = [
     # Probes: no authentication at all.
     Row("GET",  "/healthz",                                 200,   200,   200,   200,   200,   200,   200,   200),
     Row("GET",  "/readyz",                                  200,   200,   200,   200,   200,   200,   200,   200),
+    # Prometheus's scrape: off (404) unless METRICS_TOKEN is set, then only its bearer token (tests/ops).
+    Row("GET",  "/metrics",                                 404,   404,   404,   404,   404,   404,   404,   404),
     # The staff side: a staff session with the model permission; API keys mean nothing there.
     Row("GET",  "/admin/leads/lead/",                       LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200,   LOGIN),
     Row("GET",  "/admin/leads/lead/{lead_id}/change/",      LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200,   LOGIN),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from leads import services
 from leads.crypto import unseal
 from leads.models import IdempotencyRecord, Lead, LeadStatusChange
+from ops.logs import JsonFormatter
 from tests.leads.conftest import lead_body, referral_body
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,8 @@ def test_no_submitted_value_reaches_any_log(api_client, programs, partner_a, cap
     api_client.post("/api/v1/referrals/", referral, format="json", **partner_a.header)
 
     logged = "\n".join(f"{record.getMessage()} {record.args} {record.exc_text}" for record in caplog.records)
+    # And as production writes them: one JSON object per line (ops.logs).
+    logged += "\n".join(JsonFormatter().format(record) for record in caplog.records)
     for secret in SECRETS:
         assert secret not in logged
 
