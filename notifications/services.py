@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from opentelemetry import trace
 
 from leads import services as lead_services
 from leads.models import Lead, LeadEvent, LeadStatus
@@ -21,6 +22,8 @@ from notifications.backends.base import BaseSMSBackend, PermanentDeliveryError, 
 from notifications.models import Channel, Notification
 from notifications.routing import targets_for
 from ops import metrics
+
+_tracer = trace.get_tracer(__name__)
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +85,14 @@ def notification_deliver(*, notification_id: int) -> DeliveryOutcome:
     """Send one pending notification under a row lock; a second worker skips it, a sent one is left alone.
 
     A transient failure is recorded and raised for the task to retry; a permanent one fails the row and
-    falls back to the recipient's other channel.
+    falls back to the recipient's other channel. Traced as a span of its own (`notifications.deliver`, no
+    attributes), whether the route task makes the first attempt or the deliver task a later one.
     """
+    with _tracer.start_as_current_span("notifications.deliver"):
+        return _notification_deliver(notification_id)
+
+
+def _notification_deliver(notification_id: int) -> DeliveryOutcome:
     transient: TransientDeliveryError | None = None
     with transaction.atomic():
         notification = (

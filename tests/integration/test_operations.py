@@ -71,7 +71,6 @@ def test_metrics_and_logs_of_leads_through_a_real_worker(launcher, config, share
     assert scraped.value("lead_to_provider_seconds_count", channel="sms") == texts
     assert scraped.value("lead_to_provider_seconds_bucket", channel="sms", le="60.0") == texts
     assert scraped.value("celery_tasks_total", task="notifications.route_event", state="success") == 3
-    assert scraped.value("celery_tasks_total", task="notifications.deliver", state="success") == emails + texts
     assert scraped.value("celery_task_last_success_timestamp_seconds", task="notifications.sweep") > 0
     # Read at scrape time: nothing waits.
     assert scraped.value("notification_oldest_pending_age_seconds") == 0
@@ -81,8 +80,9 @@ def test_metrics_and_logs_of_leads_through_a_real_worker(launcher, config, share
     logs = {path.name: path.read_text() for path in Path(launcher.directory).glob("*.log")}
     worker_log = next(text for name, text in logs.items() if name.endswith("worker.log"))
     records = [json.loads(line) for line in worker_log.splitlines() if line.startswith("{")]
-    delivered = [r for r in records if r["task"] == "notifications.deliver"]
-    assert len(delivered) >= emails + texts  # Celery's "succeeded" line of each delivery, at least
+    # The routing task makes each message's first attempt: its lines carry the request's id.
+    delivered = [r for r in records if r["task"] == "notifications.route_event"]
+    assert len(delivered) >= 3  # Celery's "succeeded" line of each lead's routing, at least
     assert {r["request_id"] for r in delivered} == set(request_ids)
     for text in logs.values():
         assert [value for value in PERSONAL if value.lower() in text.lower()] == []
