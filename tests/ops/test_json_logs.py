@@ -67,7 +67,7 @@ def test_a_leads_whole_path_logs_json_lines_with_the_request_id_and_nothing_pers
     # it across processes) and the task's name.
     task_lines = [r for r in records if r["task"].startswith("notifications.")]
     assert [r for r in task_lines if r["request_id"] == REQUEST_ID]
-    # "": the work of the status change made below outside any request (as a shell or a task would).
+    # "": the work of the status change made above outside any request (as a shell or a task would).
     assert {r["request_id"] for r in task_lines} <= {REQUEST_ID, ""}
     assert [r for r in records if r["logger"] == "django.security.DisallowedHost"]
     assert [line for line in raw.splitlines() if any(v.lower() in line.lower() for v in SECRETS)] == []
