@@ -50,7 +50,8 @@ def test_a_short_load_with_a_redis_restart_and_a_worker_kill_loses_and_doubles_n
     finally:
         drop_database(DB_NAME)
 
-    assert process.returncode == 0, log[-4000:]
+    # The verdict, not the flood of warnings a Redis restart causes by design.
+    assert process.returncode == 0, "\n".join(line for line in log.splitlines() if " WARNING " not in line)[-4000:]
     result = json.loads(output.read_text())
     check, load = result["check"], result["load"]
     assert [what for _, what in load["events"]][:2] == ["redis stopped", "redis started"]
