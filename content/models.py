@@ -171,6 +171,18 @@ def validate_preview_url_pattern(pattern: str) -> None:
         raise ValidationError("The pattern must contain {token}.")
 
 
+def _hero_image_field() -> Any:
+    """Programs', therapies' and articles' main image, from the media library."""
+    return models.ForeignKey(
+        "MediaAsset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown at the top of the page and in lists; its alt text and crops come from the media library.",
+    )
+
+
 def _empty_list() -> list[Any]:
     return []
 
@@ -233,14 +245,7 @@ class Therapy(Publishable, WithBody):
     slug = models.SlugField(max_length=120, unique=True)
     abbreviation = models.CharField(max_length=16, blank=True)
     summary = models.TextField(max_length=1000, blank=True)
-    hero_image = models.ForeignKey(
-        "MediaAsset",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Shown at the top of the page and in lists; its alt text and crops come from the media library.",
-    )
+    hero_image = _hero_image_field()
     formats = StructuredField(
         default=_empty_list,
         blank=True,
@@ -272,14 +277,7 @@ class Program(Publishable, WithBody):
     short_name = models.CharField(max_length=16, blank=True)
     level_of_care = models.CharField(max_length=32, choices=LevelOfCare.choices)
     summary = models.TextField(max_length=1000, blank=True)
-    hero_image = models.ForeignKey(
-        "MediaAsset",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Shown at the top of the page and in lists; its alt text and crops come from the media library.",
-    )
+    hero_image = _hero_image_field()
     days_per_week = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(7)]
     )
@@ -474,14 +472,7 @@ class Article(Publishable, WithBody):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     summary = models.TextField(max_length=1000, blank=True)
-    hero_image = models.ForeignKey(
-        "MediaAsset",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Shown at the top of the page and in lists; its alt text and crops come from the media library.",
-    )
+    hero_image = _hero_image_field()
     author = models.CharField(max_length=120, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     related_programs = models.ManyToManyField(Program, blank=True, related_name="articles")

@@ -1,7 +1,7 @@
 """Content endpoints: read-only, public, cached under the content version (see api.caching)."""
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -167,15 +167,18 @@ class ContentListViewSet(viewsets.GenericViewSet):
         return [list_key(item_type), *([query_key(item_type)] if narrowed else [])]
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return self._respond(request, self._render_list, keys=self._list_keys())
+
+    def _respond(self, request: Request, render: Callable[[], bytes], *, keys: Sequence[str] = ()) -> HttpResponseBase:
+        """The cached response of `render` in the request's language (api.caching), with the view's edge keys."""
         self._lang = response_language(request)
-        renderer = self._in_language(self._render_list)
         return content_response(
             request,
-            renderer=renderer,
+            renderer=self._in_language(render),
             query=self._canonical_query(),
             known=self._query_params(),
             lang=self._lang,
-            keys=self._list_keys(),
+            keys=keys,
         )
 
 
@@ -220,10 +223,7 @@ class ContentViewSet(ContentListViewSet):
         if token is not None:
             body = self._in_language(lambda: self._render_preview(token))()
             return preview_response(body, lang=self._lang)
-        renderer = self._in_language(self._render_detail)
-        return content_response(
-            request, renderer=renderer, query=self._canonical_query(), known=self._query_params(), lang=self._lang
-        )
+        return self._respond(request, self._render_detail)
 
     def _render_preview(self, token: str) -> bytes:
         """The item the token opens, in its saved state whatever its status; the slug must be the item's."""
@@ -425,16 +425,7 @@ class MenuViewSet(FeedViewSet):
         return dumps(self.get_serializer_class()(found[0]).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self._lang = response_language(request)
-        renderer = self._in_language(self._render_detail)
-        return content_response(
-            request,
-            renderer=renderer,
-            query=self._canonical_query(),
-            known=self._query_params(),
-            lang=self._lang,
-            keys=self._list_keys(),
-        )
+        return self._respond(request, self._render_detail, keys=self._list_keys())
 
 
 @feed_schema(
@@ -465,11 +456,7 @@ class MediaViewSet(FeedViewSet):
         return dumps(self.get_serializer_class()(found, context=self._context([])).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self._lang = response_language(request)
-        renderer = self._in_language(self._render_detail)
-        return content_response(
-            request, renderer=renderer, query=self._canonical_query(), known=self._query_params(), lang=self._lang
-        )
+        return self._respond(request, self._render_detail)
 
 
 class SiteProfileView(APIView):
