@@ -5,11 +5,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from leads.crypto import lookup_hash, unseal
-from leads.models import TERMINAL_STATUSES, ContactAttempt, Lead, LeadAccessLog, LeadStatusChange, Urgency
+from leads.models import (
+    TERMINAL_STATUSES,
+    ContactAttempt,
+    Lead,
+    LeadAccessLog,
+    LeadStatusChange,
+    Partner,
+    Urgency,
+)
 
 PERSONAL_PERMISSION = "leads.view_personal_data"
 # Every lead, or only the referrals of the partners the viewer looks after (the Partner liaison role).
@@ -29,6 +39,13 @@ def lead_personal_data(*, lead: Lead, viewed_by: Any) -> dict[str, Any]:
     """The decrypted personal fields; records who looked, and when."""
     LeadAccessLog.objects.create(lead=lead, user=viewed_by, action="view")
     return unseal(lead.sealed)
+
+
+def partners_visible_to(viewer: Any) -> QuerySet[Partner]:
+    """The partners whose referrals `viewer` may see (all of them, or those they look after): for filters."""
+    if viewer.has_perm(ALL_LEADS_PERMISSION):
+        return Partner.objects.all()
+    return Partner.objects.filter(liaison_staff=viewer)
 
 
 def leads_visible_to(viewer: Any) -> QuerySet[Lead]:
@@ -171,9 +188,6 @@ def lead_access_log(*, lead: Lead, limit: int = 50) -> list[LeadAccessLog]:
 
 def staff_who_work_leads() -> QuerySet[Any]:
     """Active staff accounts that may work leads (change them): whom a lead can be given to."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Permission
-
     permission = Permission.objects.filter(content_type__app_label="leads", codename="change_lead")
     users = get_user_model().objects.filter(is_active=True, is_staff=True)
     return (

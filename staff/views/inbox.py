@@ -8,8 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from content.selectors import program_titles
-from leads.models import Partner
-from leads.selectors import PARTNER_REFERRALS_PERMISSION, inbox_leads
+from leads.selectors import PARTNER_REFERRALS_PERMISSION, inbox_leads, partners_visible_to
 from staff import presenters
 from staff.access import staff_page
 from staff.forms import InboxFilterForm
@@ -23,12 +22,9 @@ POLL_SECONDS = 5
 @staff_page("leads.view_lead", PARTNER_REFERRALS_PERMISSION, any_of=True)
 def inbox(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    partners = Partner.objects.all() if user.has_perm("leads.view_lead") else Partner.objects.filter(
-        liaison_staff=user
-    )  # fmt: skip
     programs = program_titles()
     program_names = {**dict(programs), "unsure": "Not sure"}
-    form = InboxFilterForm(request.GET or None, programs=programs, partners=partners)
+    form = InboxFilterForm(request.GET or None, programs=programs, partners=partners_visible_to(user))
     page = Paginator(inbox_leads(viewer=user, filters=form.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [

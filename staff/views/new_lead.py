@@ -14,12 +14,12 @@ from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializ
 from content.selectors import program_titles
 from leads import services
 from leads.exceptions import IdempotencyKeyInFlight, IdempotencyKeyReused
-from leads.models import LeadSource
+from leads.models import Lead, LeadSource
 from staff.access import staff_page
 from staff.forms import PhonedInLeadForm
 
 
-def _created(lead: services.Lead) -> tuple[int, dict[str, str]]:
+def _created(lead: Lead) -> tuple[int, dict[str, str]]:
     return 201, {"reference": lead.reference}
 
 
