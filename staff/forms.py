@@ -83,7 +83,11 @@ class StatusForm(StaffForm):
 
 class ContactAttemptForm(StaffForm):
     channel = forms.ChoiceField(choices=ContactAttempt.Channel.choices, label="How")
-    outcome = forms.ChoiceField(choices=ContactAttempt.Outcome.choices, label="What happened")
+    # Nothing chosen until the person chooses: an attempt is never logged as "reached" by a default left in place.
+    outcome = forms.ChoiceField(
+        choices=[("", "Choose what happened"), *ContactAttempt.Outcome.choices], label="What happened",
+        error_messages={"required": "Choose what happened."},
+    )  # fmt: skip
     note = forms.CharField(
         required=False, max_length=2000, label="Note (encrypted)", widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -115,7 +119,9 @@ class PhonedInLeadForm(StaffForm):
         ("partner_referral", "Referral from a partner"),
     ]
     lead_kind = forms.ChoiceField(choices=KINDS, widget=forms.RadioSelect, label="Who called", initial="self")
-    first_name = forms.CharField(max_length=100, label="First name")
+    first_name = forms.CharField(
+        max_length=100, label="First name", error_messages={"required": "Enter the person's first name."}
+    )
     last_name = forms.CharField(max_length=100, required=False, label="Last name")
     phone = forms.CharField(max_length=32, required=False, label="Phone")
     email = forms.CharField(max_length=254, required=False, label="Email")
