@@ -11,7 +11,7 @@ from django.db.models import Q
 INTAKE = [
     "leads.view_lead", "leads.change_lead", "leads.add_lead", "leads.view_personal_data",
     "leads.view_leadstatuschange", "leads.view_contactattempt", "leads.add_contactattempt",
-    "leads.view_partner", "notifications.view_notification",
+    "partners.view_partner", "notifications.view_notification",
 ]  # fmt: skip
 INTAKE_LEAD = [
     *INTAKE, "leads.reassign_lead", "leads.view_dashboard",
@@ -21,10 +21,10 @@ INTAKE_LEAD = [
 ]  # fmt: skip
 CLINICAL_DIRECTOR = [
     "leads.view_lead", "leads.view_personal_data", "leads.view_leadstatuschange", "leads.view_contactattempt",
-    "leads.view_partner", "leads.view_dashboard", "notifications.view_notification", "notifications.view_recipient",
+    "partners.view_partner", "leads.view_dashboard", "notifications.view_notification", "notifications.view_recipient",
     "notifications.view_routingrule", "notifications.view_staffgroup",
 ]  # fmt: skip
-PARTNER_LIAISON = ["leads.view_partner_referrals", "leads.view_partner"]
+PARTNER_LIAISON = ["leads.view_partner_referrals", "partners.view_partner"]
 # Everything editors write; not the content outbox (events are the system's, never edited by hand). The
 # clinical director reads all of it too.
 CONTENT_APP = "content"

@@ -9,7 +9,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from api.models import ClientAPIKey
+from partners.models import ClientAPIKey
 
 KEYWORD = "Api-Key"
 # What djangorestframework-api-key issues: an 8-character prefix, a dot, a 32-character secret.

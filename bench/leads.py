@@ -166,6 +166,8 @@ def create_api_key() -> str:
             "create_api_key",
             "--partner",
             PARTNER_NAME,
+            "--kind",
+            "clinician",
             "--scopes",
             PARTNER_SCOPES,
         ],

@@ -125,8 +125,7 @@ def stack_env(db_name: str, redis_url: str, smtp_port: int, twilio_port: int) ->
 def create_partner_key() -> str:
     from django.db import connections
 
-    from api.models import ClientAPIKey
-    from leads.models import Partner
+    from partners.models import ClientAPIKey, Partner
 
     partner, _ = Partner.objects.get_or_create(name="Load Partner", defaults={"slug": "load-partner"})
     api_key = ClientAPIKey(name="Load Partner", partner=partner, scopes=["referrals:write", "referrals:read"])

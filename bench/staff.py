@@ -160,7 +160,8 @@ def seed(*, closed: int, open_leads: int, seed_value: int) -> dict[str, Any]:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from leads.models import ContactAttempt, Lead, LeadSource, LeadStatusChange, Partner
+    from leads.models import ContactAttempt, Lead, LeadSource, LeadStatusChange
+    from partners.models import Partner
 
     started = time.perf_counter()
     rng = random.Random(seed_value)

@@ -1,5 +1,5 @@
 """The staff side: leads with filters, decrypted details for staff allowed to see them (each view logged),
-status changes with a note, and partners."""
+status changes with a note (partners and their keys: partners/admin.py)."""
 
 from typing import Any
 
@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 
 from leads import selectors, services
 from leads.exceptions import InvalidStatusTransition
-from leads.models import Lead, LeadStatus, LeadStatusChange, NotAdmittedReason, Partner
+from leads.models import Lead, LeadStatus, LeadStatusChange, NotAdmittedReason
 
 PERSONAL_PERMISSION = "leads.view_personal_data"
 
@@ -198,11 +198,3 @@ class LeadAdmin(admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "lead": lead, "form": form, "opts": self.model._meta,
                    "title": f"Change the status of {lead.reference}"}  # fmt: skip
         return TemplateResponse(request, "admin/leads/lead/status.html", context)
-
-
-@admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "is_active", "created_at"]
-    list_filter = ["kind", "is_active"]
-    search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}

@@ -9,31 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-
-class Partner(models.Model):
-    """A referral partner: a clinician's practice, a hospital, another treatment program."""
-
-    class Kind(models.TextChoices):
-        CLINICIAN = "clinician", "Clinician or practice"
-        HOSPITAL = "hospital", "Hospital"
-        TREATMENT_PROGRAM = "treatment_program", "Treatment program"
-        OTHER = "other", "Other"
-
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True)
-    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.CLINICIAN)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    liaison_staff = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="liaison_partners",
-        help_text="Staff accounts of the center who follow this partner's referrals (the Partner liaison role).",
-    )  # fmt: skip
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
+from partners.models import Partner
 
 
 class LeadKind(models.TextChoices):

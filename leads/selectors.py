@@ -17,9 +17,9 @@ from leads.models import (
     Lead,
     LeadAccessLog,
     LeadStatusChange,
-    Partner,
     Urgency,
 )
+from partners.models import Partner
 
 PERSONAL_PERMISSION = "leads.view_personal_data"
 # Every lead, or only the referrals of the partners the viewer looks after (the Partner liaison role).

@@ -31,11 +31,11 @@ from leads.models import (
     LeadSource,
     LeadStatus,
     LeadStatusChange,
-    Partner,
     Urgency,
 )
 from leads.triage import triage_text
 from ops import metrics
+from partners.models import Partner
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
-from leads.models import LeadEvent, LeadKind, Partner
+from leads.models import LeadEvent, LeadKind
+from partners.models import Partner
 
 
 class Channel(models.TextChoices):

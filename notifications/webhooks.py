@@ -25,11 +25,12 @@ from django.utils import timezone
 from content.events import event_paths
 from content.models import ContentEvent
 from leads.crypto import seal, unseal
-from leads.models import LeadEvent, Partner
+from leads.models import LeadEvent
 from notifications import edge
 from notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from notifications.webhook_signing import secret_new, signature_header
 from notifications.webhook_transport import Answer, UnsafeWebhookURL, post, resolve_target
+from partners.models import Partner
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,9 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
-from leads.models import ContactAttempt, LeadSource, LeadStatus, NotAdmittedReason, Partner
+from leads.models import ContactAttempt, LeadSource, LeadStatus, NotAdmittedReason
 from leads.selectors import InboxFilters
+from partners.models import Partner
 
 
 class StaffForm(forms.Form):

@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 
 from api.idempotency import client_ip, idempotency_request
 from api.language import requested_language
-from api.models import ClientAPIKey
 from api.permissions import HasActionScope
 from api.schema import lead_create_schema, lead_form_token_schema, referral_schema
 from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer, ReferralSerializer
@@ -23,7 +22,8 @@ from content.crisis import CRISIS_NOTICE, CRISIS_RESOURCES, crisis_lines
 from leads import services
 from leads.abuse import check_human, is_honeypot_filled
 from leads.form_tokens import form_token_issue
-from leads.models import Lead, LeadKind, LeadStatusChange, Partner
+from leads.models import Lead, LeadKind, LeadStatusChange
+from partners.models import ClientAPIKey, Partner
 
 NO_STORE = {"Cache-Control": "no-store"}
 NEXT_STEPS = {

@@ -65,16 +65,16 @@ def test_staff_without_the_leads_change_permission_cannot_acknowledge_by_link(cl
 
 
 def test_api_keys_are_revoked_in_the_admin_never_deleted(client, django_user_model):
-    from api.models import ClientAPIKey
+    from partners.models import ClientAPIKey
     from tests.leads.conftest import make_key
 
     make_key(None, ["content:read"])
     key = ClientAPIKey.objects.get()
     client.force_login(django_user_model.objects.create_superuser("keys", "keys@example.org", "a-long-password-1"))
 
-    page = client.get(reverse("admin:api_clientapikey_delete", args=[key.pk]))
+    page = client.get(reverse("admin:partners_clientapikey_delete", args=[key.pk]))
     client.post(
-        reverse("admin:api_clientapikey_changelist"), {"action": "delete_selected", "_selected_action": [key.pk]}
+        reverse("admin:partners_clientapikey_changelist"), {"action": "delete_selected", "_selected_action": [key.pk]}
     )
 
     assert page.status_code == 403

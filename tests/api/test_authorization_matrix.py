@@ -35,9 +35,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from content.seeding import seed_content
-from leads.models import Lead, LeadEvent, LeadStatusChange, Partner
+from leads.models import Lead, LeadEvent, LeadStatusChange
 from notifications.models import Notification, Recipient
 from notifications.tokens import make_token
+from partners.models import Partner
 from tests.leads.conftest import Credentials, lead_body, make_key, referral_body
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ from referencing.jsonschema import DRAFT4
 from api.schema import LEAD_REQUEST_EXAMPLE, REFERRAL_REQUEST_EXAMPLE
 from content import services
 from content.models import Menu, Redirect
-from leads.models import Partner
+from partners.models import Partner
 from tests.factories import (
     ArticleFactory,
     FAQFactory,

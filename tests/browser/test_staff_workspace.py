@@ -10,10 +10,11 @@ from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from accounts.roles import roles_install
-from leads.models import ContactAttempt, Lead, LeadAccessLog, Partner
+from leads.models import ContactAttempt, Lead, LeadAccessLog
 from notifications.backends import locmem
 from notifications.models import Recipient, StaffGroup
 from notifications.routing_defaults import routing_install
+from partners.models import Partner
 from tests.browser.conftest import PASSWORD, assert_accessible, sign_in
 from tests.factories import ProgramFactory
 from tests.leads.conftest import lead_body

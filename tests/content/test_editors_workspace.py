@@ -12,10 +12,10 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.models import ClientAPIKey
 from content import editing
 from content.models import Article, Program, PublicationStatus, SiteProfile, Therapy
 from content.seeding import seed_content
+from partners.models import ClientAPIKey
 from tests.api.test_security_headers_and_admin_login import blocked_by_the_page_policy
 from tests.factories import ArticleFactory, ProgramFactory, TherapyFactory
 
@@ -297,7 +297,7 @@ def test_a_string_where_a_list_belongs_is_refused_by_the_model():
 
 
 def test_api_key_scopes_are_checkboxes(editor_client):
-    page = editor_client.get(reverse("admin:api_clientapikey_add")).content.decode()
+    page = editor_client.get(reverse("admin:partners_clientapikey_add")).content.decode()
 
     assert 'type="checkbox" name="scopes" value="content:read"' in page
     key = ClientAPIKey(name="site", scopes="content:read")

@@ -5,8 +5,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from api.models import ClientAPIKey
-from leads.models import Partner
+from partners.models import ClientAPIKey, Partner
 from tests.factories import ProgramFactory
 
 

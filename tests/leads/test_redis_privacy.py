@@ -10,7 +10,7 @@ import redis
 from django.conf import settings
 from django.urls import reverse
 
-from api.models import ClientAPIKey
+from partners.models import ClientAPIKey
 from tests.factories import ArticleFactory
 from tests.leads.conftest import lead_body, referral_body
 

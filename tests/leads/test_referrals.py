@@ -3,10 +3,10 @@
 import pytest
 from django.core.management import call_command
 
-from api.models import ClientAPIKey
 from leads import services
 from leads.crypto import unseal
 from leads.models import Lead
+from partners.models import ClientAPIKey, Partner
 from tests.leads.conftest import make_key, referral_body
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,15 @@ def test_a_key_records_when_it_was_last_used(api_client, programs, partner_a):
 
 
 def test_create_api_key_prints_the_key_once_and_stores_only_its_hash(capsys, api_client, programs):
-    call_command("create_api_key", "--partner", "Desert Clinic", "--scopes", "referrals:write,referrals:read")
+    call_command(
+        "create_api_key",
+        "--partner",
+        "Desert Clinic",
+        "--kind",
+        "clinician",
+        "--scopes",
+        "referrals:write,referrals:read",
+    )
     key = capsys.readouterr().out.strip().splitlines()[-1]
 
     stored = ClientAPIKey.objects.get(partner__name="Desert Clinic")
@@ -151,6 +159,20 @@ def test_create_api_key_refuses_referral_scopes_without_a_partner():
 
     with pytest.raises(CommandError, match="Referral scopes need a partner"):
         call_command("create_api_key", "--site", "Website", "--scopes", "referrals:read")
+
+
+def test_create_api_key_asks_the_kind_of_a_new_partner_and_files_it():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="new partner: say its kind"):
+        call_command("create_api_key", "--partner", "Valley School", "--scopes", "referrals:write")
+    assert not Partner.objects.filter(name="Valley School").exists()
+
+    call_command("create_api_key", "--partner", "Valley School", "--kind", "school", "--scopes", "referrals:write")
+    assert Partner.objects.get(name="Valley School").kind == "school"
+    # An existing partner keeps its kind; a second key needs no --kind.
+    call_command("create_api_key", "--partner", "Valley School", "--scopes", "referrals:read")
+    assert ClientAPIKey.objects.filter(partner__name="Valley School").count() == 2
 
 
 def test_the_key_of_a_partner_no_longer_active_is_refused(api_client, programs, partner_a):

@@ -2,10 +2,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from leads.models import Lead, LeadEvent, Partner
+from leads.models import Lead, LeadEvent
 from notifications.backends import locmem
 from notifications.models import Recipient, StaffGroup
 from notifications.routing_defaults import routing_install
+from partners.models import Partner
 
 
 @pytest.fixture(autouse=True)

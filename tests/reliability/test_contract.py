@@ -29,7 +29,8 @@ from schemathesis.specs.openapi.checks import (
 from config.wsgi import application
 from content.models import Article, Program, Therapy
 from content.seeding import seed_content
-from leads.models import Lead, Partner
+from leads.models import Lead
+from partners.models import Partner
 from tests.leads.conftest import make_key, referral_body
 
 

@@ -8,7 +8,8 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from accounts.roles import EDITOR, roles_install
-from leads.models import Lead, Partner
+from leads.models import Lead
+from partners.models import Partner
 from tests.factories import ProgramFactory
 from tests.leads.conftest import lead_body, make_key, referral_body
 

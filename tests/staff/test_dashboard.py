@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from accounts.roles import roles_install
 from leads import reports
-from leads.models import Lead, LeadKind, LeadSource, LeadStatus, LeadStatusChange, Partner, Urgency
+from leads.models import Lead, LeadKind, LeadSource, LeadStatus, LeadStatusChange, Urgency
 from notifications.routing import is_business_hours
+from partners.models import Partner
 from tests.factories import ProgramFactory
 from tests.leads.conftest import lead_body
 

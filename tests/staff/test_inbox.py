@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads import services
-from leads.models import Lead, Partner
+from leads.models import Lead
+from partners.models import Partner
 from tests.staff.conftest import send_lead, send_referral, user_with_role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from leads import services
-from leads.models import ContactAttempt, Lead, LeadAccessLog, LeadEvent, LeadStatusChange, Partner
+from leads.models import ContactAttempt, Lead, LeadAccessLog, LeadEvent, LeadStatusChange
+from partners.models import Partner
 from tests.staff.conftest import send_lead, send_referral, user_with_role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]

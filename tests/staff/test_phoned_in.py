@@ -7,9 +7,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from leads.models import Lead, LeadEvent, Partner
+from leads.models import Lead, LeadEvent
 from notifications.backends import locmem
 from notifications.routing_defaults import routing_install
+from partners.models import Partner
 from tests.staff.conftest import send_lead
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]

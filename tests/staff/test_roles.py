@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from leads.models import Partner
+from partners.models import Partner
 from tests.staff.conftest import ROLE_NAMES, send_referral, user_with_role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
