@@ -112,8 +112,8 @@ class Origin:
                  "--access-logformat", "%(m)s %(U)s %(s)s"],
                 cwd=ROOT, env={**os.environ, **self.env}, stdout=output, stderr=subprocess.STDOUT,
             )  # fmt: skip
-        _wait_port(self.port, self.process, log, timeout=30, what="gunicorn")
-        deadline = time.monotonic() + 30
+        _wait_port(self.port, self.process, log, timeout=60, what="gunicorn")
+        deadline = time.monotonic() + 60
         while request(self.port, "/readyz").status != 200:
             if time.monotonic() > deadline:
                 raise AssertionError("gunicorn never answered /readyz with 200")

@@ -76,10 +76,11 @@ def _edge(
     environment = {**origin_env, "EDGE_VARNISH_URL": varnish.url}
     origin.env = environment
     worker = launcher.worker(environment)
-    origin.start()
+    # Stops registered before the starts: a start that times out on a loaded machine leaves no server behind.
     launcher.on_close(origin.stop)
-    varnish.start()
+    origin.start()
     launcher.on_close(varnish.stop)
+    varnish.start()
     probe = Probe(broker)
     launcher.on_close(probe.close)
     probe.wait_ready(worker)

@@ -296,6 +296,18 @@ def _status(url: str) -> int:
         return error.code
 
 
+def _answers_again(url: str, *, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if _status(url) == 200:
+                return True
+        except OSError:  # refused or timed out while the replacement worker boots
+            pass
+        time.sleep(0.2)
+    return False
+
+
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_slow_drip_body_does_not_hold_the_server_forever_and_stores_nothing(database_url):
@@ -315,8 +327,9 @@ def test_a_slow_drip_body_does_not_hold_the_server_forever_and_stores_nothing(da
             sent_at = time.monotonic()
             answer = _drip(sock, deadline=sent_at + WORKER_TIMEOUT + 5)
             held_for = time.monotonic() - sent_at
-        # The worker that was held is replaced: the server answers again.
-        assert _status(f"{base_url}/healthz") == 200
+        # The worker that was held is replaced: the server answers again (a new worker boots Django first,
+        # which takes seconds on a loaded machine: a single 5-second try failed there).
+        assert _answers_again(f"{base_url}/healthz", within=30)
 
     assert answer is not None, "the server was still reading the body after the worker timeout"
     # Closed, or an error answered as the worker was cut off (gunicorn's own 500 page today): never a 2xx.
