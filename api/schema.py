@@ -674,7 +674,14 @@ def client_names_hook(result: dict[str, Any], generator: Any, request: Any, publ
     from api.serializers.content import BLOCK_ITEM_SCHEMA
 
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    block_ref = _lift(schemas, "Block", {**BLOCK_ITEM_SCHEMA, "properties": {"type": {"$ref": _ref("BlockTypeEnum")}}})
+    block_ref = _lift(
+        schemas,
+        "Block",
+        {
+            **BLOCK_ITEM_SCHEMA,
+            "properties": {**BLOCK_ITEM_SCHEMA["properties"], "type": {"$ref": _ref("BlockTypeEnum")}},
+        },
+    )
     _lift(schemas, "BlockTypeEnum", BLOCK_ITEM_SCHEMA["properties"]["type"])
     for component in schemas.values():
         for prop in component.get("properties", {}).values():

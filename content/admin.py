@@ -18,7 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from content import images, models, preview, services
-from content.forms import structured_formfield
+from content.blocks import render_html
+from content.forms import ImageSelect, asset_thumbnail_url, structured_formfield
 from content.i18n import content_languages
 from content.models import PublicationStatus, Publishable
 
@@ -47,6 +48,11 @@ class SideBySideTranslationAdmin(TranslationAdmin):
         # Structured fields (body, hours, crisis resources, lists) get real form controls, never JSON.
         field = structured_formfield(self.model, db_field)
         return field if field is not None else super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "hero_image":  # the chosen image's thumbnail under the select
+            kwargs.setdefault("widget", ImageSelect())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 _SEO: Any = ("Search engines", {"classes": ["collapse"], "fields": ["seo_title", "seo_description", "canonical_path"]})
@@ -146,19 +152,33 @@ class WithBodyAdmin(PublishableAdmin):
 
     @admin.display(description="Preview of the rendered body")
     def body_preview(self, obj: Any) -> SafeString:
-        if not obj.body_html_en:
+        if not obj.body_html_en and not _body_has_images(obj, "en"):
             return format_html("<em>{}</em>", "Saved bodies are previewed here.")
         # body_html_* were rendered from validated blocks and sanitised by nh3 (content.blocks).
-        english = format_html('<div class="body-preview">{}</div>', mark_safe(obj.body_html_en))  # noqa: S308
-        if not obj.body_html_es:
+        english = format_html('<div class="body-preview">{}</div>', _body_html(obj, "en"))
+        if not obj.body_html_es and not _body_has_images(obj, "es"):
             return format_html("{}<p><em>{}</em></p>", english, "No Spanish body: Spanish readers see the English.")
-        spanish = format_html('<div class="body-preview">{}</div>', mark_safe(obj.body_html_es))  # noqa: S308
+        spanish = format_html('<div class="body-preview">{}</div>', _body_html(obj, "es"))
         return format_html(
             '<div class="body-preview-languages"><div><h4>English</h4>{}</div>'
             '<div lang="es"><h4>Español</h4>{}</div></div>',
             english,
             spanish,
         )
+
+
+def _body_has_images(obj: Any, lang: str) -> bool:
+    return '"type":"image"' in (getattr(obj, f"body_json_{lang}") or "")
+
+
+def _body_html(obj: Any, lang: str) -> SafeString:
+    """The saved body's HTML as the API serves it: with image blocks, rendered from their image objects."""
+    if not _body_has_images(obj, lang):
+        return mark_safe(getattr(obj, f"body_html_{lang}") or "")  # noqa: S308  # rendered and sanitised on save
+    from api.serializers.content import expand_images
+
+    blocks = expand_images(getattr(obj, f"body_{lang}") or [], context={"lang": lang})
+    return mark_safe(render_html(blocks, lang=lang))  # noqa: S308  # sanitised by nh3 in render_html
 
 
 class ProgramInsuranceInline(admin.TabularInline):
@@ -506,8 +526,11 @@ class MediaAssetForm(forms.ModelForm):
     upload = forms.FileField(
         required=False,
         label="Image file",
-        help_text="JPEG, PNG, WebP or AVIF; not SVG. Metadata (camera, GPS) is removed from every copy served.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/avif"}),
+        help_text="JPEG, PNG, WebP, AVIF or HEIC (an iPhone's photos); not SVG. Metadata (camera, GPS) is removed "
+        "from every copy served.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/avif,image/heic,image/heif,.heic,.heif"}
+        ),
     )
 
     class Meta:
@@ -588,6 +611,17 @@ class MediaAssetAdmin(TranslationAdmin):
             round(obj.height * min(obj.width, 960) / obj.width),
         )
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """Django's, plus the pages whose body shows one of the images as protected: deleting is refused until
+        the image blocks are removed (MediaAsset.delete)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        users = models.body_image_users([obj.pk for obj in objs])
+        protected = [
+            *protected,
+            *(f"{type(item)._meta.verbose_name.capitalize()}: {item} (an image block in its body)" for item in users),
+        ]
+        return deleted, counts, perms_needed, protected
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
             services.media_asset_save(asset=obj)
@@ -606,10 +640,4 @@ class MediaAssetAdmin(TranslationAdmin):
 
 
 def _asset_url(asset: Any, width: int) -> str:
-    """The asset's JPEG rendition closest to `width` (its original until the renditions are made), through this
-    site's own /media/ view whatever the storage: the admin's CSP allows images from this site only."""
-    from django.urls import reverse
-
-    whole = [r for r in asset.renditions if not r["crop"] and r["format"] == "jpeg"]
-    best = min(whole, key=lambda r: abs(r["width"] - width), default=None)
-    return reverse("media-file", kwargs={"name": best["name"] if best else asset.file})
+    return asset_thumbnail_url(asset, width)

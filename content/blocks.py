@@ -40,7 +40,9 @@ def _block(name: str, properties: dict[str, Any], required: list[str]) -> dict[s
     }
 
 
-BLOCK_TYPES = ("heading", "paragraph", "list", "quote", "call_to_action", "crisis_resources")
+BLOCK_TYPES = ("heading", "paragraph", "list", "quote", "call_to_action", "crisis_resources", "image")
+# An image block's own alt text and caption, when this use of the image needs other words than the library's.
+IMAGE_ALT_MAX, IMAGE_CAPTION_MAX = 300, 500
 
 BODY_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -72,6 +74,16 @@ BODY_SCHEMA: dict[str, Any] = {
                 ["text", "label", "href"],
             ),
             _block("crisis_resources", {}, []),
+            # An image of the media library by its id; `alt` and `caption` replace the library's for this use.
+            _block(
+                "image",
+                {
+                    "image": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    "alt": {"type": "string", "minLength": 1, "maxLength": IMAGE_ALT_MAX},
+                    "caption": {"type": "string", "minLength": 1, "maxLength": IMAGE_CAPTION_MAX},
+                },
+                ["image"],
+            ),
         ]
     },
     "$defs": {"span": _SPAN},
@@ -127,6 +139,29 @@ def _short_message(error: jsonschema.ValidationError) -> str:
     return str(error.message)[:200]
 
 
+def image_ids(blocks: Any) -> list[int]:
+    """The media library ids the body's image blocks name, in order, each once (a stored image block names its
+    image by id; anything else is skipped)."""
+    found: dict[int, None] = {}
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("type") == "image":
+            image = image_id(block.get("image"))
+            if image is not None:
+                found[image] = None
+    return list(found)
+
+
+def image_id(value: Any) -> int | None:
+    """An image block's id as an int (JSON Schema's integer admits 7.0), or None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def _spans_html(spans: Iterable[dict[str, Any]]) -> str:
     parts = []
     for span in spans:
@@ -161,6 +196,8 @@ def _block_html(block: dict[str, Any], lang: str = "en") -> str:
             f'<aside class="call-to-action"><p>{html.escape(block["text"], quote=False)}</p>'
             f'<a href="{html.escape(block["href"])}">{html.escape(block["label"], quote=False)}</a></aside>'
         )
+    if kind == "image":
+        return _image_html(block.get("image"))
     # crisis_resources
     text, (call, sms, emergency) = CRISIS_TEXTS.get(lang, CRISIS_TEXTS["en"])
     return (
@@ -169,13 +206,66 @@ def _block_html(block: dict[str, Any], lang: str = "en") -> str:
     )
 
 
-_ALLOWED_TAGS = {"h2", "h3", "h4", "p", "strong", "em", "a", "ul", "ol", "li", "blockquote", "footer", "aside"}
-_ALLOWED_ATTRIBUTES = {"a": {"href"}, "aside": {"class"}}
+# The largest width an image takes in the page's reading column, for the browser's choice from `srcset`.
+IMAGE_SIZES = "(max-width: 960px) 100vw, 960px"
+
+
+def _image_html(image: Any) -> str:
+    """An image block as `<figure><picture>`: a `<source>` per modern format, the JPEG `<img>` with its width,
+    height and alt text, and the caption and credit. `image` is the image object the API shows (the block
+    expanded by api.serializers.content); a block not expanded (its image id only, or its image gone) renders
+    nothing."""
+    if not isinstance(image, dict):
+        return ""
+    srcset = image.get("srcset") or {}
+    sources = "".join(
+        f'<source type="image/{kind}" srcset="{html.escape(srcset[kind])}" sizes="{IMAGE_SIZES}">'
+        for kind in ("avif", "webp")
+        if srcset.get(kind)
+    )
+    jpeg = f' srcset="{html.escape(srcset["jpeg"])}" sizes="{IMAGE_SIZES}"' if srcset.get("jpeg") else ""
+    img = (
+        f'<img src="{html.escape(image["url"])}"{jpeg} alt="{html.escape(image["alt"])}" '
+        f'width="{int(image["width"])}" height="{int(image["height"])}" loading="lazy" decoding="async">'
+    )
+    words = [html.escape(image[key], quote=False) for key in ("caption", "credit") if image.get(key)]
+    caption = f"<figcaption>{' — '.join(words)}</figcaption>" if words else ""
+    return f'<figure class="image"><picture>{sources}{img}</picture>{caption}</figure>'
+
+
+_ALLOWED_TAGS = {
+    "h2",
+    "h3",
+    "h4",
+    "p",
+    "strong",
+    "em",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "footer",
+    "aside",
+    "figure",
+    "picture",
+    "source",
+    "img",
+    "figcaption",
+}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href"},
+    "aside": {"class"},
+    "figure": {"class"},
+    "source": {"type", "srcset", "sizes"},
+    "img": {"src", "srcset", "sizes", "alt", "width", "height", "loading", "decoding"},
+}
 
 
 def render_html(blocks: list[dict[str, Any]], *, lang: str = "en") -> str:
     """Render validated blocks to HTML, then sanitise it with nh3 as a second line of defence. `lang` is the
-    language of the fixed texts (the crisis block)."""
+    language of the fixed texts (the crisis block). Image blocks render only once expanded to their image
+    objects (api.serializers.content.expand_images): the stored body names its images by id."""
     markup = "\n".join(_block_html(block, lang) for block in blocks)
     return nh3.clean(
         markup,
@@ -196,4 +286,6 @@ def plain_text(blocks: list[dict[str, Any]]) -> str:
             words.append(span["text"])
         for item in block.get("items", []):
             words.extend(span["text"] for span in item)
+        if block.get("type") == "image" and block.get("caption"):
+            words.append(block["caption"])
     return "\n".join(words)

@@ -26,6 +26,7 @@ BLOCK_LABELS = {
     "quote": "Quote",
     "call_to_action": "Call to action",
     "crisis_resources": "Crisis resources",
+    "image": "Image",
 }
 # The editor's fields of each block type, in the order they are shown: (form field, label).
 BLOCK_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -35,8 +36,13 @@ BLOCK_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "quote": (("text", "Quotation"), ("attribution", "Attribution (optional)")),
     "call_to_action": (("text", "Text"), ("label", "Button label"), ("href", "Link")),
     "crisis_resources": (),
+    "image": (
+        ("image", "Image from the media library"),
+        ("alt", "Alt text here (optional: else the library's)"),
+        ("caption", "Caption (optional: else the library's)"),
+    ),
 }
-ROW_FIELDS = ("type", "level", "text", "style", "items", "attribution", "label", "href")
+ROW_FIELDS = ("type", "level", "text", "style", "items", "attribution", "label", "href", "image", "alt", "caption")
 HEADING_LEVELS = (2, 3, 4)
 LIST_STYLES = (("bulleted", "Bulleted"), ("numbered", "Numbered"))
 
@@ -160,6 +166,8 @@ def row_from_block(block: Any) -> dict[str, str]:
         row["items"] = "\n".join(markup_from_spans(item) for item in items) if isinstance(items, list) else ""
     elif kind == "call_to_action":
         row.update({key: str(block.get(key, "")) for key in ("text", "label", "href")})
+    elif kind == "image":
+        row.update({key: str(block.get(key, "")) for key in ("image", "alt", "caption")})
     return row
 
 
@@ -187,6 +195,13 @@ def block_from_row(row: dict[str, str]) -> dict[str, Any] | None:
         return {"type": kind, **{key: row.get(key, "").strip() for key in ("text", "label", "href")}}
     if kind == "crisis_resources":
         return {"type": kind}
+    if kind == "image":
+        chosen = row.get("image", "").strip()
+        image: dict[str, Any] = {"type": kind, "image": int(chosen) if chosen.isdigit() else chosen or None}
+        if image["image"] is None:
+            del image["image"]  # none chosen: the schema says the image is missing, beside the block
+        image.update({key: row.get(key, "").strip() for key in ("alt", "caption") if row.get(key, "").strip()})
+        return image
     return {"type": kind}  # an unknown type: the schema says so, beside the block
 
 
@@ -213,6 +228,9 @@ _FIELD_WORDS = {
     "attribution": "the attribution",
     "label": "the button label",
     "href": "the link",
+    "image": "the image",
+    "alt": "the alt text",
+    "caption": "the caption",
 }
 _EDITOR_FIELD = {"children": "text", "items": "items", "href": "href"}
 _VALIDATOR = jsonschema.Draft202012Validator(BODY_SCHEMA)
@@ -247,15 +265,34 @@ def _words(error: jsonschema.ValidationError, path: list[Any]) -> tuple[str, str
         )
     if keyword in {"minimum", "maximum", "type"} and field == "level":
         return "level", "the heading level must be 2, 3 or 4."
+    if field == "image" and keyword in {"type", "minimum", "maximum"}:
+        return "image", "choose an image from the media library."
     if keyword == "enum" and field == "style":
         return "style", "the list style must be bulleted or numbered."
     if keyword == "required":
         missing = str(error.message).split("'")[1] if "'" in str(error.message) else "a field"
+        if missing == "image":
+            return "image", "no image is chosen: choose one from the media library."
         return _EDITOR_FIELD.get(missing, missing), f"{_FIELD_WORDS.get(missing, missing)} is missing."
     if keyword == "oneOf":
         kind = error.instance.get("type") if isinstance(error.instance, dict) else None
         return "type", f"unknown block type {kind!r}; choose one of {', '.join(BLOCK_LABELS.values())}."
     return editor_field, f"{what}{in_item}: {str(error.message)[:160]}"
+
+
+def describe_missing_images(blocks: Any) -> list[BlockError]:
+    """Image blocks whose image is not in the media library (deleted since, or never there), in words."""
+    from content.models import missing_image_blocks
+
+    return [
+        BlockError(
+            index,
+            "image",
+            f"Image: image {image} is not in the media library (it was deleted, or never existed): choose another "
+            "image or remove the block.",
+        )
+        for index, image in missing_image_blocks(blocks)
+    ]
 
 
 def describe_body_errors(blocks: Any) -> list[BlockError]:

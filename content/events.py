@@ -29,6 +29,7 @@ from content.models import (
     SiteProfile,
     Testimonial,
     Therapy,
+    body_image_users,
 )
 from content.paths import LIST_PATHS, page_path
 
@@ -139,13 +140,18 @@ def redirect_change_record(redirect: Redirect, *, before: Redirect | None, delet
 
 def media_change_record(asset: Any) -> list[ContentEvent]:
     """An image changed (its renditions, texts or focal point): each live program, therapy or article showing
-    it is announced as updated, with its pages, so frontends revalidate them; and the image itself, whose
-    `/api/v1/media/` entries change (`item_type` "media", no page of its own)."""
+    it (as its hero image or in its body) is announced as updated, with its pages, so frontends revalidate
+    them; and the image itself, whose `/api/v1/media/` entries change (`item_type` "media", no page of its own)."""
     now = timezone.now()
+    showing = {
+        (type(item), item.pk): item
+        for item in [
+            *(item for model in (Program, Therapy, Article) for item in model.objects.live().filter(hero_image=asset)),
+            *body_image_users([asset.pk], live=True),
+        ]
+    }
     pages = [
-        _record(item, ContentEvent.Kind.UPDATED, paths=affected_paths(item), due_at=now)
-        for model in (Program, Therapy, Article)
-        for item in model.objects.live().filter(hero_image=asset)
+        _record(item, ContentEvent.Kind.UPDATED, paths=affected_paths(item), due_at=now) for item in showing.values()
     ]
     return [*pages, _record(asset, ContentEvent.Kind.UPDATED, paths=frozenset(), due_at=now, item_type="media")]
 

@@ -209,6 +209,93 @@ def _select(name: str, field_id: str, options: Sequence[tuple[str, str]], chosen
     )
 
 
+def asset_thumbnail_url(asset: Any, width: int = 320) -> str:
+    """The asset's JPEG rendition closest to `width` (its original until the renditions are made), through this
+    site's own /media/ view whatever the storage: the admin's CSP allows images from this site only."""
+    from django.urls import reverse
+
+    whole = [r for r in asset.renditions if not r["crop"] and r["format"] == "jpeg"]
+    best = min(whole, key=lambda r: abs(r["width"] - width), default=None)
+    return reverse("media-file", kwargs={"name": best["name"] if best else asset.file})
+
+
+# Images offered by an image block's picker: the newest first, this many at most.
+MAX_PICKED_IMAGES = 500
+
+
+@dataclass(frozen=True)
+class LibraryImage:
+    pk: int
+    label: str
+    thumbnail: str
+
+
+def library_images() -> list[LibraryImage]:
+    from content.models import MediaAsset
+
+    return [
+        LibraryImage(asset.pk, f"{asset} ({asset.width} by {asset.height} pixels)", asset_thumbnail_url(asset))
+        for asset in MediaAsset.objects.order_by("-created_at", "-id")[:MAX_PICKED_IMAGES]
+    ]
+
+
+def _image_picker(name: str, field_id: str, value: str, images: Sequence[LibraryImage], described: str) -> SafeString:
+    """A select of the library's images (each with its thumbnail's URL for the script to show), and the chosen
+    one's thumbnail: usable with the keyboard as any select, and without the script."""
+    chosen = next((image for image in images if str(image.pk) == value), None)
+    options = format_html_join(
+        "",
+        '<option value="{}" data-thumbnail="{}"{}>{}</option>',
+        (
+            (image.pk, image.thumbnail, mark_safe(" selected") if image is chosen else "", image.label)
+            for image in images
+        ),
+    )
+    unknown = (
+        format_html('<option value="{}" selected>Image {} (not in the library)</option>', value, value)
+        if value and chosen is None
+        else ""
+    )
+    thumbnail = format_html(
+        '<img{} alt="" width="160" class="block-image-thumbnail" data-image-thumbnail{}>',
+        format_html(' src="{}"', chosen.thumbnail) if chosen else "",
+        "" if chosen else mark_safe(" hidden"),
+    )
+    return format_html(
+        '<select name="{}" id="{}" data-image-picker{}><option value="">— choose an image —</option>{}{}</select>{}',
+        name,
+        field_id,
+        described,
+        unknown,
+        options,
+        thumbnail,
+    )
+
+
+class ImageSelect(forms.Select):
+    """A select of media library images (a hero image): each option carries its thumbnail's URL, and the chosen
+    image's thumbnail shows under it (kept in step by block_editor.js)."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        asset = getattr(value, "instance", None)
+        if asset is not None:
+            option["attrs"]["data-thumbnail"] = asset_thumbnail_url(asset)
+        return option
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        from content.models import MediaAsset
+
+        attrs = {**(attrs or {}), "data-image-picker": ""}
+        chosen = MediaAsset.objects.filter(pk=value).first() if str(value or "").isdigit() else None
+        thumbnail = format_html(
+            '<img{} alt="" width="160" class="hero-image-thumbnail" data-image-thumbnail{}>',
+            format_html(' src="{}"', asset_thumbnail_url(chosen)) if chosen else "",
+            "" if chosen else mark_safe(" hidden"),
+        )
+        return format_html("{}{}", super().render(name, value, attrs, renderer), thumbnail)
+
+
 class BlocksWidget(forms.Widget):
     """The body as a list of blocks, each a fieldset of its own fields, with its errors inside it.
 
@@ -224,6 +311,7 @@ class BlocksWidget(forms.Widget):
         self.errors: list[editing.BlockError] = []
         self.copy_from = copy_from
         self.copy_label = copy_label
+        self._images: list[LibraryImage] = []  # the image picker's choices, read once per render
 
     class Media:
         css = {"all": ["content/admin/block_editor.css"]}
@@ -266,6 +354,8 @@ class BlocksWidget(forms.Widget):
             )
         elif key == "style":
             control = _select(control_name, control_id, editing.LIST_STYLES, value or "bulleted")
+        elif key == "image":
+            control = _image_picker(control_name, control_id, value, self._images, described)
         elif key in {"text", "items"} and kind in {"paragraph", "quote", "list"}:
             rich = "list" if key == "items" else "inline"
             control = format_html(
@@ -361,6 +451,9 @@ class BlocksWidget(forms.Widget):
                     ("quote", "attribution", "Attribution (quote)"),
                     ("call_to_action", "label", "Button label (call to action)"),
                     ("call_to_action", "href", "Link (call to action)"),
+                    ("image", "image", "Image from the media library (image)"),
+                    ("image", "alt", "Alt text, if not the library's (image)"),
+                    ("image", "caption", "Caption, if not the library's (image)"),
                 )
             ),
         )
@@ -377,6 +470,7 @@ class BlocksWidget(forms.Widget):
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         blocks = value if isinstance(value, list) else []
+        self._images = library_images()
         by_block: dict[int | None, list[str]] = {}
         for error in self.errors:
             by_block.setdefault(error.index, []).append(error.message)
@@ -440,6 +534,8 @@ class BlocksField(forms.Field):
     def validate(self, value: Any) -> None:
         super().validate(value)
         errors = editing.describe_body_errors(value) + _inline_link_errors(value)
+        if not errors:
+            errors = editing.describe_missing_images(value)
         self.widget.errors = errors  # shown beside each block when re-rendered
         if errors:
             raise ValidationError([str(error) for error in errors])

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from content.blocks import InvalidBody, validate_body
+from content.blocks import InvalidBody, image_id, image_ids, validate_body
 from content.structured import (
     ChoiceListValidator,
     text_problem,
@@ -122,6 +122,29 @@ def validate_blocks(value: Any) -> None:
         problem = text_problem(text)
         if problem:
             raise ValidationError(f"The body {problem}.")
+    missing = missing_image_blocks(value)
+    if missing:
+        raise ValidationError([missing_image_message(index, image) for index, image in missing])
+
+
+def missing_image_blocks(blocks: Any) -> list[tuple[int, int]]:
+    """(position from 0, image id) of each image block naming an image the media library does not have."""
+    wanted = image_ids(blocks)
+    if not wanted:
+        return []
+    gone = set(wanted) - set(MediaAsset.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    return [
+        (index, image)
+        for index, block in enumerate(blocks)
+        if isinstance(block, dict) and block.get("type") == "image" and (image := image_id(block.get("image"))) in gone
+    ]
+
+
+def missing_image_message(index: int, image: int) -> str:
+    return (
+        f"Block {index + 1}: image {image} is not in the media library (it was deleted, or never existed): "
+        "choose another image or remove the block."
+    )
 
 
 def _strings(value: Any) -> Any:
@@ -839,3 +862,47 @@ class MediaAsset(models.Model):
     def clean(self) -> None:
         if not (getattr(self, "alt_en", None) or "").strip():
             raise ValidationError({"alt_en": "Describe the image in English: alt text is required."})
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        """Refused (ProtectedError) while a body shows the image, as a foreign key with PROTECT would be: a
+        page's image block must not lose its image. A hero image is only unset (SET_NULL)."""
+        users = body_image_users([self.pk])
+        if users:
+            names = ", ".join(f"{type(item)._meta.verbose_name} {item}" for item in users[:5])
+            raise models.ProtectedError(f"The image is in the body of {names}: remove it from there first.", set(users))
+        return super().delete(*args, **kwargs)
+
+
+def body_image_users(asset_ids: Any, *, live: bool = False) -> list[Any]:
+    """Programs, therapies and articles (only live ones with `live`) whose body, in any language, has an image
+    block showing one of these assets. Read from the rows whose rendered body has an image block at all."""
+    from content.i18n import content_languages
+
+    wanted = set(asset_ids)
+    languages = content_languages()
+    users: list[Any] = []
+    for model in (Program, Therapy, Article):
+        has_image = Q()
+        for lang in languages:
+            has_image |= Q(**{f"body_json_{lang}__contains": '"type":"image"'})
+        rows = (model.objects.live() if live else model.objects.all()).filter(has_image)
+        for item in rows.order_by("pk"):
+            if wanted & {pk for lang in languages for pk in image_ids(getattr(item, f"body_{lang}"))}:
+                users.append(item)
+    return users
+
+
+def body_image_ids(*, live: bool = True) -> set[int]:
+    """The assets the bodies of (live) programs, therapies and articles show in image blocks."""
+    from content.i18n import content_languages
+
+    languages = content_languages()
+    found: set[int] = set()
+    for model in (Program, Therapy, Article):
+        has_image = Q()
+        for lang in languages:
+            has_image |= Q(**{f"body_json_{lang}__contains": '"type":"image"'})
+        rows = (model.objects.live() if live else model.objects.all()).filter(has_image)
+        for bodies in rows.values_list(*(f"body_{lang}" for lang in languages)):
+            found.update(pk for body in bodies for pk in image_ids(body))
+    return found

@@ -37,6 +37,7 @@ from content.models import (
     Tag,
     Testimonial,
     Therapy,
+    body_image_ids,
 )
 from content.paths import LIST_PATHS, language_path, page_path
 
@@ -482,8 +483,9 @@ def program_titles() -> list[tuple[str, str]]:
 
 
 def _media_in_use() -> QuerySet[MediaAsset]:
-    """Images live content shows: the hero images of live programs, therapies and articles."""
-    used = Q()
+    """Images live content shows: the hero images of live programs, therapies and articles, and the images of
+    their bodies' image blocks."""
+    used = Q(pk__in=body_image_ids(live=True))
     for model in (Program, Therapy, Article):
         used |= Q(pk__in=model.objects.live().exclude(hero_image=None).values("hero_image_id"))
     return MediaAsset.objects.filter(used)

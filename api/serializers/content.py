@@ -11,11 +11,12 @@ from rest_framework.relations import PKOnlyObject
 from api.caching_edge import record_item, record_items
 from api.fields import SparseFieldsSerializer
 from content import i18n, jsonld, selectors
-from content.blocks import BLOCK_TYPES
+from content.blocks import BLOCK_TYPES, image_id, image_ids, render_html
 from content.models import (
     FAQ,
     Article,
     InsurancePlan,
+    MediaAsset,
     NetworkStatus,
     Program,
     ProgramAvailability,
@@ -31,16 +32,28 @@ _JSONLD_SCHEMA = {"type": "object", "additionalProperties": True, "description":
 BLOCK_ITEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type"],
-    "properties": {"type": {"type": "string", "enum": list(BLOCK_TYPES)}},
+    "properties": {
+        "type": {"type": "string", "enum": list(BLOCK_TYPES)},
+        "image": {
+            "allOf": [{"$ref": "#/components/schemas/MediaImage"}],
+            "description": "An `image` block's image, as `GET /api/v1/media/{id}/` gives it, with this use's alt "
+            "text and caption when the block has its own.",
+        },
+    },
     "additionalProperties": True,
 }
 # The body's JSON Schema, inlined in OpenAPI 3.0 form (its $defs moved to a reusable component).
 _BODY_FIELD_SCHEMA = {
     "type": "array",
     "description": "Structured body: typed blocks (heading, paragraph, list, quote, call_to_action, "
-    "crisis_resources). Inline text is a list of spans `{text, bold?, italic?, href?}`.",
+    "crisis_resources, image). Inline text is a list of spans `{text, bold?, italic?, href?}`. An image block is "
+    "`{type: image, image: <image object>}`: renditions, `srcset`, width, height, alt text and BlurHash, as the "
+    "hero image; an image since removed from the media library is left out.",
     "items": BLOCK_ITEM_SCHEMA,
 }
+# What marks a stored body with an image block (orjson writes compact JSON): bodies without one are embedded as
+# stored, never decoded.
+_IMAGE_BLOCK_MARK = '"type":"image"'
 
 
 @extend_schema_field(_BODY_FIELD_SCHEMA)
@@ -363,6 +376,40 @@ class MediaImageSerializer(serializers.Serializer):
         }
 
 
+def expand_images(blocks: list[dict[str, Any]], *, context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The body as the API shows it: each image block's id replaced by its image object (MediaImageSerializer,
+    as hero images; the page then carries the image's surrogate key), its own alt text and caption over the
+    library's. An image no longer in the library is left out: the rest of the page still shows. The assets are
+    read once per response (`context["media_assets"]`)."""
+    wanted = image_ids(blocks)
+    known: dict[int, MediaAsset | None] = context.setdefault("media_assets", {})
+    missing = [pk for pk in wanted if pk not in known]
+    if missing:
+        found = {asset.pk: asset for asset in MediaAsset.objects.filter(pk__in=missing)}
+        known.update({pk: found.get(pk) for pk in missing})
+    serializer = MediaImageSerializer(context=context)
+    expanded = []
+    for block in blocks:
+        if block.get("type") != "image":
+            expanded.append(block)
+            continue
+        pk = image_id(block.get("image"))
+        asset = known.get(pk) if pk is not None else None
+        if asset is None:
+            continue
+        image = serializer.to_representation(asset)
+        image.update({key: block[key] for key in ("alt", "caption") if block.get(key)})
+        expanded.append({"type": "image", "image": image})
+    return expanded
+
+
+def body_with_images(body_json: str, *, context: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The expanded blocks of a stored body that has image blocks; None for one without (shown as stored)."""
+    if _IMAGE_BLOCK_MARK not in body_json:
+        return None
+    return expand_images(orjson.loads(body_json), context=context)
+
+
 # An image or null, in OpenAPI 3.0 terms that every tool here reads alike: drf-spectacular's `allOf` with
 # `nullable` and no `type` fails Redocly (nullable-type-sibling), and with a `type` openapi-python-client reads
 # it as never null. Two branches say it plainly: the image, or null.
@@ -394,6 +441,22 @@ class _Published(LocalizedFields, SparseFieldsSerializer):
     published_at = serializers.DateTimeField(source="publish_at", read_only=True)
     seo = serializers.SerializerMethodField()
     json_ld = JsonLdField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """The stored body and its HTML, except for a body with image blocks: those are expanded to image
+        objects (`expand_images`) and the HTML rendered from them, at read time, so an image's new renditions,
+        texts or focal point show without saving every page that uses it."""
+        representation = super().to_representation(instance)
+        if "body" not in representation and "body_html" not in representation:
+            return representation
+        lang = self.get_language(instance)
+        blocks = body_with_images(i18n.localized(instance, "body_json", lang) or "[]", context=self.context)
+        if blocks is not None:
+            if "body" in representation:
+                representation["body"] = blocks
+            if "body_html" in representation:
+                representation["body_html"] = render_html(blocks, lang=lang)
+        return representation
 
     def _organization(self) -> str:
         return str(self.context.get("organization_name", ""))

@@ -73,7 +73,14 @@ class ContentListViewSet(viewsets.GenericViewSet):
         return type(self).selector()
 
     def _queryset_for(self, fields: list[str], *, drafts: bool = False) -> QuerySet:
-        deferred = [column for field, columns in self.deferrable.items() if field not in fields for column in columns]
+        needed = {column for field, columns in self.deferrable.items() if field in fields for column in columns}
+        deferred = [
+            column
+            for field, columns in self.deferrable.items()
+            if field not in fields
+            for column in columns
+            if column not in needed
+        ]
         selector = type(self).selector
         queryset = selector(relations=fields, drafts=True) if drafts else selector(relations=fields)
         # A translated name given to defer() stands for its every language (modeltranslation); then the
@@ -187,7 +194,9 @@ class ContentViewSet(ContentListViewSet):
 
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
-    deferrable = {"body": ("body_json",), "body_html": ("body_html",)}
+    # `body_html` reads `body_json` too: a body with image blocks is rendered from them when read
+    # (api.serializers.content.body_with_images).
+    deferrable = {"body": ("body_json",), "body_html": ("body_html", "body_json")}
     # `body` (jsonb) is for editors; the API embeds the same blocks from `body_json`.
     never_loaded = ("editor_notes", "body", "body_text")
     # The type a preview token must name (content.preview.PREVIEW_TYPES).
@@ -431,7 +440,8 @@ class MenuViewSet(FeedViewSet):
 @feed_schema(
     "media",
     summary="List the images live content shows",
-    description="Every image that a live program, therapy or article shows (its hero image), newest first, as "
+    description="Every image that a live program, therapy or article shows (its hero image, or an image block in "
+    "its body), newest first, as "
     "image objects: the URL and size of the largest JPEG, alt text in the requested language (English when not "
     "translated), credit and licence, a BlurHash placeholder, the focal point, every rendition (AVIF, WebP and "
     "JPEG at 320 to 1920 pixels, never upscaled, and 16:9, 4:3 and square crops around the focal point) and a "

@@ -1,16 +1,20 @@
-"""An editor at work in Chromium: writes an article in blocks (heading, a list with a bold word and a link, a
-paragraph, a call to action), makes a block invalid and sees the error beside it, fixes it, copies the body to
-Spanish and changes a paragraph there, schedules it, sees "Scheduled" in the list, and the API shows nothing
-before the time and the article after it. Then the site profile's hours and crisis resources, as rows."""
+"""An editor at work in Chromium: uploads a photo to the media library (alt text, focal point), writes an article
+in blocks (heading, a list with a bold word and a link, a paragraph, a call to action, the photo as an image
+block with a caption, chosen with its thumbnail), makes a block invalid and sees the error beside it, fixes it,
+copies the body to Spanish and changes a paragraph there, schedules it, sees "Scheduled" in the list, and the API
+shows nothing before the time and the article after it, its image with its renditions. Then the site profile's
+hours and crisis resources, as rows."""
 
+import io
 import time
 from datetime import timedelta
 
 import httpx
 import pytest
 from django.utils import timezone
+from PIL import Image
 
-from content.models import Article, SiteProfile
+from content.models import Article, MediaAsset, SiteProfile
 from content.seeding import seed_content
 from tests.browser.conftest import assert_accessible
 
@@ -26,9 +30,33 @@ def _last_block(editor):
     return editor.locator("[data-block-list] > li.block").last
 
 
-def test_an_editor_writes_checks_translates_and_schedules_an_article(admin_page, live_server, artifacts):
+def _upload_photo(page, live_server, path):
+    """The media library: a photo from disk, its alt text, its focal point clicked on the image."""
+    out = io.BytesIO()
+    Image.new("RGB", (1600, 1000), (60, 140, 80)).save(out, format="JPEG")
+    path.write_bytes(out.getvalue())
+    page.goto(f"{live_server.url}/admin/content/mediaasset/add/")
+    page.get_by_label("Image file").set_input_files(str(path))
+    page.locator("#id_alt_en").fill("Chairs in a sunny garden")
+    with page.expect_navigation(url="**/change/"):
+        page.get_by_role("button", name="Save and continue editing").click()
+    picture = page.locator("[data-focal-point] img")
+    box = picture.bounding_box()
+    picture.click(position={"x": box["width"] * 0.7, "y": box["height"] * 0.4})
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and continue editing").click()
+    return MediaAsset.objects.get()
+
+
+def test_an_editor_writes_checks_translates_and_schedules_an_article(
+    admin_page, live_server, artifacts, tmp_path, settings
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PUBLIC_API_URL = live_server.url
     page = admin_page
     seed_content()
+    asset = _upload_photo(page, live_server, tmp_path / "garden.jpg")
+    assert asset.renditions
     page.on("dialog", lambda dialog: dialog.accept("/programs/iop/" if dialog.type == "prompt" else None))
     page.goto(f"{live_server.url}/admin/content/article/add/")
     page.locator("#id_title_en").fill("Starting an intensive outpatient program")
@@ -57,6 +85,17 @@ def test_an_editor_writes_checks_translates_and_schedules_an_article(admin_page,
     action.get_by_label("Text", exact=True).fill("Ready to talk?")
     action.get_by_label("Button label").fill("Call us")
     action.get_by_label("Link").fill("javascript:alert(1)")
+    # The image: chosen from the library with the keyboard (the picker takes focus), its thumbnail shown.
+    english.get_by_role("button", name="Add an image block").click()
+    image_block = _last_block(english)
+    picker = image_block.get_by_label("Image from the media library")
+    assert picker.evaluate("element => element === document.activeElement")
+    page.keyboard.press("ArrowDown")
+    assert picker.input_value() == str(asset.pk)
+    thumbnail = image_block.locator("[data-image-thumbnail]")
+    assert thumbnail.is_visible()
+    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+    image_block.get_by_label("Caption (optional: else the library's)").fill("Our garden in spring")
     page.screenshot(path=str(artifacts / "body-editor.png"), full_page=True)
     assert_accessible(page)
 
@@ -71,7 +110,8 @@ def test_an_editor_writes_checks_translates_and_schedules_an_article(admin_page,
     with page.expect_navigation(url="**/change/"):
         page.get_by_role("button", name="Save and continue editing").click()
     article = Article.objects.get(slug=SLUG)
-    assert [block["type"] for block in article.body_en] == ["heading", "list", "paragraph", "call_to_action"]
+    assert [block["type"] for block in article.body_en] == ["heading", "list", "paragraph", "call_to_action", "image"]
+    assert article.body_en[4] == {"type": "image", "image": asset.pk, "caption": "Our garden in spring"}
     assert article.body_en[1]["items"] == [
         [{"text": "A "}, {"text": "free", "bold": True}, {"text": " assessment"}],
         [{"text": "A "}, {"text": "plan", "href": "/programs/iop/"}],
@@ -103,8 +143,19 @@ def test_an_editor_writes_checks_translates_and_schedules_an_article(admin_page,
         time.sleep(1)
     assert response.status_code == 200
     served = response.json()
-    assert served["body"] == article.body_en
+    assert served["body"][:4] == article.body_en[:4]
+    image = served["body"][4]["image"]
+    assert (image["id"], image["alt"], image["caption"]) == (
+        asset.pk,
+        "Chairs in a sunny garden",
+        "Our garden in spring",
+    )
+    assert (image["width"], image["height"]) == (1600, 1000)
+    assert {r["format"] for r in image["renditions"]} == {"avif", "webp", "jpeg"}
+    assert image["focal_point"] == {"x": asset.focal_x, "y": asset.focal_y}
+    assert httpx.get(image["url"]).status_code == 200
     assert '<a href="/programs/iop/" rel="noopener">plan</a>' in served["body_html"]
+    assert f'<source type="image/avif" srcset="{image["srcset"]["avif"]}"' in served["body_html"]
     assert "La mayoría empieza un lunes." in httpx.get(url, params={"lang": "es"}).json()["body_html"]
 
 
@@ -132,3 +183,29 @@ def test_an_editor_sets_the_hours_and_adds_a_crisis_line(admin_page, live_server
     site = httpx.get(f"{live_server.url}/api/v1/site/").json()
     assert site["hours"] == profile.hours
     assert [line["phone"] for line in site["crisis_resources"]] == ["988", "911", "6022221444"]
+
+
+def test_the_spanish_body_is_beside_the_english_on_a_wide_screen_and_below_on_a_phone(
+    admin_page, live_server, artifacts, tmp_path, settings
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    page = admin_page
+    seed_content()
+    asset = _upload_photo(page, live_server, tmp_path / "garden.jpg")
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(f"{live_server.url}/admin/content/article/add/")
+
+    english, spanish = _editor(page, "en").bounding_box(), _editor(page, "es").bounding_box()
+    assert spanish["x"] >= english["x"] + english["width"]
+    assert abs(spanish["y"] - english["y"]) < 5
+    # The hero image: the chosen picture's thumbnail under the select.
+    page.locator("#id_hero_image").select_option(str(asset.pk))
+    thumbnail = page.locator("[data-image-thumbnail].hero-image-thumbnail")
+    assert thumbnail.is_visible()
+    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.screenshot(path=str(artifacts / "body-editor-wide.png"), full_page=True)
+    assert_accessible(page)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    english, spanish = _editor(page, "en").bounding_box(), _editor(page, "es").bounding_box()
+    assert spanish["y"] >= english["y"] + english["height"]

@@ -178,6 +178,67 @@ def test_a_bad_upload_is_refused_in_the_admin_with_a_form_error_and_nothing_stor
     assert files_in(media_root) == []
 
 
+def heic_photo(width: int = 1200, height: int = 800) -> bytes:
+    """An iPhone-like HEIC photo, made by pillow-heif itself: blue and red halves, with EXIF (camera, GPS)."""
+    image = Image.new("RGB", (width, height), (0, 0, 255))
+    image.paste((255, 0, 0), (width // 2, 0, width, height))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(0x8825).update({1: "N", 2: (33.0, 26.0, 54.0), 3: "W", 4: (112.0, 4.0, 26.0)})
+    out = io.BytesIO()
+    image.save(out, format="HEIF", exif=exif.tobytes(), quality=80)  # pillow-heif's Pillow plugin
+    return out.getvalue()
+
+
+def test_an_iphone_heic_photo_is_accepted_stripped_and_rendered_like_any_upload(
+    editor_client, media_root, django_capture_on_commit_callbacks
+):
+    upload = heic_photo()
+    assert upload[4:12] == b"ftypheic"
+    assert b"PhoneMaker" in upload
+
+    with django_capture_on_commit_callbacks(execute=True):  # the rendition task runs at the commit
+        response = editor_client.post(
+            reverse("admin:content_mediaasset_add"),
+            {
+                "upload": SimpleUploadedFile("IMG_0042.HEIC", upload),
+                "alt_en": "Our front door",
+                "credit": "",
+                "licence": "",
+            },
+        )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    asset = MediaAsset.objects.get()
+    assert (asset.width, asset.height) == (1200, 800)
+    assert asset.file.endswith(".jpg")  # stored as a JPEG: no byte of the HEIC is served
+    assert asset.blurhash
+    asset.refresh_from_db()
+    assert {r["width"] for r in asset.renditions if not r["crop"]} == {320, 640, 960, 1200}
+    for path in files_in(media_root):
+        data = path.read_bytes()
+        assert b"PhoneMaker" not in data
+        assert not Image.open(io.BytesIO(data)).getexif(), path
+    left = Image.open(media_root / asset.file).convert("RGB").getpixel((100, 400))
+    assert left[2] > 200  # blue on the left, as photographed
+
+
+def test_a_damaged_heic_is_refused_with_nothing_stored(editor_client, media_root):
+    response = editor_client.post(
+        reverse("admin:content_mediaasset_add"),
+        {
+            "upload": SimpleUploadedFile("IMG_0043.heic", heic_photo()[:1500]),
+            "alt_en": "X",
+            "credit": "",
+            "licence": "",
+        },
+    )
+
+    assert "damaged" in response.content.decode()
+    assert MediaAsset.objects.count() == 0
+    assert files_in(media_root) == []
+
+
 def test_an_upload_over_the_size_cap_is_refused(editor_client, media_root, settings):
     settings.MEDIA_MAX_UPLOAD_BYTES = 10_000
 

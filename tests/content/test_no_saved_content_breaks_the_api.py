@@ -2,6 +2,7 @@
 validation either is refused with an error, or is saved and read back through the API with 200 and a body
 matching the documented schema (the OpenAPI document the project serves, checked by Schemathesis)."""
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,15 +15,17 @@ from django.db import close_old_connections
 from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from api import warm_reads
 from config.wsgi import application
 from content import services, structured
+from content.blocks import image_ids
 from content.crisis import CRISIS_RESOURCES
 from content.forms import structured_formfield
-from content.models import Article, Program, SiteProfile, Therapy
+from content.models import Article, MediaAsset, Program, SiteProfile, Therapy
 from content.seeding import seed_content
 from tests.conftest import _clear_caches
 
@@ -64,6 +67,8 @@ TARGETS = [
     Target(Article, "body_es", "/api/v1/articles/{slug}/", "any"),
 ]
 
+# The id the media library's one image is given (wsgi_in_test_transaction), so strategies can name it.
+LIBRARY_IMAGE_ID = 4242
 _text = st.text(max_size=12)
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _text,
@@ -88,6 +93,12 @@ _block = st.one_of(
     st.fixed_dictionaries({"type": st.just("quote"), "children": _spans}, optional={"attribution": _text}),
     st.fixed_dictionaries({"type": st.just("call_to_action"), "text": _text, "label": _text, "href": _href}),
     st.just({"type": "crisis_resources"}),
+    # The library's image (LIBRARY_IMAGE_ID), one that is not there, and ids of the wrong type.
+    st.fixed_dictionaries(
+        {"type": st.just("image"), "image": st.sampled_from([LIBRARY_IMAGE_ID, 987654, 0, float(LIBRARY_IMAGE_ID)])},
+        optional={"alt": _text, "caption": _text},
+    ),
+    st.fixed_dictionaries({"type": st.just("image"), "image": _json}),
 )
 _hours_row = st.fixed_dictionaries(
     {
@@ -125,11 +136,17 @@ def _near_valid(field: str) -> Any:
 
 
 @pytest.fixture
-def wsgi_in_test_transaction(settings) -> Iterator[None]:
+def wsgi_in_test_transaction(settings, tmp_path) -> Iterator[None]:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"}}
     seed_content()
     article = Article.objects.get()
     services.content_publish(item=article)
+    image = io.BytesIO()
+    Image.new("RGB", (400, 300), (30, 120, 90)).save(image, format="JPEG")
+    made = services.media_asset_import(data=image.getvalue(), filename="room.jpg", alt_en="A room", alt_es="Una sala")
+    MediaAsset.objects.filter(pk=made.pk).update(id=LIBRARY_IMAGE_ID)
+    services.media_renditions_make(asset_id=LIBRARY_IMAGE_ID)
     # As in tests/reliability/test_contract.py: the WSGI handler would close the test's database connection.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
@@ -190,14 +207,19 @@ SETTINGS = settings(
 @pytest.mark.parametrize("target", TARGETS, ids=lambda target: f"{target.model.__name__}.{target.field}")
 def test_any_json_in_a_structured_field_is_refused_or_served_as_documented(target, wsgi_in_test_transaction):
     outcomes: list[bool] = []
+    served_images: list[bool] = []
 
     @SETTINGS
     @given(value=st.one_of(_json, _near_valid(target.field)))
     def run(value: Any) -> None:
-        outcomes.append(_check(target, value) and bool(value))
+        saved = _check(target, value)
+        outcomes.append(saved and bool(value))
+        served_images.append(saved and LIBRARY_IMAGE_ID in image_ids(value))
 
     run()
     assert any(outcomes), "no non-empty value was valid: the property never reached the API"
+    if target.field.startswith("body_"):
+        assert any(served_images), "no body with the library's image reached the API"
 
 
 def _posted(name: str, rows: list[dict[str, Any]]) -> QueryDict:
@@ -228,7 +250,7 @@ FORM_ROWS: dict[str, Any] = {
     "body": st.fixed_dictionaries(
         {
             "type": st.sampled_from(
-                ["heading", "paragraph", "list", "quote", "call_to_action", "crisis_resources", "x"]
+                ["heading", "paragraph", "list", "quote", "call_to_action", "crisis_resources", "image", "x"]
             ),
             "level": st.sampled_from(["1", "2", "4", "x", ""]),
             "text": _form_text
@@ -238,8 +260,13 @@ FORM_ROWS: dict[str, Any] = {
             "label": _form_text,
             "href": _href,
             "order": st.sampled_from(["1", "2", "", "x"]),
+            "image": st.sampled_from([str(LIBRARY_IMAGE_ID), "987654", "", "0", "x", "99999999999"]),
+            "alt": _form_text,
+            "caption": _form_text,
         }
-    ),
+    )
+    # A valid image block, so that a body with the library's image reaches the API, however the draw goes.
+    | st.just({"type": "image", "image": str(LIBRARY_IMAGE_ID), "caption": "Our group room"}),
 }
 FORM_TARGETS = [target for target in TARGETS if target.field.removesuffix("_en").removesuffix("_es") in FORM_ROWS]
 
@@ -252,6 +279,7 @@ def test_any_text_in_a_structured_form_is_refused_or_served_as_documented(target
     base = target.field.removesuffix("_en").removesuffix("_es")
 
     outcomes: list[bool] = []
+    served_images: list[bool] = []
 
     @SETTINGS
     @given(rows=st.lists(FORM_ROWS[base], max_size=3))
@@ -264,7 +292,11 @@ def test_any_text_in_a_structured_form_is_refused_or_served_as_documented(target
         except ValidationError:
             outcomes.append(False)
             return
-        outcomes.append(_check(target, cleaned) and bool(cleaned))
+        saved = _check(target, cleaned)
+        outcomes.append(saved and bool(cleaned))
+        served_images.append(saved and LIBRARY_IMAGE_ID in image_ids(cleaned))
 
     run()
     assert any(outcomes), "no non-empty form was valid: the property never reached the API"
+    if base == "body":
+        assert any(served_images), "no body with the library's image reached the API"

@@ -8,7 +8,8 @@ from content.services import content_problems
 class Command(BaseCommand):
     help = (
         "Report content rows that the current validation rules refuse (shapes of hours, crisis resources, calls "
-        "to action, lists, bodies), one line per field; exits 1 when there are any. Changes nothing."
+        "to action, lists, bodies, image blocks naming an image no longer in the media library), one line per "
+        "field; exits 1 when there are any. Changes nothing."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -15,7 +15,8 @@
     list: "List",
     quote: "Quote",
     call_to_action: "Call to action",
-    crisis_resources: "Crisis resources"
+    crisis_resources: "Crisis resources",
+    image: "Image"
   };
 
   function escapeText(text) {
@@ -275,6 +276,28 @@
       }
     });
     block.querySelectorAll("textarea[data-rich]").forEach(enhanceRich);
+    block.querySelectorAll("select[data-image-picker]").forEach(enhancePicker);
+  }
+
+  /* An image block's select: the chosen image's thumbnail beside it, kept in step as the choice changes. */
+  function enhancePicker(select) {
+    var thumbnail = select.parentNode.querySelector("[data-image-thumbnail]");
+    if (!thumbnail) {
+      return;
+    }
+    function show() {
+      var option = select.options[select.selectedIndex];
+      var url = option ? option.getAttribute("data-thumbnail") : "";
+      if (url) {
+        thumbnail.src = url;
+        thumbnail.hidden = false;
+      } else {
+        thumbnail.removeAttribute("src");
+        thumbnail.hidden = true;
+      }
+    }
+    select.addEventListener("change", show);
+    show();
   }
 
   function addBlock(editor, kind, values) {
@@ -366,7 +389,8 @@
     caption.textContent = "Add a block: ";
     adders.appendChild(caption);
     Object.keys(LABELS).forEach(function (kind) {
-      var add = button(LABELS[kind], "Add a " + LABELS[kind].toLowerCase() + " block");
+      var noun = LABELS[kind].toLowerCase();
+      var add = button(LABELS[kind], "Add " + (/^[aeiou]/.test(noun) ? "an " : "a ") + noun + " block");
       add.dataset.addBlock = kind;
       add.addEventListener("click", function () {
         var block = addBlock(editor, kind, {});
@@ -389,6 +413,12 @@
 
   function start() {
     document.querySelectorAll("[data-block-editor]").forEach(enhance);
+    // Image selects outside the body (a hero image): their thumbnails too.
+    document.querySelectorAll("select[data-image-picker]").forEach(function (select) {
+      if (!select.closest("[data-block-editor]")) {
+        enhancePicker(select);
+      }
+    });
   }
 
   if (document.readyState === "loading") {
