@@ -45,6 +45,7 @@ install: $(VENV)/.dev $(TS_CLIENT)/node_modules/.installed $(OPENAPI_LINT)/node_
 ## `manage.py run_periodic` as its beat.
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py dashboard_rollup
 	$(PY) manage.py seed_content
 	$(PY) manage.py seed_routing --demo
 	$(PY) manage.py seed_roles

@@ -270,3 +270,60 @@ class LeadAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} #{self.lead_id}"
+
+
+class LeadDailyCount(models.Model):
+    """The dashboard's roll-up of counts (leads.rollups): for one day of the center's time zone, how many of the
+    day's leads (by when they were received, spam excluded) fall under one figure's key. Rebuilt from the leads
+    for every day a change touched; never written by hand.
+
+    figure: "source" (per source and partner), "reached" (key: a funnel stage, per source and partner),
+    "campaign" (key: UTM campaign, website leads), "program" (key: program slug), "hours" (key: inside or
+    outside business hours), "within_5" and "within_15" (key: inside or outside; answered within the target),
+    "not_admitted" (key: reason category).
+    """
+
+    day = models.DateField()
+    figure = models.CharField(max_length=16)
+    source = models.CharField(max_length=8, blank=True)
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=120, blank=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["figure", "day"], include=["source", "partner", "key", "n"],
+                         name="dailycount_figure_day"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.figure} {self.source}{self.partner_id or ''} {self.key}: {self.n}"
+
+
+class LeadWeeklySpeed(models.Model):
+    """The dashboard's roll-up of speed to lead (leads.rollups): for one week (its Monday, in the center's time
+    zone) of received leads, the exact count, median and 90th percentile of the seconds to acknowledge and to a
+    first contact attempt, as leads.reports.speed_by_week computes them over the week's leads. Rebuilt whenever a
+    change touches a day of the week; percentiles are not additive, and the dashboard shows them per week."""
+
+    week = models.DateField(unique=True)
+    acknowledge_n = models.PositiveIntegerField()
+    acknowledge_median = models.FloatField(null=True)
+    acknowledge_p90 = models.FloatField(null=True)
+    first_attempt_n = models.PositiveIntegerField()
+    first_attempt_median = models.FloatField(null=True)
+    first_attempt_p90 = models.FloatField(null=True)
+
+    def __str__(self) -> str:
+        return f"week of {self.week}"
+
+
+class LeadRollupPending(models.Model):
+    """Days whose roll-up a change made out of date: written in the same transaction as the change, and removed
+    once the days are rebuilt (leads.rollups.rollup_refresh)."""
+
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.first_day} to {self.last_day}"

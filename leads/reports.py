@@ -5,10 +5,13 @@ leads in Python), over a period of whole days in the center's time zone (America
 Nothing here identifies anyone: counts, durations, sources (partner organisations, campaigns), programs and
 reason categories only.
 
-Percentiles are PostgreSQL's `percentile_cont` (continuous: interpolated between the two nearest values). The
-embedded default (`make run`) runs on SQLite, which has no such aggregate: there a window function numbers each
-week's durations in order and the database returns only the one or two rows each percentile needs, which are
-interpolated the same way (`_interpolate`). Both give the same figures.
+The figures are read from a roll-up (leads.rollups), brought up to date before each read: counts per day, the
+percentiles of speed to lead per week (they do not add up; the dashboard shows them per week), each exactly what
+the SQL below gives over the leads (the roll-up groups it by day and by week). Percentiles are PostgreSQL's
+`percentile_cont` (continuous: interpolated between the two nearest values); the embedded default (`make run`)
+runs on SQLite, which has no such aggregate: there a window function numbers each week's durations in order and
+the database returns only the one or two rows each percentile needs, which are interpolated the same way
+(`_interpolate`). Both give the same figures. The leads waiting right now are read live.
 """
 
 import math
@@ -16,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,14 +30,13 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
     F,
     FloatField,
     Func,
     Min,
-    OuterRef,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
     Window,
@@ -46,8 +49,18 @@ from django.db.models.functions import (
     TruncTime,
     TruncWeek,
 )
+from django.utils import timezone
 
-from leads.models import TERMINAL_STATUSES, Lead, LeadSource, LeadStatus, LeadStatusChange, NotAdmittedReason, Urgency
+from leads.models import (
+    TERMINAL_STATUSES,
+    Lead,
+    LeadDailyCount,
+    LeadSource,
+    LeadStatus,
+    LeadWeeklySpeed,
+    NotAdmittedReason,
+    Urgency,
+)
 
 DEFAULT_WEEKS = 12
 # The center's targets for a first response (see staff.presenters: first touch in 5, escalation at 15).
@@ -101,7 +114,7 @@ def today_local(now: datetime) -> date:
     return now.astimezone(business_zone()).date()
 
 
-def _leads(period: Period) -> QuerySet[Lead]:
+def leads_of(period: Period) -> QuerySet[Lead]:
     """The period's leads (by when they were received), spam excluded, without the model's ordering."""
     return Lead.objects.filter(is_spam=False, received_at__gte=period.start, received_at__lt=period.end).order_by()
 
@@ -167,14 +180,14 @@ def _first_attempt_seconds() -> Seconds:
     return Seconds(F("first_attempt_at"), F("received_at"))
 
 
-def _first_response_seconds() -> Seconds:
+def first_response_seconds() -> Seconds:
     """Until the first of acknowledging or a contact attempt (whichever came first; NULL if neither yet)."""
     # Least of two Coalesces: PostgreSQL's LEAST skips NULLs, SQLite's MIN() returns NULL if one is.
     first = Least(Coalesce("acknowledged_at", "first_attempt_at"), Coalesce("first_attempt_at", "acknowledged_at"))
     return Seconds(first, F("received_at"))
 
 
-def _local_time_parts() -> dict[str, Any]:
+def local_time_parts() -> dict[str, Any]:
     """The received time's ISO weekday and time of day, in the center's time zone (annotations)."""
     zone = business_zone()
     return {
@@ -183,7 +196,7 @@ def _local_time_parts() -> dict[str, Any]:
     }
 
 
-def _in_business_hours() -> Case:
+def in_business_hours() -> Case:
     """notifications.routing.is_business_hours on the received time, over the `_local_time_parts` annotations:
     the local weekday is a business day and the local time of day is in [opens, closes)."""
     opens, closes = (time.fromisoformat(part) for part in settings.BUSINESS_HOURS.split("-"))
@@ -213,7 +226,7 @@ class WeeklyCounts:
     weeks: list[date]
     series: list[Series]  # the largest first
 
-    @property
+    @cached_property  # the tables read it once a week
     def totals(self) -> list[int]:
         return [sum(column) for column in zip(*(s.counts for s in self.series), strict=True)] if self.series else [
             0 for _ in self.weeks
@@ -234,42 +247,65 @@ def _weekly(period: Period, rows: Iterable[dict[str, Any]], key_label: Any) -> W
     return WeeklyCounts(weeks=weeks, series=series)
 
 
+_SOURCE_LABELS: dict[str, str] = {str(value): str(label) for value, label in LeadSource.choices}
+
+
 def source_key_label(source: str, partner_id: int | None, partner_name: str | None) -> tuple[str, str]:
     """Where leads came from: the website, the phone, or a partner (through the API, or by phone)."""
-    label = LeadSource(source).label if source in LeadSource.values else source
+    label = _SOURCE_LABELS.get(source, source)
     if partner_id is None:
         return source, label
     how = "through the API" if source == LeadSource.PARTNER else label.lower()
     return f"{source}:{partner_id}", f"{partner_name} ({how})"
 
 
-def leads_by_source(*, period: Period) -> WeeklyCounts:
+def _fresh() -> None:
+    """Bring the roll-up up to date first (one small query when no change is waiting)."""
+    from leads.rollups import rollup_refresh  # leads.rollups builds on this module's expressions
+
+    rollup_refresh()
+
+
+def _counts(period: Period, figure: str) -> QuerySet[LeadDailyCount]:
+    """The roll-up's rows of one figure over the period's days, without ordering."""
+    return LeadDailyCount.objects.filter(figure=figure, day__gte=period.first_day, day__lte=period.last_day).order_by()
+
+
+def _weekly_rollup(period: Period, figure: str, fields: list[str]) -> QuerySet[Any]:
+    return _counts(period, figure).annotate(week=TruncWeek("day")).values("week", *fields).annotate(n=Sum("n"))
+
+
+def leads_by_source(*, period: Period, refreshed: bool = False) -> WeeklyCounts:
     """Leads per week by source: the website, phone or fax, and each partner."""
-    rows = (
-        _leads(period).annotate(week=_week()).values("week", "source", "partner_id", "partner__name")
-        .annotate(n=Count("id"))
-    )  # fmt: skip
+    if not refreshed:
+        _fresh()
+    rows = _weekly_rollup(period, "source", ["source", "partner_id", "partner__name"])
     return _weekly(period, rows, lambda r: source_key_label(r["source"], r["partner_id"], r["partner__name"]))
 
 
 NO_CAMPAIGN = "(no campaign)"
 
 
-def leads_by_campaign(*, period: Period) -> WeeklyCounts:
+def leads_by_campaign(*, period: Period, refreshed: bool = False) -> WeeklyCounts:
     """Website leads per week by UTM campaign (those without one together)."""
-    rows = (
-        _leads(period).filter(source=LeadSource.WEBSITE).annotate(week=_week()).values("week", "utm_campaign")
-        .annotate(n=Count("id"))
-    )  # fmt: skip
-    return _weekly(period, rows, lambda r: (r["utm_campaign"], r["utm_campaign"] or NO_CAMPAIGN))
+    if not refreshed:
+        _fresh()
+    rows = _weekly_rollup(period, "campaign", ["key"])
+    return _weekly(period, rows, lambda r: (r["key"], r["key"] or NO_CAMPAIGN))
 
 
-def leads_by_program(*, period: Period, program_names: dict[str, str] | None = None) -> WeeklyCounts:
-    """Leads per week by the program they asked about (`program_names`: slug -> name, for the labels)."""
+def program_key_label(program_names: dict[str, str] | None) -> Any:
     names = {"unsure": "Not sure", "": "Not said", **(program_names or {})}
-    rows = _leads(period).annotate(week=_week()).values("week", "program_interest").annotate(n=Count("id"))
-    return _weekly(period, rows, lambda r: (r["program_interest"], names.get(r["program_interest"],
-                                                                                r["program_interest"])))  # fmt: skip
+    return lambda slug: (slug, names.get(slug, slug))
+
+
+def leads_by_program(*, period: Period, program_names: dict[str, str] | None = None, refreshed: bool = False
+                     ) -> WeeklyCounts:  # fmt: skip
+    """Leads per week by the program they asked about (`program_names`: slug -> name, for the labels)."""
+    if not refreshed:
+        _fresh()
+    key_label = program_key_label(program_names)
+    return _weekly(period, _weekly_rollup(period, "program", ["key"]), lambda r: key_label(r["key"]))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -304,6 +340,10 @@ class SpeedToLead:
         return (min(values), max(values)) if values else None
 
 
+def measures() -> dict[str, Seconds]:
+    return {"acknowledge": _acknowledge_seconds(), "first_attempt": _first_attempt_seconds()}
+
+
 def _interpolate(values: dict[int, float], count: int, fraction: float) -> float | None:
     """percentile_cont: the value at position fraction x (count - 1) of the sorted values (0-based), interpolated
     linearly between its two neighbours; `values` maps 0-based positions to values (only those needed)."""
@@ -314,19 +354,17 @@ def _interpolate(values: dict[int, float], count: int, fraction: float) -> float
     return values[lower] + (position - lower) * (values[upper] - values[lower])
 
 
-def _measures() -> dict[str, Seconds]:
-    return {"acknowledge": _acknowledge_seconds(), "first_attempt": _first_attempt_seconds()}
-
-
-def _speed(leads: QuerySet[Lead]) -> dict[date, SpeedRow]:
-    """Per week: leads, and the count, median and 90th percentile of each measure."""
+def speed_by_week(leads: QuerySet[Lead]) -> dict[date, SpeedRow]:
+    """Per week of `leads`: how many, and the count, median and 90th percentile of each measure, exactly
+    (PostgreSQL's percentile_cont; on SQLite a window function numbering each week's durations, the same
+    figures)."""
     if connections[leads.db].vendor != "postgresql":
         return _speed_by_window(leads)
     # One pass over the leads: percentile_cont skips NULLs (a lead not acknowledged has no time to acknowledge).
-    seconds = {f"{name}_seconds": expression for name, expression in _measures().items()}
+    seconds = {f"{name}_seconds": expression for name, expression in measures().items()}
     measured = leads.annotate(**seconds).annotate(week=_week())
     aggregates: dict[str, Any] = {"leads": Count("id")}
-    for name in _measures():
+    for name in measures():
         aggregates[f"{name}_n"] = Count(f"{name}_seconds")
         for n, fraction in enumerate(FRACTIONS):
             aggregates[f"{name}_p{n}"] = PercentileCont(f"{name}_seconds", fraction=fraction)
@@ -345,7 +383,7 @@ def _speed_by_window(leads: QuerySet[Lead]) -> dict[date, SpeedRow]:
     counts = {_monday(row["week"]): row["n"] for row in leads.annotate(week=_week()).values("week").annotate(
         n=Count("id"))}  # fmt: skip
     per_measure = {}
-    for name, seconds in _measures().items():
+    for name, seconds in measures().items():
         measured = leads.annotate(seconds=seconds, week=_week()).filter(seconds__isnull=False)
         per_measure[name] = _percentiles_by_window(measured, ["week"])
     return {
@@ -380,18 +418,51 @@ def _percentiles_by_window(measured: QuerySet[Lead], group: list[str]) -> dict[d
     }
 
 
-_NONE = Durations(0, None, None)
+def _week_covered(week: date, period: Period, today: date) -> bool:
+    """Whether the period holds every lead of the week: all its days, or its days up to today (none later)."""
+    return week >= period.first_day and (week + timedelta(days=6) <= period.last_day or period.last_day >= today)
 
 
-def speed_to_lead(*, period: Period) -> SpeedToLead:
+def speed_to_lead(*, period: Period, leads_per_week: list[int] | None = None, refreshed: bool = False,
+                  today: date | None = None) -> SpeedToLead:  # fmt: skip
     """Per week: time to acknowledge and time to first contact attempt (median, 90th percentile, how many leads
     have one), by the week the lead was received.
 
-    No figure for the whole period: its percentiles would cost another sort of every lead of the period, and a
-    year's dashboard must answer in half a second (bench/staff.py); the weeks show the trend.
+    A week the period holds whole is read from the roll-up (LeadWeeklySpeed, exact); a week the period cuts (a
+    first day after its Monday, a last day before its Sunday and before today: at most two) is computed from
+    its leads in the period, live. No figure for the whole period: percentiles do not add up, and the weeks show
+    the trend. `leads_per_week` (WeeklyCounts.totals of leads_by_source for the same period), when the caller
+    has it, spares counting the leads again.
     """
-    per_week = _speed(_leads(period))
-    return SpeedToLead(weeks=[per_week.get(week, SpeedRow(week, 0, _NONE, _NONE)) for week in period.weeks])
+    if not refreshed:
+        _fresh()
+    today = today or today_local(timezone.now())
+    if leads_per_week is None:
+        leads_per_week = leads_by_source(period=period, refreshed=True).totals
+    covered = [week for week in period.weeks if _week_covered(week, period, today)]
+    found: dict[date, SpeedRow] = {}
+    for row in LeadWeeklySpeed.objects.filter(week__in=covered):
+        found[row.week] = SpeedRow(
+            row.week, 0,
+            Durations(row.acknowledge_n, row.acknowledge_median, row.acknowledge_p90) if row.acknowledge_n else _NONE,
+            Durations(row.first_attempt_n, row.first_attempt_median, row.first_attempt_p90)
+            if row.first_attempt_n else _NONE,
+        )  # fmt: skip
+    cut = Q()
+    for week in period.weeks:
+        if week not in covered:
+            days = Period(max(week, period.first_day), min(week + timedelta(days=6), period.last_day))
+            cut |= Q(received_at__gte=days.start, received_at__lt=days.end)
+    if cut:
+        found |= speed_by_week(leads_of(period).filter(cut))
+    return SpeedToLead(weeks=[
+        SpeedRow(week, leads, found[week].acknowledge, found[week].first_attempt) if week in found else
+        SpeedRow(week, leads, _NONE, _NONE)
+        for week, leads in zip(period.weeks, leads_per_week, strict=True)
+    ])  # fmt: skip
+
+
+_NONE = Durations(0, None, None)
 
 
 @dataclass(frozen=True)
@@ -418,25 +489,26 @@ class ResponseByHours:
         )
 
 
-def response_within_targets(*, period: Period) -> ResponseByHours:
+RESPONSE_FIGURES = ("hours", *(f"within_{m}" for m in RESPONSE_TARGETS_MINUTES))
+
+
+def response_within_targets(*, period: Period, refreshed: bool = False) -> ResponseByHours:
     """The share of leads answered within 5 and within 15 minutes, for leads received inside and outside business
     hours (settings.BUSINESS_HOURS and BUSINESS_DAYS in America/Phoenix). A lead not answered yet counts as not
     answered in time."""
-    within = {f"within_{m}": Count("id", filter=Q(first_response__lte=m * 60)) for m in RESPONSE_TARGETS_MINUTES}
+    if not refreshed:
+        _fresh()
     rows = (
-        _leads(period).annotate(**_local_time_parts())
-        .annotate(in_hours=_in_business_hours(), first_response=_first_response_seconds())
-        .values("in_hours").annotate(leads=Count("id"), **within)
+        LeadDailyCount.objects.filter(figure__in=RESPONSE_FIGURES, day__gte=period.first_day, day__lte=period.last_day)
+        .order_by().values("figure", "key").annotate(n=Sum("n"))
     )  # fmt: skip
-    found = {row["in_hours"]: row for row in rows}
+    found = {(row["figure"], row["key"]): row["n"] for row in rows}
 
-    def share(inside: bool) -> ResponseShare:
-        row = found.get(inside)
-        if row is None:
-            return ResponseShare(0, dict.fromkeys(RESPONSE_TARGETS_MINUTES, 0))
-        return ResponseShare(row["leads"], {m: row[f"within_{m}"] for m in RESPONSE_TARGETS_MINUTES})
+    def share(key: str) -> ResponseShare:
+        return ResponseShare(found.get(("hours", key), 0),
+                             {m: found.get((f"within_{m}", key), 0) for m in RESPONSE_TARGETS_MINUTES})  # fmt: skip
 
-    return ResponseByHours(inside=share(True), outside=share(False))
+    return ResponseByHours(inside=share("inside"), outside=share("outside"))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -455,28 +527,31 @@ class FunnelRow:
         return self.reached[LeadStatus.RECEIVED]
 
 
-def funnel(*, period: Period, by_source: WeeklyCounts | None = None) -> list[FunnelRow]:
+def funnel_rows(by_source: WeeklyCounts, reached: Iterable[tuple[str, str, str, int]]) -> list[FunnelRow]:
+    """The funnel from the period's leads per source and (source key, label, stage, leads) of the later stages."""
+    rows = {s.key: FunnelRow(s.key, s.label, dict.fromkeys(FUNNEL_STAGES, 0) | {LeadStatus.RECEIVED: s.total})
+            for s in by_source.series}  # fmt: skip
+    for key, label, stage, n in reached:
+        rows.setdefault(key, FunnelRow(key, label, dict.fromkeys(FUNNEL_STAGES, 0))).reached[stage] = n
+    per_source = sorted(rows.values(), key=lambda r: (-r.received, r.label))
+    # The sources are disjoint: all sources' figures are their sums.
+    totals = {stage: sum(row.reached[stage] for row in per_source) for stage in FUNNEL_STAGES}
+    return [FunnelRow("", "All sources", totals), *per_source]
+
+
+def funnel(*, period: Period, by_source: WeeklyCounts | None = None, refreshed: bool = False) -> list[FunnelRow]:
     """Received -> contacted -> assessment scheduled -> admitted, for all sources (first row) and per source: a
     lead counts for a stage if its status history ever reached it (every lead counts as received).
 
     `by_source` (leads_by_source of the same period), when the caller has it, spares counting the leads again.
     """
-    leads = _leads(period)
+    if not refreshed:
+        _fresh()
     if by_source is None:
-        by_source = leads_by_source(period=period)
-    rows = {s.key: FunnelRow(s.key, s.label, dict.fromkeys(FUNNEL_STAGES, 0) | {LeadStatus.RECEIVED: s.total})
-            for s in by_source.series}  # fmt: skip
-    for stage in FUNNEL_STAGES[1:]:
-        # One semi-join a stage (a hash join whatever the volume): a lead whose history reached the stage twice
-        # (contacted, unable to reach, contacted again) counts once, without a COUNT(DISTINCT) and its sort.
-        reached = Exists(LeadStatusChange.objects.filter(lead=OuterRef("pk"), to_status=stage))
-        for row in leads.filter(reached).values("source", "partner_id", "partner__name").annotate(n=Count("id")):
-            key, label = source_key_label(row["source"], row["partner_id"], row["partner__name"])
-            rows.setdefault(key, FunnelRow(key, label, dict.fromkeys(FUNNEL_STAGES, 0))).reached[stage] = row["n"]
-    per_source = sorted(rows.values(), key=lambda r: (-r.received, r.label))
-    # The sources are disjoint: all sources' figures are their sums.
-    totals = {stage: sum(row.reached[stage] for row in per_source) for stage in FUNNEL_STAGES}
-    return [FunnelRow("", "All sources", totals), *per_source]
+        by_source = leads_by_source(period=period, refreshed=True)
+    rows = _counts(period, "reached").values("key", "source", "partner_id", "partner__name").annotate(n=Sum("n"))
+    reached = ((*source_key_label(r["source"], r["partner_id"], r["partner__name"]), r["key"], r["n"]) for r in rows)
+    return funnel_rows(by_source, reached)
 
 
 @dataclass(frozen=True)
@@ -486,13 +561,18 @@ class ReasonCount:
     count: int
 
 
-def not_admitted_reasons(*, period: Period) -> list[ReasonCount]:
-    """Leads of the period now "not admitted", by reason category, the most frequent first."""
-    rows = _leads(period).filter(status=LeadStatus.NOT_ADMITTED).values("status_reason").annotate(n=Count("id"))
+def reason_counts(rows: Iterable[tuple[str, int]]) -> list[ReasonCount]:
     labels = dict(NotAdmittedReason.choices)
-    reasons = [ReasonCount(r["status_reason"], labels.get(r["status_reason"], "No reason recorded"), r["n"])
-               for r in rows]  # fmt: skip
+    reasons = [ReasonCount(key, labels.get(key, "No reason recorded"), n) for key, n in rows]
     return sorted(reasons, key=lambda r: (-r.count, r.label))
+
+
+def not_admitted_reasons(*, period: Period, refreshed: bool = False) -> list[ReasonCount]:
+    """Leads of the period now "not admitted", by reason category, the most frequent first."""
+    if not refreshed:
+        _fresh()
+    return reason_counts((r["key"], r["n"]) for r in _counts(period, "not_admitted").values("key").annotate(
+        n=Sum("n")))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -535,16 +615,18 @@ class Dashboard:
 
 
 def dashboard(*, period: Period, program_names: dict[str, str] | None = None) -> Dashboard:
-    """Every figure of the dashboard, in a number of queries that does not depend on the number of leads."""
-    by_source = leads_by_source(period=period)
+    """Every figure of the dashboard, in a number of queries that does not depend on the number of leads: the
+    roll-up brought up to date once, then read (leads.rollups); the leads waiting now, live."""
+    _fresh()
+    by_source = leads_by_source(period=period, refreshed=True)
     return Dashboard(
         period=period,
         by_source=by_source,
-        by_campaign=leads_by_campaign(period=period),
-        by_program=leads_by_program(period=period, program_names=program_names),
-        speed=speed_to_lead(period=period),
-        response=response_within_targets(period=period),
-        funnel=funnel(period=period, by_source=by_source),
-        not_admitted=not_admitted_reasons(period=period),
+        by_campaign=leads_by_campaign(period=period, refreshed=True),
+        by_program=leads_by_program(period=period, program_names=program_names, refreshed=True),
+        speed=speed_to_lead(period=period, leads_per_week=by_source.totals, refreshed=True),
+        response=response_within_targets(period=period, refreshed=True),
+        funnel=funnel(period=period, by_source=by_source, refreshed=True),
+        not_admitted=not_admitted_reasons(period=period, refreshed=True),
         unacknowledged=unacknowledged_now(),
     )

@@ -4,9 +4,11 @@ charts. Presentation only: every figure comes from leads.reports."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from html import escape
 from typing import Any
 
 from django import forms
+from django.utils.safestring import SafeString, mark_safe
 
 from leads import reports
 from staff import charts
@@ -91,6 +93,15 @@ class Table:
 
     def html_rows(self) -> list[list[str]]:
         return [[_words(v, c.kind) for v, c in zip(row, self.columns, strict=True)] for row in self.rows]
+
+    def html_body(self) -> SafeString:
+        """The rows as table markup, the first cell of each its heading (built here: see charts.Chart.shapes)."""
+        rows = [
+            "<tr>" + "".join(f'<th scope="row">{escape(cell)}</th>' if n == 0 else f"<td>{escape(cell)}</td>"
+                             for n, cell in enumerate(row)) + "</tr>"
+            for row in self.html_rows()
+        ]  # fmt: skip
+        return mark_safe("\n      ".join(rows))  # noqa: S308  (every cell escaped)
 
 
 def _csv(value: Any, kind: str) -> Any:

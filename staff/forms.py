@@ -178,33 +178,38 @@ class PhonedInLeadForm(StaffForm):
         return data
 
     def api_body(self) -> dict[str, Any]:
-        """What the API would have received, for its serializer."""
+        """What the API would have received, for its serializer: from the fields the form could read (all of them
+        once it is valid; before, the API's checks still run on the others)."""
         data = self.cleaned_data
         person = {name: data[name] for name in (
             "first_name", "last_name", "phone", "email", "best_time_to_contact", "program_interest", "state",
             "insurance_provider", "message") if data.get(name)}  # fmt: skip
         if data.get("preferred_contact"):
             person["preferred_contact"] = data["preferred_contact"]
-        if data["lead_kind"] != "partner_referral":
-            return {**person, "relationship": data["lead_kind"], "consent": {"contact": data["consent_contact"]}}
-        referrer = {"name": data["referrer_name"], "role": data["referrer_role"], "phone": data["referrer_phone"],
-                    "email": data["referrer_email"]}  # fmt: skip
-        if data["partner"]:
+        if data.get("lead_kind") != "partner_referral":
+            return {**person, "relationship": data.get("lead_kind"),
+                    "consent": {"contact": bool(data.get("consent_contact"))}}  # fmt: skip
+        referrer = {name: data.get(f"referrer_{name}", "") for name in ("name", "role", "phone", "email")}
+        if data.get("partner"):
             referrer["organization"] = data["partner"].name
-        return {**person, "referrer": referrer, "reason_for_referral": data["reason_for_referral"],
-                "current_level_of_care": data["current_level_of_care"], "urgency": data["urgency"],
-                "client_consent": data["client_consent"]}  # fmt: skip
+        return {**person, "referrer": referrer, "reason_for_referral": data.get("reason_for_referral", ""),
+                "current_level_of_care": data.get("current_level_of_care", ""), "urgency": data.get("urgency"),
+                "client_consent": bool(data.get("client_consent"))}  # fmt: skip
 
     def add_api_errors(self, errors: dict[str, Any]) -> None:
-        """The serializer's errors beside the fields they are about (`consent.contact` → consent_contact)."""
+        """The serializer's errors beside the fields they are about (`consent.contact` → consent_contact), but for
+        the fields the form already refused (its message says what to do there; the API's would repeat it)."""
+        refused = set(self.errors)
         for name, messages in errors.items():
             if isinstance(messages, dict):
                 for inner, inner_messages in messages.items():
-                    self._add_api_error(f"{name}_{inner}", inner_messages)
+                    self._add_api_error(f"{name}_{inner}", inner_messages, refused)
             else:
-                self._add_api_error(name, messages)
+                self._add_api_error(name, messages, refused)
 
-    def _add_api_error(self, name: str, messages: list[Any]) -> None:
+    def _add_api_error(self, name: str, messages: list[Any], refused: set[str]) -> None:
         field = name if name in self.fields else None
+        if field in refused or (name == "referrer_organization" and "partner" in refused):
+            return
         for message in messages:
             self.add_error(field, str(message))

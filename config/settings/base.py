@@ -472,6 +472,8 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digest": {"task": "notifications.daily_digest", "schedule": crontab(hour=7, minute=0)},
     # Retention: leads past LEAD_RETENTION_DAYS lose their personal data every night (03:15 Phoenix time).
     "anonymise-expired-leads": {"task": "leads.anonymise_expired", "schedule": crontab(hour=3, minute=15)},
+    # The dashboard's roll-up: the days changes touched rebuilt within a minute (the page also does it first).
+    "refresh-dashboard-rollup": {"task": "leads.rollup_refresh", "schedule": 60.0},
 }
 
 # https://docs.djangoproject.com/en/5.2/topics/email/ — the console by default; SMTP (Mailpit in compose)

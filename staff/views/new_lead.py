@@ -30,29 +30,34 @@ def new_lead(request: HttpRequest) -> HttpResponse:
         form = PhonedInLeadForm(programs=programs, initial={"submission_key": secrets.token_urlsafe(16)})
         return render(request, "staff/new_lead.html", {"form": form, "section": "new"})
     form = PhonedInLeadForm(request.POST, programs=programs)
-    if form.is_valid():
-        body = form.api_body()
-        referral = form.cleaned_data["lead_kind"] == "partner_referral"
-        serializer = (ReferralRequestSerializer if referral else LeadRequestSerializer)(data=body)
-        if serializer.is_valid():
-            data, fields = serializer.validated_data, {"source": LeadSource.PHONE, "entered_by": request.user}
-            submission = (
-                services.referral_submission(data, partner=form.cleaned_data["partner"], **fields)
-                if referral
-                else services.contact_request_submission(data, **fields)
-            )
-            idempotency = services.IdempotencyRequest(
-                client=f"staff:{request.user.pk}",
-                key=form.cleaned_data["submission_key"],
-                fingerprint=hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest(),
-            )
-            try:
-                result = services.lead_submit(submission=submission, idempotency=idempotency, respond=_created)
-            except (IdempotencyKeyInFlight, IdempotencyKeyReused):
-                messages.error(request, "This form was already sent with other details: start a new one.")
-                return HttpResponseRedirect(reverse("staff:new-lead"))
-            reference = result.response_body["reference"]
-            messages.success(request, f"{reference} entered; staff are being notified as for any new lead.")
-            return HttpResponseRedirect(reverse("staff:lead", args=[reference]))
+    form_valid = form.is_valid()
+    # The API's checks run even when the form's own refused something (a first name missing), on what the form
+    # could read: every problem is shown at once, not the next one only after sending again.
+    kind = form.cleaned_data.get("lead_kind")
+    if kind is None:  # which serializer applies is unknown: only the form's errors can be said
+        return render(request, "staff/new_lead.html", {"form": form, "section": "new"}, status=400)
+    body = form.api_body()
+    serializer = (ReferralRequestSerializer if kind == "partner_referral" else LeadRequestSerializer)(data=body)
+    if serializer.is_valid() and form_valid:
+        data, fields = serializer.validated_data, {"source": LeadSource.PHONE, "entered_by": request.user}
+        submission = (
+            services.referral_submission(data, partner=form.cleaned_data["partner"], **fields)
+            if kind == "partner_referral"
+            else services.contact_request_submission(data, **fields)
+        )
+        idempotency = services.IdempotencyRequest(
+            client=f"staff:{request.user.pk}",
+            key=form.cleaned_data["submission_key"],
+            fingerprint=hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest(),
+        )
+        try:
+            result = services.lead_submit(submission=submission, idempotency=idempotency, respond=_created)
+        except (IdempotencyKeyInFlight, IdempotencyKeyReused):
+            messages.error(request, "This form was already sent with other details: start a new one.")
+            return HttpResponseRedirect(reverse("staff:new-lead"))
+        reference = result.response_body["reference"]
+        messages.success(request, f"{reference} entered; staff are being notified as for any new lead.")
+        return HttpResponseRedirect(reverse("staff:lead", args=[reference]))
+    if serializer.errors:
         form.add_api_errors(serializer.errors)
     return render(request, "staff/new_lead.html", {"form": form, "section": "new"}, status=400)

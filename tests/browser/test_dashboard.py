@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from accounts.roles import roles_install
 from leads.models import Lead, LeadStatus, LeadStatusChange
+from leads.reports import today_local
+from leads.rollups import rollup_mark
 from tests.browser.conftest import PASSWORD, assert_accessible, sign_in
 
 WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll('body *')]
@@ -24,6 +26,7 @@ def _leads_of_this_week() -> None:
         received = now - timedelta(hours=2 + n)
         acknowledged = received + timedelta(minutes=ack_minutes) if ack_minutes else None
         Lead.objects.filter(pk=lead.pk).update(received_at=received, acknowledged_at=acknowledged)
+        rollup_mark(today_local(received))  # QuerySet.update sends no signal: the dashboard's roll-up is told here
         LeadStatusChange.objects.create(lead=lead, to_status=LeadStatus.RECEIVED, changed_at=received)
         if status == LeadStatus.CONTACTED:
             LeadStatusChange.objects.create(lead=lead, from_status="received", to_status=status, changed_at=now)

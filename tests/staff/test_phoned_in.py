@@ -78,6 +78,34 @@ def test_the_apis_validation_messages_appear_beside_the_fields(signed_in, progra
     assert Lead.objects.count() == 0
 
 
+def test_the_forms_and_the_apis_errors_show_together_in_one_round(signed_in, programs):
+    # The form's own check (the first name) and the API's (phone, state, consent): a person meets them all on the
+    # first sending, not the API's only after fixing the name and sending again.
+    response = signed_in.post(reverse("staff:new-lead"), _form(first_name="", phone="12", state="ZZ",
+                                                                consent_contact=""))  # fmt: skip
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert re.search(r'id="id_first_name-error">Enter the person&#x27;s first name.', page)
+    assert re.search(r'id="id_phone-error">Enter a valid phone number, e.g. 602-555-0123.', page)
+    assert re.search(r'id="id_state-error">Use a two-letter US state code, e.g. AZ.', page)
+    assert re.search(r'id="id_consent_contact-error">Consent to be contacted is required', page)
+    # Each said once: the API's "required" for the first name would only repeat the form's words.
+    assert page.count('id="id_first_name-error"') == 1
+    assert "This field is required" not in page
+    assert Lead.objects.count() == 0
+
+
+def test_a_referral_without_a_partner_shows_the_apis_errors_too(signed_in, programs):
+    response = signed_in.post(reverse("staff:new-lead"), _form(lead_kind="partner_referral", phone="12",
+                                                                client_consent=""))  # fmt: skip
+
+    page = response.content.decode()
+    assert re.search(r'id="id_partner-error">Choose the partner the referral comes from.', page)
+    assert re.search(r'id="id_phone-error">Enter a valid phone number', page)
+    assert Lead.objects.count() == 0
+
+
 def test_a_referral_without_a_partner_is_refused_beside_the_field(signed_in, programs):
     response = signed_in.post(reverse("staff:new-lead"), _form(lead_kind="partner_referral"))
 
