@@ -12,18 +12,30 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import APIClient
 from api.idempotency import client_ip, idempotency_request
 from api.language import requested_language
 from api.permissions import HasActionScope
 from api.schema import lead_create_schema, lead_form_token_schema, referral_schema
 from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer, ReferralSerializer
-from api.throttling import AnonymousIPThrottle, LeadSubmissionThrottle, PartnerThrottle
+from api.throttling import (
+    AnonymousIPThrottle,
+    EmbedIPThrottle,
+    EmbedKeyThrottle,
+    LeadSubmissionThrottle,
+    PartnerThrottle,
+)
 from content.crisis import CRISIS_NOTICE, CRISIS_RESOURCES, crisis_lines
 from leads import services
 from leads.abuse import check_human, is_honeypot_filled
 from leads.form_tokens import form_token_issue
 from leads.models import Lead, LeadKind, LeadStatusChange
 from partners.models import ClientAPIKey, Partner
+from partners.services import embed_human_check
+
+# The embeddable form's Turnstile token travels in a header, not the body: the body of a retried form fill stays
+# the same (its Idempotency-Key replays it) while each try carries a fresh token, as Turnstile tokens are single-use.
+TURNSTILE_HEADER = "Turnstile-Token"
 
 NO_STORE = {"Cache-Control": "no-store"}
 NEXT_STEPS = {
@@ -151,7 +163,9 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Partners send referrals and follow them; each partner sees its own only."""
 
     permission_classes = [HasActionScope]
-    throttle_classes = [PartnerThrottle]
+    throttle_classes = [PartnerThrottle, EmbedKeyThrottle, EmbedIPThrottle]
+    # The one thing a publishable key (the embeddable form's) may do (api.authentication).
+    publishable_key_actions = ("create",)
     scopes_by_action = {"create": "referrals:write", "list": "referrals:read", "retrieve": "referrals:read"}
     lookup_field = "reference"
     lookup_value_regex = r"[A-Za-z0-9-]{1,20}"
@@ -194,6 +208,12 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         serializer = ReferralRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if isinstance(request.user, APIClient) and request.user.publishable:
+            api_key = request.auth
+            assert isinstance(api_key, ClientAPIKey)
+            embed_human_check(
+                api_key=api_key, token=request.headers.get(TURNSTILE_HEADER, ""), client_ip=client_ip(request)
+            )
         submission = services.referral_submission(data, partner=self._partner())
         result = services.lead_submit(
             submission=submission, idempotency=idempotency_request(request), respond=_referral_created
