@@ -58,6 +58,7 @@ class Command(BaseCommand):
                 "Not a secret (it goes in the partner's web page), but shown this once: only its hash is kept."
             )
             self.stdout.write(secret)
+            self.stdout.write(f"The HTML to paste into the page: manage.py embed_snippet --key {secret}")
             return
         self.stdout.write(f"API key for {label} ({', '.join(scopes)}), shown once; store it now:")
         self.stdout.write(secret)
