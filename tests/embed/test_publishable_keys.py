@@ -173,3 +173,17 @@ def test_the_api_refuses_a_publishable_key_on_its_own_too(api_client, programs, 
 
     assert response.status_code == 403
     assert response.json()["code"] == "publishable_key_not_allowed"
+
+
+def test_the_openapi_document_says_which_operation_takes_a_publishable_key(client):
+    document = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["PublishableKey"]["in"] == "header"
+    assert "pk_" in schemes["PublishableKey"]["description"]
+    referrals = document["paths"]["/api/v1/referrals/"]
+    assert {"PublishableKey": []} in referrals["post"]["security"]
+    assert {"ApiKey": []} in referrals["post"]["security"]
+    assert {"PublishableKey": []} not in referrals["get"]["security"]
+    assert {"PublishableKey": []} not in document["paths"]["/api/v1/programs/"]["get"]["security"]
+    assert "Turnstile-Token" in {parameter["name"] for parameter in referrals["post"]["parameters"]}
