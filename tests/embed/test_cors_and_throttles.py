@@ -8,7 +8,7 @@ from partners.selectors import publishable_origins_forget
 from partners.services import api_key_issue
 from tests.embed.conftest import ORIGIN, OTHER_ORIGIN, URL, send
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
 
 def rates(settings, **changed: str) -> None:

@@ -12,7 +12,7 @@ from partners.models import ClientAPIKey
 from tests.embed.conftest import ORIGIN, OTHER_ORIGIN, URL, send
 from tests.leads.conftest import make_key
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
 PROBLEM = "application/problem+json"
 

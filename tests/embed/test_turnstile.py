@@ -13,7 +13,7 @@ from leads.models import Lead
 from tests.embed.conftest import send
 from tests.leads.conftest import make_key, referral_body
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
 SECRET = "test-turnstile-secret"  # a test value
 # What Cloudflare's siteverify answers, per token the fake knows.
