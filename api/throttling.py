@@ -129,23 +129,13 @@ class PartnerThrottle(AnonymousIPThrottle):
         return super().identity(request)
 
 
-class _PublishableOnly:
-    """Counts requests made with a publishable key only: a secret key has PartnerThrottle alone."""
-
-    def allow_request(self, request: Request, view: Any) -> bool:
-        client = request.user
-        if not (isinstance(client, APIClient) and client.publishable):
-            return True
-        return super().allow_request(request, view)  # type: ignore[misc]
-
-
-class EmbedKeyThrottle(_PublishableOnly, PartnerThrottle):
+class EmbedKeyThrottle(PartnerThrottle):
     """Referrals per publishable key (THROTTLE_EMBED_KEY_RATE): a key in a web page is anybody's to copy."""
 
     scope = "embed_key"
 
 
-class EmbedIPThrottle(_PublishableOnly, AnonymousIPThrottle):
+class EmbedIPThrottle(AnonymousIPThrottle):
     """Referrals with a publishable key per client IP (THROTTLE_EMBED_IP_RATE), whichever key it uses."""
 
     scope = "embed_ip"

@@ -105,3 +105,12 @@ def test_a_secret_key_is_not_held_to_the_embed_throttles(api_client, programs, p
 
     assert statuses == [201, 201, 201]
     assert ClientAPIKey.objects.count() == 2
+
+
+def test_a_publishable_key_is_held_to_its_own_rates_not_the_partners(api_client, programs, publishable, settings,
+                                                                     steady_throttle_window):  # fmt: skip
+    rates(settings, partner="1/hour", embed_key="100/hour", embed_ip="100/hour")
+
+    statuses = [send(api_client, publishable).status_code for _ in range(3)]
+
+    assert statuses == [201, 201, 201]
