@@ -19,6 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from api.renderers import dumps
 from content.preview import PreviewTokenError
 from leads.exceptions import LeadError
+from partners.exceptions import PartnerError
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +39,21 @@ DOMAIN_ERROR_STATUS = {
     # with the published version instead (the editor would take it for the draft).
     "preview_token_invalid": 403,
     "preview_token_expired": 403,
+    # The embeddable form's human check (Turnstile): the person completes it again; siteverify unreachable is
+    # ours, not theirs, so a 503 they may retry.
+    "turnstile_missing": 400,
+    "turnstile_failed": 400,
+    "turnstile_expired": 400,
+    "turnstile_wrong_site": 403,
+    "turnstile_unavailable": 503,
 }
 # Codes that deserve a type of their own (clients branch on them); the rest are about:blank.
-TYPED_CODES = {"validation_error", "throttled", "payload_too_large", "moved_permanently", *DOMAIN_ERROR_STATUS}
+TYPED_CODES = {
+    "validation_error", "throttled", "payload_too_large", "moved_permanently",
+    # A publishable key (the embeddable form's) used where it may not be, or from a page it does not serve.
+    "publishable_key_not_allowed", "origin_not_allowed",
+    *DOMAIN_ERROR_STATUS,
+}  # fmt: skip
 
 
 class MovedPermanently(exceptions.APIException):
@@ -96,7 +109,7 @@ def _flatten_errors(data: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: turn every handled error into problem+json, keeping DRF's headers."""
-    if isinstance(exc, (LeadError, PreviewTokenError)):
+    if isinstance(exc, (LeadError, PreviewTokenError, PartnerError)):
         status = DOMAIN_ERROR_STATUS.get(exc.code, 400)
         body = problem_body(status=status, detail=exc.detail, code=exc.code)
         return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE)

@@ -1,11 +1,40 @@
-"""Refuse oversized request bodies under /api/ before anything reads them (413 problem+json)."""
+"""Refuse oversized request bodies under /api/ before anything reads them (413 problem+json); a publishable
+key anywhere but where it may be used; and a Content-Security-Policy on every response."""
 
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
+from api.authentication import PublishableKeyNotAllowed, is_publishable_key_header
 from api.exceptions import problem_response
+
+
+@functools.cache
+def referral_create_path() -> str:
+    return reverse("v1:referral-list")
+
+
+class PublishableKeyMiddleware:
+    """A publishable key (`pk_…`) is refused on every URL but `POST /api/v1/referrals/`, before any view runs:
+    pages outside DRF (health, HSDS, webhooks, the admin, media) do not read `Authorization` at all and would
+    otherwise answer as if the key were not there. It sits above the warm content reads, which answer early."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if (
+            header
+            and is_publishable_key_header(header)
+            and not (request.method == "POST" and request.path_info == referral_create_path())
+        ):
+            refused = PublishableKeyNotAllowed()
+            return problem_response(status=403, detail=str(refused.detail), code=PublishableKeyNotAllowed.default_code)
+        return self.get_response(request)
 
 
 class RequestBodyLimitMiddleware:

@@ -26,16 +26,37 @@ T = TypeVar("T")
 
 
 class APIKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "api.authentication.APIKeyAuthentication"
-    name = "ApiKey"
+    """Two schemes in the same header: secret keys everywhere their scopes allow, and publishable keys (the
+    embeddable referral form's) on the operations that take them (a view's `publishable_key_actions`)."""
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Api-Key <key>`. Keys are issued to partners, scoped, and shown once.",
-        }
+    target_class = "api.authentication.APIKeyAuthentication"
+    name = ["ApiKey", "PublishableKey"]
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, str]]:
+        return [
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Api-Key <key>`. Keys are issued to partners, scoped, and shown once.",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Api-Key pk_<key>`: a partner's publishable key, for the embeddable referral form "
+                "in the partner's own web page (docs/partners.md). Not a secret: it can only send a referral "
+                "(`POST /api/v1/referrals/`), only from a browser page whose `Origin` is one of the key's "
+                "allowed origins (else `403` `origin_not_allowed`), throttled per key and per IP; anywhere else it "
+                "is refused with `403` `publishable_key_not_allowed`.",
+            },
+        ]
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[Any]]]:
+        view = auto_schema.view
+        if getattr(view, "action", None) in getattr(view, "publishable_key_actions", ()):
+            return [{"ApiKey": []}, {"PublishableKey": []}]
+        return [{"ApiKey": []}]
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -402,6 +423,17 @@ _WRITE_HEADERS = [
         description="`true` when this is the stored response of an earlier request with the same key.",
     ),
 ]  # fmt: skip
+_TURNSTILE_HEADER = OpenApiParameter(
+    "Turnstile-Token", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="With a publishable key, when the center has Turnstile on: the token of the Cloudflare Turnstile "
+    "widget on the partner's page (single-use: a retry carries a new one). Ignored with a secret key.",
+)  # fmt: skip
+HUMAN_CHECK_UNAVAILABLE = problem(
+    "The human check (Turnstile) could not be verified just now; nothing was stored. Retry shortly.",
+    status=503, code="turnstile_unavailable",
+    detail="The human check could not be verified just now; nothing was sent. Please try again in a minute, or "
+    "call us at 602-926-7729.",
+)  # fmt: skip
 CONFLICT = problem(
     "The Idempotency-Key is in use by a request still in flight.",
     status=409, code="idempotency_key_in_flight",
@@ -575,10 +607,16 @@ referral_schema = extend_schema_view(
         description=(
             "For referral partners, with an API key scoped `referrals:write`. The client's details use the "
             "same names as a contact request, plus the referring clinician, the reason, the urgency and the "
-            "partner's attestation that the client agreed (`client_consent: true`). Status changes follow."
+            "partner's attestation that the client agreed (`client_consent: true`). Status changes follow.\n\n"
+            "The embeddable referral form (`/embed/v1/referral.js`) sends this from a partner's web page with a "
+            "publishable key (`PublishableKey`), from an allowed `Origin` only. When the center turns on "
+            "Cloudflare Turnstile, such a request carries the widget's token in the `Turnstile-Token` header: "
+            "missing, wrong or spent it is a `400` (`turnstile_missing`, `turnstile_failed`, `turnstile_expired`), "
+            "solved on a site that is not one of the key's origins a `403` (`turnstile_wrong_site`), and `503` "
+            "(`turnstile_unavailable`) when it cannot be verified. Secret keys need no token."
         ),
         request=ReferralRequestSerializer,
-        parameters=_WRITE_HEADERS,
+        parameters=[*_WRITE_HEADERS, _TURNSTILE_HEADER],
         responses={
             201: OpenApiResponse(
                 ReferralSerializer,
@@ -592,6 +630,7 @@ referral_schema = extend_schema_view(
             413: TOO_LARGE,
             422: KEY_REUSED,
             429: THROTTLED,
+            503: HUMAN_CHECK_UNAVAILABLE,
         },
         examples=[
             OpenApiExample("referral", value=REFERRAL_REQUEST_EXAMPLE, request_only=True),

@@ -127,3 +127,15 @@ class PartnerThrottle(AnonymousIPThrottle):
         if isinstance(client, APIClient):
             return "key:" + client_pseudonym("throttle-key", client.key_id)
         return super().identity(request)
+
+
+class EmbedKeyThrottle(PartnerThrottle):
+    """Referrals per publishable key (THROTTLE_EMBED_KEY_RATE): a key in a web page is anybody's to copy."""
+
+    scope = "embed_key"
+
+
+class EmbedIPThrottle(AnonymousIPThrottle):
+    """Referrals with a publishable key per client IP (THROTTLE_EMBED_IP_RATE), whichever key it uses."""
+
+    scope = "embed_ip"

@@ -17,10 +17,13 @@ What it does, every run:
    b. the same request again (its Idempotency-Key and identical body) -> 201 with `Idempotent-Replayed: true`
       and the first response's reference; each client replays its own keys, never one in flight elsewhere;
    c. POST /api/v1/referrals/ with the partner's key: a new referral (unique Idempotency-Key) -> 201;
-   d. GET /api/v1/referrals/?page_size=20 with the partner's key -> 200.
+   d. GET /api/v1/referrals/?page_size=20 with the partner's key -> 200;
+   e. POST /api/v1/referrals/ as the embeddable form sends it: the partner's publishable key (`pk_…`, made with
+      `create_api_key --publishable --origins https://www.bench-partner.example`), that `Origin`, a unique
+      Idempotency-Key -> 201 (the embed throttles at a rate that never trips, Turnstile off).
 4. Prints a table (req/s, p50/p99 latency, errors, the gunicorn workers' CPU per request, which a noisy
    machine disturbs less than throughput, and the CPU of the workers' PostgreSQL backends), the target
-   (p99 under 100 ms for lead submissions, a and c) and whether it is met, and writes everything to
+   (p99 under 100 ms for lead submissions, a, c and e) and whether it is met, and writes everything to
    bench/results/leads-<timestamp>.json.
 5. Stops the server, then checks the database: as many leads as 201 responses that were not replays (every
    reference returned exists once; nothing else exists), each with one idempotency record, one status change
@@ -110,7 +113,10 @@ REPLAY_KEYS_PER_CLIENT = 4
 
 # The target the brief states: p99 of lead submissions, new contact requests (a) and new referrals (c).
 P99_TARGET_MS = 100.0
-TARGET_SCENARIOS = ("lead_new", "referral_new")
+TARGET_SCENARIOS: tuple[str, ...] = ("lead_new", "referral_new")
+
+# The embedded submission (e): the embeddable form's request, from a page of the publishable key's origin.
+EMBED_ORIGIN = "https://www.bench-partner.example"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -125,6 +131,9 @@ def intake_env(event_publisher: str) -> dict[str, str]:
         "THROTTLE_ANON_RATE": NEVER_TRIPS,
         "THROTTLE_LEADS_RATE": NEVER_TRIPS,
         "THROTTLE_PARTNER_RATE": NEVER_TRIPS,
+        "THROTTLE_EMBED_KEY_RATE": NEVER_TRIPS,
+        "THROTTLE_EMBED_IP_RATE": NEVER_TRIPS,
+        "TURNSTILE_SECRET_KEY": "",
         "NUM_PROXIES": "0",
         "LEAD_EVENT_PUBLISHER": event_publisher,
         "LEAD_MIN_FILL_SECONDS": "0",
@@ -185,6 +194,21 @@ def create_api_key() -> str:
     if "." not in key or " " in key:
         raise RuntimeError("create_api_key printed no key on its last line")
     return key
+
+
+def create_publishable_key() -> str:
+    """The partner's publishable key for the embedded submission (e), from the management command."""
+    completed = subprocess.run(
+        [str(VENV_BIN / "python"), "manage.py", "create_api_key", "--partner", PARTNER_NAME, "--publishable",
+         "--origins", EMBED_ORIGIN],
+        env=server_env(), cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    if completed.returncode != 0:
+        raise RuntimeError(f"create_api_key --publishable failed ({completed.returncode}):\n{completed.stderr[-2000:]}")
+    keys = [line.strip() for line in completed.stdout.splitlines() if line.strip().startswith("pk_")]
+    if not keys:
+        raise RuntimeError("create_api_key --publishable printed no pk_ key")
+    return keys[0]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -360,6 +384,9 @@ SCENARIOS = [
     Scenario("referral_new", "c. POST referral, new key", "POST", REFERRALS_PATH, 201, creates="referral"),
     Scenario("referral_list", "d. GET referrals (20)", "GET", REFERRAL_LIST_PATH, 200),
 ]
+EMBEDDED = Scenario("referral_embedded", "e. POST referral, embedded", "POST", REFERRALS_PATH, 201, creates="referral")
+SCENARIOS.append(EMBEDDED)
+TARGET_SCENARIOS += (EMBEDDED.key,)
 
 
 class Workload:
@@ -369,6 +396,8 @@ class Workload:
         self.people = people
         self.auth = {"Authorization": f"Api-Key {api_key}"}
         self.originals: list[list[Original]] = []
+        # The embeddable form's headers (e): set in main() once the publishable key exists.
+        self.embed_headers: dict[str, str] = {}
 
     def call(self, scenario: Scenario, client: int, turn: int) -> Call:
         if scenario.key == "lead_new":
@@ -382,6 +411,9 @@ class Workload:
             return Call("POST", REFERRALS_PATH, headers, encode(self.people.referral()))
         if scenario.key == "referral_list":
             return Call("GET", REFERRAL_LIST_PATH, dict(self.auth))
+        if scenario.key == EMBEDDED.key:
+            headers = {**self.embed_headers, "Idempotency-Key": str(uuid.uuid4())}
+            return Call("POST", REFERRALS_PATH, headers, encode(self.people.referral()))
         raise ValueError(scenario.key)
 
 
@@ -806,6 +838,8 @@ def main() -> int:
     flush_redis(REDIS_URL)
 
     workload = Workload(SyntheticPeople(args.seed), api_key)
+    workload.embed_headers = {"Authorization": f"Api-Key {create_publishable_key()}", "Origin": EMBED_ORIGIN}
+    print("partner publishable key created (embedded submissions)")
     ledger = Ledger()
     work_dir = Path(tempfile.mkdtemp(prefix="corerecovery-bench-leads-"))
     servers: list[Server] = []

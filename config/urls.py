@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from api import embed
 from api.hsds import views as hsds_views
 from api.views.health import healthz, readyz
 from config.media import media_file
@@ -34,6 +35,9 @@ urlpatterns = [
     # The split view serves its start-up script as a file, so the page needs no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # The embeddable referral form's script, for partners' pages (api/embed, docs/partners.md).
+    path("embed/v1/referral.js", embed.referral_js_versioned, name="embed-referral-v1"),
+    path("embed/referral.js", embed.referral_js_latest, name="embed-referral-latest"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),  # Prometheus, with METRICS_TOKEN only (docs/operations.md)

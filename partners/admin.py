@@ -8,7 +8,33 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from rest_framework_api_key.models import APIKey
 
-from partners.models import ClientAPIKey, Partner, Scope
+from partners.models import ClientAPIKey, Partner, Scope, origin_normalise
+from partners.selectors import publishable_origins_forget
+from partners.services import api_key_display
+
+
+class OriginLinesField(forms.CharField):
+    """A list of origins as one per line, never JSON to type; each checked and normalised (partners.models)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 60})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        origins: list[str] = []
+        errors: list[str] = []
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            try:
+                origins.append(origin_normalise(line))
+            except forms.ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return origins
 
 
 @admin.register(Partner)
@@ -24,15 +50,26 @@ class PartnerAdmin(admin.ModelAdmin):
 class ClientAPIKeyAdmin(admin.ModelAdmin):
     """Revoke instead of deleting, so the record of whose key it was and when it was used stays."""
 
-    list_display = ["prefix", "name", "partner", "scopes", "created", "expiry_date", "revoked", "last_used_at"]
-    list_filter = ["revoked", "partner"]
+    list_display = [
+        "prefix", "name", "kind", "partner", "scopes", "created", "expiry_date", "revoked", "last_used_at",
+    ]  # fmt: skip
+    list_filter = ["kind", "revoked", "partner"]
     search_fields = ["name", "prefix", "partner__name"]
-    fields = ["name", "partner", "scopes", "expiry_date", "revoked", "prefix", "created", "last_used_at"]
+    fields = [
+        "name", "kind", "partner", "scopes", "allowed_origins", "expiry_date", "revoked", "prefix", "created",
+        "last_used_at",
+    ]  # fmt: skip
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # A revoked key stays revoked: the library refuses it for good, so the form must not pretend otherwise.
-        frozen = ("name", "partner", "scopes", "expiry_date", "revoked") if obj is not None and obj.revoked else ()
-        return ("prefix", "created", "last_used_at", *frozen)
+        frozen = (
+            ("name", "partner", "scopes", "allowed_origins", "expiry_date", "revoked")
+            if obj is not None and obj.revoked
+            else ()
+        )
+        # A key's kind is what its holder was given (`pk_…` or not): it cannot change after issue.
+        kind = ("kind",) if obj is not None else ()
+        return ("prefix", "created", "last_used_at", *kind, *frozen)
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "scopes":
@@ -42,17 +79,28 @@ class ClientAPIKeyAdmin(admin.ModelAdmin):
                 widget=forms.CheckboxSelectMultiple,
                 required=False,
                 label="Scopes",
-                help_text="Referral scopes need a partner; a key without one may only read content.",
+                help_text="Referral scopes need a partner; a key without one may only read content. A "
+                "publishable key has referrals:write only.",
+            )
+        if db_field.name == "allowed_origins":
+            return OriginLinesField(
+                required=False,
+                label="Allowed origins",
+                help_text="Publishable keys only: one origin per line, scheme://host[:port], e.g. "
+                "https://www.partner.example. The form works on pages of these origins only.",
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: ClientAPIKey, form: Any, change: bool) -> None:
         if change:
             obj.save()
-            return
-        secret = ClientAPIKey.objects.assign_key(obj)
-        obj.save()
-        request._new_api_key = secret  # type: ignore[attr-defined]  # for response_add, below; never stored
+        else:
+            secret = ClientAPIKey.objects.assign_key(obj)
+            obj.save()
+            # For response_add, below; never stored.
+            request._new_api_key = api_key_display(api_key=obj, secret=secret)  # type: ignore[attr-defined]
+        # CORS preflights read the publishable keys' origins from a cache: a change applies at once.
+        publishable_origins_forget()
 
     def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
         """The secret on a no-store page of its own, never in a message: Django keeps messages in a cookie or

@@ -5,6 +5,8 @@ reverse. The tables kept their names when these models moved here from `leads` a
 partners/0001), so every existing key and reference still holds.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -50,6 +52,42 @@ class Scope(models.TextChoices):
 
 
 REFERRAL_SCOPES = {Scope.REFERRALS_WRITE, Scope.REFERRALS_READ}
+# What a publishable key's holder sees before the library's `<prefix>.<secret>`, as Stripe's `pk_`: a key made
+# to live in a web page says so, and can never be mistaken for (or used as) a secret one.
+PUBLISHABLE_KEY_PREFIX = "pk_"
+# A publishable key can do one thing: send a referral.
+PUBLISHABLE_SCOPES = [Scope.REFERRALS_WRITE.value]
+
+
+def origin_normalise(value: str) -> str:
+    """`scheme://host[:port]`, lowercase, as a browser sends it in `Origin`; anything else is a ValidationError.
+
+    No path, query, fragment, user or wildcard: the match with the `Origin` header is exact, so a typo must fail
+    here rather than silently never match. The default port is dropped, as browsers drop it.
+    """
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ValidationError(f"{text!r} is not an origin such as https://partner.example.") from None
+    if (
+        parts.scheme not in {"https", "http"}
+        or not parts.hostname
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or "*" in text
+    ):
+        raise ValidationError(
+            f"{text!r} is not an origin: give scheme://host[:port] only, e.g. https://partner.example."
+        )
+    default_port = {"https": 443, "http": 80}[parts.scheme]
+    host = parts.hostname.lower()
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default_port else "")
 
 
 class ClientAPIKey(AbstractAPIKey):
@@ -58,8 +96,20 @@ class ClientAPIKey(AbstractAPIKey):
     Issued to a partner (referrals) or to a site (content only). Revoke it (`revoked`) or let it expire
     (`expiry_date`); `last_used_at` is refreshed at most once a minute, so a busy partner does not turn every
     read into a write.
+
+    A *publishable* key (`pk_…`) lives in a partner's web page (the embeddable referral form): it is not a
+    secret, so it may only send referrals, only from a page whose `Origin` is in its `allowed_origins`.
     """
 
+    class Kind(models.TextChoices):
+        SECRET = "secret", "Secret (server to server)"
+        PUBLISHABLE = "publishable", "Publishable (the embeddable form in a partner's web page)"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SECRET)
+    allowed_origins = models.JSONField(
+        default=list, blank=True,
+        help_text="Publishable keys only: the origins (scheme://host[:port]) of the pages that may use the key.",
+    )  # fmt: skip
     partner = models.ForeignKey(
         Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys",
         help_text="Empty for a site key, which may only read content.",
@@ -71,6 +121,16 @@ class ClientAPIKey(AbstractAPIKey):
         db_table = "api_clientapikey"  # where it lived before partners/ existed
         verbose_name = "API key"
         verbose_name_plural = "API keys"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["secret", "publishable"]), name="clientapikey_kind_known"
+            ),
+            # A key in a web page always answers for a partner: its referrals are that partner's.
+            models.CheckConstraint(
+                condition=models.Q(kind="secret") | models.Q(partner__isnull=False),
+                name="clientapikey_publishable_has_partner",
+            ),
+        ]
 
     def clean(self) -> None:
         if not isinstance(self.scopes, list) or not all(isinstance(scope, str) for scope in self.scopes):
@@ -81,3 +141,24 @@ class ClientAPIKey(AbstractAPIKey):
             raise ValidationError({"scopes": f"Unknown scope(s): {', '.join(sorted(unknown))}."})
         if scopes & REFERRAL_SCOPES and self.partner_id is None:
             raise ValidationError({"scopes": "Referral scopes need a partner."})
+        if not isinstance(self.allowed_origins, list) or not all(isinstance(o, str) for o in self.allowed_origins):
+            raise ValidationError({"allowed_origins": "A list of origins such as https://partner.example."})
+        if self.kind == self.Kind.PUBLISHABLE:
+            if self.partner_id is None:
+                raise ValidationError({"partner": "A publishable key sends referrals: it needs a partner."})
+            if sorted(scopes) != PUBLISHABLE_SCOPES:
+                raise ValidationError({"scopes": "A publishable key has one scope: referrals:write."})
+            origins = []
+            for origin in self.allowed_origins:
+                normalised = origin_normalise(origin)
+                if normalised not in origins:
+                    origins.append(normalised)
+            if not origins:
+                raise ValidationError({"allowed_origins": "A publishable key needs the origin of at least one page."})
+            self.allowed_origins = origins
+        elif self.allowed_origins:
+            raise ValidationError({"allowed_origins": "Only a publishable key has allowed origins."})
+
+    @property
+    def is_publishable(self) -> bool:
+        return self.kind == self.Kind.PUBLISHABLE

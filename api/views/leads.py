@@ -12,18 +12,30 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.authentication import APIClient
 from api.idempotency import client_ip, idempotency_request
 from api.language import requested_language
 from api.permissions import HasActionScope
 from api.schema import lead_create_schema, lead_form_token_schema, referral_schema
 from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer, ReferralSerializer
-from api.throttling import AnonymousIPThrottle, LeadSubmissionThrottle, PartnerThrottle
+from api.throttling import (
+    AnonymousIPThrottle,
+    EmbedIPThrottle,
+    EmbedKeyThrottle,
+    LeadSubmissionThrottle,
+    PartnerThrottle,
+)
 from content.crisis import CRISIS_NOTICE, CRISIS_RESOURCES, crisis_lines
 from leads import services
 from leads.abuse import check_human, is_honeypot_filled
 from leads.form_tokens import form_token_issue
 from leads.models import Lead, LeadKind, LeadStatusChange
 from partners.models import ClientAPIKey, Partner
+from partners.services import embed_human_check
+
+# The embeddable form's Turnstile token travels in a header, not the body: the body of a retried form fill stays
+# the same (its Idempotency-Key replays it) while each try carries a fresh token, as Turnstile tokens are single-use.
+TURNSTILE_HEADER = "Turnstile-Token"
 
 NO_STORE = {"Cache-Control": "no-store"}
 NEXT_STEPS = {
@@ -152,10 +164,19 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
 
     permission_classes = [HasActionScope]
     throttle_classes = [PartnerThrottle]
+    # The one thing a publishable key (the embeddable form's) may do (api.authentication).
+    publishable_key_actions = ("create",)
     scopes_by_action = {"create": "referrals:write", "list": "referrals:read", "retrieve": "referrals:read"}
     lookup_field = "reference"
     lookup_value_regex = r"[A-Za-z0-9-]{1,20}"
     serializer_class = ReferralSerializer
+
+    def get_throttles(self) -> list[Any]:
+        # A publishable key (the embeddable form's) is held to its own, lower rates per key and per IP instead
+        # of the partner's rate (which it could never reach first): one counter fewer per request.
+        if isinstance(self.request.user, APIClient) and self.request.user.publishable:
+            return [EmbedKeyThrottle(), EmbedIPThrottle()]
+        return super().get_throttles()
 
     def _partner(self) -> Partner:
         # HasActionScope admitted only keys of a partner; the partner came with the key, in one query.
@@ -194,6 +215,12 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         serializer = ReferralRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if isinstance(request.user, APIClient) and request.user.publishable:
+            api_key = request.auth
+            assert isinstance(api_key, ClientAPIKey)
+            embed_human_check(
+                api_key=api_key, token=request.headers.get(TURNSTILE_HEADER, ""), client_ip=client_ip(request)
+            )
         submission = services.referral_submission(data, partner=self._partner())
         result = services.lead_submit(
             submission=submission, idempotency=idempotency_request(request), respond=_referral_created

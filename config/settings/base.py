@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "api.middleware.ContentSecurityPolicyMiddleware",
     # `private, no-store` and no surrogate keys on what a shared cache must never keep (api/caching_edge.py).
     "api.caching_edge.EdgePrivacyMiddleware",
+    # A publishable key (the embeddable form's) anywhere but POST /api/v1/referrals/: 403 (api/middleware.py).
+    "api.middleware.PublishableKeyMiddleware",
     # Answers warm content reads here, before URL resolution and the layers below (api/warm_reads.py).
     "api.warm_reads.WarmContentMiddleware",
     # Django's session, user and messages, for the admin only: skipped under /api/ (config/middleware.py).
@@ -225,9 +227,12 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 # The directory API (/hsds) too: a partner's referral platform may read it from a browser.
 CORS_URLS_REGEX = r"^/(api/.*|hsds(/.*)?)$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "POST"]
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Content-Language", "X-Content-Preview"]
-# The website's preview page may send the draft preview token as a header instead of `?preview=`.
-CORS_ALLOW_HEADERS = (*cors_default_headers, "content-preview-token")
+CORS_EXPOSE_HEADERS = [
+    "ETag", "Last-Modified", "Retry-After", "Content-Language", "X-Content-Preview", "Idempotent-Replayed",
+]  # fmt: skip
+# The website's preview page may send the draft preview token as a header instead of `?preview=`; the embeddable
+# referral form sends an Idempotency-Key and, with Turnstile on, its token (api/views/leads.py).
+CORS_ALLOW_HEADERS = (*cors_default_headers, "content-preview-token", "idempotency-key", "turnstile-token")
 
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
@@ -245,6 +250,11 @@ REST_FRAMEWORK = {
         "leads": env_str("THROTTLE_LEADS_RATE", "20/hour"),
         # Requests per partner API key.
         "partner": env_str("THROTTLE_PARTNER_RATE", "1200/hour"),
+        # The embeddable referral form (a publishable key, which anyone can copy from the partner's page):
+        # referrals per key, and per client IP whatever the key. A practice's website sends a few a day; one
+        # person sending a handful after mistakes is plausible, a hundred is not.
+        "embed_key": env_str("THROTTLE_EMBED_KEY_RATE", "200/hour"),
+        "embed_ip": env_str("THROTTLE_EMBED_IP_RATE", "20/hour"),
     },
     # Read by DRF's get_ident (the throttles) and by config.client_ip: see NUM_PROXIES above.
     "NUM_PROXIES": _num_proxies,
@@ -380,6 +390,15 @@ LEAD_FORM_TOKEN_MAX_AGE_SECONDS = env_int("LEAD_FORM_TOKEN_MAX_AGE_SECONDS", 4 *
 LEAD_CAPTCHA_VERIFIER = env_str("LEAD_CAPTCHA_VERIFIER")
 # SMS disclosure texts the website may show (their version ids); consent to SMS must name one.
 LEAD_SMS_DISCLOSURE_VERSIONS = env_list("LEAD_SMS_DISCLOSURE_VERSIONS", "2026-01")
+# The embeddable referral form's optional human check, Cloudflare Turnstile (partners/turnstile.py,
+# docs/partners.md): with a secret key set, a referral sent with a publishable key needs a token (header
+# `Turnstile-Token`) that siteverify accepts, solved on a page of one of the key's origins. Empty: off. The site
+# key is the widget's (public), printed in the HTML a partner pastes. TURNSTILE_VERIFY_URL: tests point it at a
+# local fake.
+TURNSTILE_SECRET_KEY = env_str("TURNSTILE_SECRET_KEY")
+TURNSTILE_SITE_KEY = env_str("TURNSTILE_SITE_KEY")
+TURNSTILE_VERIFY_URL = env_str("TURNSTILE_VERIFY_URL") or "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+TURNSTILE_TIMEOUT_SECONDS = env_int("TURNSTILE_TIMEOUT_SECONDS", 5)
 # Request bodies under /api/ larger than this are refused with 413.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024)
 

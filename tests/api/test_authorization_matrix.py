@@ -139,6 +139,9 @@ MATRIX = [
     Row("GET",  "/api/schema/",                             200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/docs/",                               200,   200,   200,   200,   401,   401,   200,   200),
     Row("GET",  "/api/redoc/",                              200,   200,   200,   200,   401,   401,   200,   200),
+    # The embeddable referral form's script, for partners' pages: public, no authentication (docs/partners.md).
+    Row("GET",  "/embed/v1/referral.js",                    200,   200,   200,   200,   200,   200,   200,   200),
+    Row("GET",  "/embed/referral.js",                       200,   200,   200,   200,   200,   200,   200,   200),
     # Probes: no authentication at all.
     Row("GET",  "/healthz",                                 200,   200,   200,   200,   200,   200,   200,   200),
     Row("GET",  "/readyz",                                  200,   200,   200,   200,   200,   200,   200,   200),

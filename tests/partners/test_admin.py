@@ -20,8 +20,8 @@ def test_a_new_key_is_shown_once_on_a_no_store_page_never_in_a_message(admin_cli
 
     response = admin_client_.post(
         reverse("admin:partners_clientapikey_add"),
-        {"name": "Mesa intake", "partner": partner.pk, "scopes": ["referrals:write", "referrals:read"],
-         "expiry_date_0": "", "expiry_date_1": ""},
+        {"name": "Mesa intake", "kind": "secret", "partner": partner.pk,
+         "scopes": ["referrals:write", "referrals:read"], "expiry_date_0": "", "expiry_date_1": ""},
     )  # fmt: skip
 
     assert response.status_code == 200

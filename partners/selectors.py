@@ -1,0 +1,54 @@
+"""What reads partners and their keys."""
+
+import logging
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+
+from partners.models import ClientAPIKey
+
+logger = logging.getLogger(__name__)
+
+_ORIGINS_CACHE_KEY = "partners:publishable-origins:v1"
+# A new key's origin is answered at once (the services forget the set); a key that expires on its own stops
+# being answered within this many seconds. The set is read on every CORS preflight of the referrals endpoint.
+ORIGINS_CACHE_SECONDS = 60
+
+
+def publishable_origins() -> frozenset[str]:
+    """Every origin of a usable publishable key (not revoked, not expired, its partner active).
+
+    This answers a CORS preflight, which carries no key: an origin in here may try; the referral itself is then
+    checked against its own key's origins.
+    """
+    try:
+        origins = cache.get(_ORIGINS_CACHE_KEY)
+    except Exception:  # the cache is an optimisation (config/cache.py): the database answers
+        logger.warning("cache unavailable; publishable origins read from the database")
+        return frozenset(_origins_from_database())
+    if origins is None:
+        origins = _origins_from_database()
+        try:
+            cache.set(_ORIGINS_CACHE_KEY, origins, ORIGINS_CACHE_SECONDS)
+        except Exception:
+            logger.warning("cache unavailable; publishable origins not cached")
+    return frozenset(origins)
+
+
+def _origins_from_database() -> list[str]:
+    rows = ClientAPIKey.objects.filter(
+        Q(expiry_date__isnull=True) | Q(expiry_date__gt=timezone.now()),
+        kind=ClientAPIKey.Kind.PUBLISHABLE,
+        revoked=False,
+        partner__is_active=True,
+    ).values_list("allowed_origins", flat=True)
+    return sorted({origin for row in rows for origin in row})
+
+
+def publishable_origins_forget() -> None:
+    """After a publishable key is issued, changed or revoked: the next preflight reads the keys again."""
+    try:
+        cache.delete(_ORIGINS_CACHE_KEY)
+    except Exception:  # then the set is at most ORIGINS_CACHE_SECONDS old
+        logger.warning("cache unavailable; publishable origins not forgotten")
