@@ -21,6 +21,7 @@ from content import images, models, preview, services
 from content.blocks import render_html
 from content.forms import ImageSelect, asset_thumbnail_url, structured_formfield
 from content.i18n import content_languages
+from content.image_objects import expand_images
 from content.models import PublicationStatus, Publishable
 
 
@@ -175,9 +176,7 @@ def _body_html(obj: Any, lang: str) -> SafeString:
     """The saved body's HTML as the API serves it: with image blocks, rendered from their image objects."""
     if not _body_has_images(obj, lang):
         return mark_safe(getattr(obj, f"body_html_{lang}") or "")  # noqa: S308  # rendered and sanitised on save
-    from api.serializers.content import expand_images
-
-    blocks = expand_images(getattr(obj, f"body_{lang}") or [], context={"lang": lang})
+    blocks = expand_images(getattr(obj, f"body_{lang}") or [], lang=lang, known={})
     return mark_safe(render_html(blocks, lang=lang))  # noqa: S308  # sanitised by nh3 in render_html
 
 

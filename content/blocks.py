@@ -265,7 +265,7 @@ _ALLOWED_ATTRIBUTES = {
 def render_html(blocks: list[dict[str, Any]], *, lang: str = "en") -> str:
     """Render validated blocks to HTML, then sanitise it with nh3 as a second line of defence. `lang` is the
     language of the fixed texts (the crisis block). Image blocks render only once expanded to their image
-    objects (api.serializers.content.expand_images): the stored body names its images by id."""
+    objects (content.image_objects.expand_images): the stored body names its images by id."""
     markup = "\n".join(_block_html(block, lang) for block in blocks)
     return nh3.clean(
         markup,

@@ -10,13 +10,13 @@ from rest_framework.relations import PKOnlyObject
 
 from api.caching_edge import record_item, record_items
 from api.fields import SparseFieldsSerializer
-from content import i18n, jsonld, selectors
-from content.blocks import BLOCK_TYPES, image_id, image_ids, render_html
+from content import i18n, image_objects, jsonld, selectors
+from content.blocks import BLOCK_TYPES, render_html
+from content.image_objects import image_object
 from content.models import (
     FAQ,
     Article,
     InsurancePlan,
-    MediaAsset,
     NetworkStatus,
     Program,
     ProgramAvailability,
@@ -280,26 +280,6 @@ def program_eligibility(program: Program, lang: str) -> dict[str, Any]:
 MEDIA_FORMAT_CHOICES = [("avif", "AVIF"), ("webp", "WebP"), ("jpeg", "JPEG")]
 
 
-_MEDIA_PROBE = "0" * 32
-_media_bases: dict[tuple[str, str, str], str] = {}
-
-
-def media_base() -> str:
-    """What a stored file's absolute URL is, before its name: the storage's URL (relative under the filesystem
-    storage, absolute under an object store) made absolute. Names are content hashes (hex, a folder, an
-    extension: nothing to quote), so the storage is asked once per configuration, not once per rendition (a
-    page of twenty images has hundreds)."""
-    from django.conf import settings
-    from django.core.files.storage import default_storage
-
-    key = (repr(settings.STORAGES["default"]), settings.MEDIA_URL, settings.PUBLIC_API_URL)
-    base = _media_bases.get(key)
-    if base is None:
-        base = default_storage.url(_MEDIA_PROBE).removesuffix(_MEDIA_PROBE)
-        base = _media_bases[key] = f"{settings.PUBLIC_API_URL}{base}" if base.startswith("/") else base
-    return base
-
-
 class RenditionSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="Absolute URL; the name is the content's hash, cached for a year.")
     width = serializers.IntegerField()
@@ -342,65 +322,18 @@ class MediaImageSerializer(serializers.Serializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         record_item(instance)  # the page shows the image: a change of it purges the page (api.caching_edge)
-        lang = str(self.context.get("lang", i18n.DEFAULT_LANGUAGE))
-        base = media_base()
-        renditions = [
-            {
-                "url": f"{base}{rendition['name']}",
-                "width": rendition["width"],
-                "height": rendition["height"],
-                "format": rendition["format"],
-                "crop": rendition["crop"],
-            }
-            for rendition in sorted(instance.renditions, key=lambda r: (r["crop"], r["format"], r["width"]))
-        ]
-        whole = [rendition for rendition in renditions if not rendition["crop"]]
-        jpegs = [rendition for rendition in whole if rendition["format"] == "jpeg"]
-        srcset = {
-            kind: ", ".join(f"{r['url']} {r['width']}w" for r in whole if r["format"] == kind)
-            for kind in ("avif", "webp", "jpeg")
-        }
-        return {
-            "id": instance.pk,
-            "url": max(jpegs, key=lambda r: r["width"])["url"] if jpegs else f"{base}{instance.file}",
-            "width": instance.width,
-            "height": instance.height,
-            "alt": i18n.localized(instance, "alt", lang) or "",
-            "caption": i18n.localized(instance, "caption", lang) or "",
-            "credit": instance.credit,
-            "licence": instance.licence,
-            "blurhash": instance.blurhash,
-            "focal_point": {"x": instance.focal_x, "y": instance.focal_y},
-            "renditions": renditions,
-            "srcset": srcset,
-        }
+        return image_object(instance, lang=str(self.context.get("lang", i18n.DEFAULT_LANGUAGE)))
 
 
 def expand_images(blocks: list[dict[str, Any]], *, context: dict[str, Any]) -> list[dict[str, Any]]:
-    """The body as the API shows it: each image block's id replaced by its image object (MediaImageSerializer,
-    as hero images; the page then carries the image's surrogate key), its own alt text and caption over the
-    library's. An image no longer in the library is left out: the rest of the page still shows. The assets are
-    read once per response (`context["media_assets"]`)."""
-    wanted = image_ids(blocks)
-    known: dict[int, MediaAsset | None] = context.setdefault("media_assets", {})
-    missing = [pk for pk in wanted if pk not in known]
-    if missing:
-        found = {asset.pk: asset for asset in MediaAsset.objects.filter(pk__in=missing)}
-        known.update({pk: found.get(pk) for pk in missing})
-    serializer = MediaImageSerializer(context=context)
-    expanded = []
-    for block in blocks:
-        if block.get("type") != "image":
-            expanded.append(block)
-            continue
-        pk = image_id(block.get("image"))
-        asset = known.get(pk) if pk is not None else None
-        if asset is None:
-            continue
-        image = serializer.to_representation(asset)
-        image.update({key: block[key] for key in ("alt", "caption") if block.get(key)})
-        expanded.append({"type": "image", "image": image})
-    return expanded
+    """The body as the API shows it (content.image_objects.expand_images), each image recorded for the page's surrogate
+    keys as a hero image is; the assets are read once per response (`context["media_assets"]`)."""
+    return image_objects.expand_images(
+        blocks,
+        lang=str(context.get("lang", i18n.DEFAULT_LANGUAGE)),
+        known=context.setdefault("media_assets", {}),
+        on_image=record_item,
+    )
 
 
 def body_with_images(body_json: str, *, context: dict[str, Any]) -> list[dict[str, Any]] | None:
