@@ -37,6 +37,7 @@ from api.encoding import IDENTITY
 from api.negotiation import ACCEPTS_JSON
 from api.throttling import ContentReadThrottle
 from ops import metrics
+from ops.middleware import ROUTE_ATTRIBUTE, route_label
 
 # Headers that belong to one version and coding of a response (set from the stored rendering and the
 # request's Accept-Encoding) rather than to the URL.
@@ -61,6 +62,9 @@ class _Route(NamedTuple):
     # The headers of the URL's 200 and 304 answers as the ordinary path gave them, once it has.
     ok_headers: Headers | None
     not_modified_headers: Headers | None
+    # The URL's route template as the metrics label it (ops.middleware), from the request the resolver answered:
+    # a warm read leaves it on the request, so that ops.middleware counts it without resolving the path again.
+    metrics_route: str | None
 
 
 class _Routes:
@@ -75,11 +79,11 @@ class _Routes:
                 self._entries.move_to_end(url)
             return route
 
-    def learn(self, url: Url, cache_key: str, status: int, headers: Headers) -> None:
+    def learn(self, url: Url, cache_key: str, status: int, headers: Headers, metrics_route: str | None) -> None:
         with self._lock:
             known = self._entries.get(url)
             if known is None or known.cache_key != cache_key:
-                known = _Route(cache_key, None, None)
+                known = _Route(cache_key, None, None, metrics_route)
             if status == 200:
                 known = known._replace(ok_headers=headers)
             else:
@@ -162,6 +166,8 @@ class WarmContentMiddleware:
             response["Last-Modified"] = http_date(last_modified)
         for name, value in edge_headers(request, rendered):
             response[name] = value
+        if route.metrics_route is not None:
+            setattr(request, ROUTE_ATTRIBUTE, route.metrics_route)
         metrics.content_cache_lookup(hit=True)
         return response
 
@@ -171,4 +177,6 @@ class WarmContentMiddleware:
         if cache_key is None or response.status_code not in {200, 304} or response.streaming or response.cookies:
             return
         headers = tuple((name, value) for name, value in response.items() if name.lower() not in _PER_VERSION)
-        routes.learn(url, cache_key, response.status_code, headers)
+        match = request.resolver_match
+        metrics_route = route_label(match.route) if match is not None else None
+        routes.learn(url, cache_key, response.status_code, headers, metrics_route)

@@ -106,9 +106,12 @@ class _Logged:
 
 
 class Server(_Logged):
-    """One gunicorn master with sync workers, started and stopped by this process only."""
+    """One gunicorn master with sync workers, started and stopped by this process only; the code is this
+    checkout's, or that of the checkout at `root` (bench/ab.py)."""
 
-    def __init__(self, name: str, env: dict[str, str], workers: int, log_dir: Path, threads: int = 1) -> None:
+    def __init__(
+        self, name: str, env: dict[str, str], workers: int, log_dir: Path, threads: int = 1, root: Path = ROOT
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.log_path = log_dir / f"gunicorn-{name}.log"
@@ -125,14 +128,14 @@ class Server(_Logged):
             "-b",
             f"{HOST}:{self.port}",
             "--chdir",
-            str(ROOT),
+            str(root),
             "--log-level",
             "warning",
             "--timeout",
             "60",
         ]
         self.process = subprocess.Popen(
-            command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+            command, env=env, cwd=root, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def wait_ready(self) -> None:

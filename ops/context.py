@@ -8,6 +8,8 @@ nothing a caller could compare (tests/api/test_authorization_matrix.py), and war
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import secrets
 from contextvars import ContextVar
@@ -21,7 +23,25 @@ task_name: ContextVar[str] = ContextVar("task_name", default="")
 task_id: ContextVar[str] = ContextVar("task_id", default="")
 
 
+# A request id made here: 32 hex digits, this process's random half (drawn again in a forked child, so that no
+# two gunicorn workers share it) and a count of the ids it made. Unique without a system call per request
+# (`secrets.token_hex` reads the kernel's random source each time); an id is a log correlation key, not a secret.
+_process_prefix = ""
+_counter = itertools.count(1)
+
+
+def _new_process() -> None:
+    global _process_prefix, _counter
+    _process_prefix = secrets.token_hex(8)
+    _counter = itertools.count(1)
+
+
+_new_process()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_process)
+
+
 def request_id_from(header: str | None) -> str:
     if header and _WELL_FORMED.fullmatch(header):
         return header
-    return secrets.token_hex(16)
+    return f"{_process_prefix}{next(_counter):016x}"

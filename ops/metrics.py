@@ -11,8 +11,8 @@ read at scrape time by `ops.collector`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -103,9 +103,10 @@ def initialise() -> None:
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-# The children of the two HTTP metrics, per (route, method, status): `labels()` takes a lock and builds a key
-# each time, on every request. Bounded: routes, methods and statuses are finite.
-_http_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+# The children of the two HTTP metrics, per (route, method, status), as their bound `inc` and `observe`:
+# `labels()` takes a lock and builds a key each time, on every request. Bounded: routes, methods and statuses
+# are finite.
+_http_children: dict[tuple[str, str, int], tuple[Callable[[], None], Callable[[float], None]]] = {}
 
 
 def http_request(*, route: str, method: str, status: int, seconds: float) -> None:
@@ -113,14 +114,20 @@ def http_request(*, route: str, method: str, status: int, seconds: float) -> Non
     children = _http_children.get(key)
     if children is None:
         label = method if method in _METHODS else "other"
-        children = (HTTP_REQUESTS.labels(route, label, str(status)), HTTP_DURATION.labels(route, label))
+        children = (HTTP_REQUESTS.labels(route, label, str(status)).inc, HTTP_DURATION.labels(route, label).observe)
         _http_children[key] = children
-    children[0].inc()
-    children[1].observe(seconds)
+    count, observe = children
+    count()
+    observe(seconds)
+
+
+# The cache's two children, made once (a hit is counted on every warm read).
+_CACHE_HIT = CONTENT_CACHE.labels("hit").inc
+_CACHE_MISS = CONTENT_CACHE.labels("miss").inc
 
 
 def content_cache_lookup(*, hit: bool) -> None:
-    CONTENT_CACHE.labels("hit" if hit else "miss").inc()
+    (_CACHE_HIT if hit else _CACHE_MISS)()
 
 
 def _after_commit(record: object) -> None:

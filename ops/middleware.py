@@ -27,10 +27,15 @@ def route_label(route: str) -> str:
     return label.removeprefix("^").removesuffix("$").replace("\\", "") or UNMATCHED
 
 
+# Where a layer that answers above URL resolution leaves the route template of its answer, for the count
+# (api.warm_reads: it learned the template from the URL's first request, which the resolver answered).
+ROUTE_ATTRIBUTE = "metrics_route"
+
+
 @functools.lru_cache(maxsize=4096)
 def _route_of_path(path: str) -> str:
-    # Only for warm content reads, answered above URL resolution (api.warm_reads): their paths are the
-    # content's own, a bounded set; the cache keeps this off their hot path.
+    # Only for a GET or HEAD that never reached the resolver and left no template on the request (a static
+    # file, a refused body) or that it refused (UNMATCHED): resolved once per path while the cache holds it.
     try:
         return route_label(resolve(path).route)
     except Resolver404:
@@ -38,10 +43,13 @@ def _route_of_path(path: str) -> str:
 
 
 def route_of(request: HttpRequest) -> str:
-    match = getattr(request, "resolver_match", None)
+    match = request.resolver_match
     if match is not None:
         return route_label(match.route)
-    # Warm content reads never reached the resolver; nor did a path it refused (which resolves to UNMATCHED).
+    known: str | None = getattr(request, ROUTE_ATTRIBUTE, None)
+    if known is not None:  # a warm read
+        return known
+    # Answered above URL resolution by something else; or a path the resolver refused (UNMATCHED).
     return _route_of_path(request.path_info) if request.method in {"GET", "HEAD"} else UNMATCHED
 
 

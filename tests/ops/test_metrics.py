@@ -15,7 +15,7 @@ from leads.models import Lead, LeadEvent
 from notifications import tasks
 from notifications.backends.base import PermanentDeliveryError
 from notifications.models import Notification
-from ops import metrics
+from ops import metrics, middleware
 from tests.factories import ProgramFactory
 from tests.leads.conftest import lead_body
 from tests.notifications.conftest import make_event, make_lead
@@ -101,6 +101,29 @@ def test_requests_are_counted_by_route_template_never_by_path(api_client, scrape
 
 def _delta(before, after, name, **labels):
     return after.value(name, **labels) - before.value(name, **labels)
+
+
+def test_a_warm_read_is_counted_under_the_template_it_learned_without_resolving_its_path(
+    api_client, scrape, monkeypatch
+):
+    ProgramFactory(slug="warm-read-template-slug")
+    path = "/api/v1/programs/warm-read-template-slug/"
+    assert api_client.get(path).status_code == 200  # resolved and rendered: api.warm_reads learns the URL
+    middleware._route_of_path.cache_clear()
+    resolved = []
+    monkeypatch.setattr(middleware, "resolve", resolved.append)
+    before = scrape()
+
+    warm = [api_client.get(path) for _ in range(2)]
+    after = scrape()
+
+    assert [response.status_code for response in warm] == [200, 200]
+    assert [response.wsgi_request.resolver_match for response in warm] == [None, None]  # answered by api.warm_reads
+    assert resolved == []
+    route = "api/v1/programs/{slug}/"
+    assert _delta(before, after, "http_requests_total", route=route, method="GET", status="200") == 2
+    assert _delta(before, after, "http_request_duration_seconds_count", route=route, method="GET") == 2
+    assert _delta(before, after, "content_cache_requests_total", result="hit") == 2
 
 
 def test_leads_and_their_messages_are_counted_by_kind_source_and_channel(
