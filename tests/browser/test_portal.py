@@ -25,7 +25,7 @@ REFERRALS = "My organisation\u2019s referrals"  # the page's typographic apostro
 
 
 def _emailed_link(path: str) -> str:
-    match = re.search(rf"https?://\S+{re.escape(path)}\S+", mail.outbox[-1].body)
+    match = re.search(rf"https?://\S+{re.escape(path)}\S+", str(mail.outbox[-1].body))
     assert match, mail.outbox[-1].body
     return match.group(0)
 
