@@ -117,3 +117,27 @@ def test_the_crisis_lines_are_on_every_portal_page(member_a, programs):
         html = client.get(path).content.decode()
         assert "<strong>988</strong>" in html
         assert "<strong>911</strong>" in html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"submission_key": "k"}, {"submission_key": "k", "state": "ZZZ", "urgency": "now", "program_interest": "x"},
+     {"submission_key": "k" * 500, "first_name": "\x00", "email": "not an address", "age_range": "old"}],
+)  # fmt: skip
+def test_hostile_or_empty_forms_are_answered_in_words_never_500(member_a, programs, data):
+    response = portal_client(member_a).post(reverse("portal:refer"), data)
+
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
+    assert not Lead.objects.exists()
+
+
+def test_a_form_sent_again_with_other_details_is_refused_in_words(member_a, programs):
+    client = portal_client(member_a)
+    client.post(reverse("portal:refer"), _form())
+
+    response = client.post(reverse("portal:refer"), _form(first_name="Someone else"))
+
+    assert response.status_code == 400
+    assert "already sent with other details" in response.content.decode()
+    assert Lead.objects.count() == 1
