@@ -2,6 +2,7 @@
 names them. They collect text only: the API's serializer validates a referral (one validator, its messages
 beside the fields), and partners.services the rest."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -56,6 +57,13 @@ def _text(
     return forms.CharField(required=False, label=label, widget=widget, help_text=help_text, strip=True)
 
 
+class ProgramField(forms.ChoiceField):
+    """A program picked from the live programs; the API's serializer checks the slug (one validator)."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
 class ReferralForm(PortalForm):
     """A referral, as the API takes it (`POST /api/v1/referrals/`): the same names (`referrer.name` for the
     nested object), so the serializer's errors land beside the field they are about."""
@@ -83,7 +91,7 @@ class ReferralForm(PortalForm):
             (AgeRange.AGE_65_PLUS, _("65 or older")),
         ],
     )
-    program_interest = forms.ChoiceField(required=False, label=_("Program"))
+    program_interest = ProgramField(required=False, label=_("Program"))
     state = _text(_("State (two letters)"), maxlength="2", autocomplete="off")
     insurance_provider = _text(_("Insurance"))
     reason_for_referral = _text(_("Reason for referral"), textarea=True)
@@ -110,14 +118,15 @@ class ReferralForm(PortalForm):
               "age_range", "state", "insurance_provider")  # fmt: skip
     REFERRAL = ("program_interest", "reason_for_referral", "current_level_of_care", "urgency", "message")
 
-    def __init__(self, *args: Any, programs: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, programs: Callable[[], list[tuple[str, str]]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for part in self.REFERRER:
             # Renamed to the API's path, so the page and the errors use `referrer.phone` as the API does.
             self.fields[f"referrer.{part}"] = self.fields.pop(f"referrer_{part}")
         field = self.fields["program_interest"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("Not said")), *programs, ("unsure", _("Not sure"))]
+        # Read only when the page is drawn: a referral that is sent and accepted never lists the programs.
+        field.choices = lambda: [("", _("Not said")), *programs(), ("unsure", _("Not sure"))]
 
     def person_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.PERSON]

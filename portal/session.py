@@ -2,7 +2,7 @@
 
 Why not Django's `django.contrib.auth` session: it holds one kind of user, and staff use it for the admin and
 `/staff/`. Partner people are another model (`partners.PartnerUser`, never an auth user), and their session is
-kept in Django's session store under a cookie of its own, `cr_partner_session`, limited to `/partners/`:
+kept in Django's session store (cached_db) under a cookie of its own, `cr_partner_session`, limited to `/partners/`:
 
 - the browser never sends it to `/admin/` or `/staff/`, and nothing there reads it; there `request.user` stays
   anonymous, so a partner user can never pass the admin's or the staff pages' checks;
@@ -18,10 +18,10 @@ A magic link is bound to the browser that asked for it by `cr_partner_browser`, 
 
 import secrets
 from datetime import timedelta
-from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.backends.cached_db import SessionStore
 from django.http import HttpRequest, HttpResponse
 
 from partners.models import PartnerUser
@@ -39,7 +39,9 @@ _VERSION = "partner_session_version"
 
 
 def _store(session_key: str | None = None) -> Any:
-    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    # Django's cached_db store: read from the cache (Redis in production, local memory under `make run`), kept
+    # in the database too, so a cache flush signs nobody out. Every request of the portal reads it.
+    return SessionStore(session_key=session_key)
 
 
 def partner_user_of(request: HttpRequest) -> PartnerUser | None:

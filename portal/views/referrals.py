@@ -29,19 +29,18 @@ def _created(lead: Lead) -> tuple[int, dict[str, str]]:
     return 201, {"reference": lead.reference}
 
 
-def _fresh_form(user: PartnerUser, programs: list[tuple[str, str]]) -> ReferralForm:
+def _fresh_form(user: PartnerUser) -> ReferralForm:
     initial = {"submission_key": secrets.token_urlsafe(16), "state": "AZ", "referrer.name": user.name,
                "referrer.email": user.email}  # fmt: skip
-    return ReferralForm(programs=programs, initial=initial)
+    return ReferralForm(programs=program_titles, initial=initial)
 
 
 @portal_page()
 def refer(request: HttpRequest) -> HttpResponse:
     user: PartnerUser = request.partner_user  # type: ignore[attr-defined]
-    programs = program_titles()
     if request.method != "POST":
-        return render(request, "portal/refer.html", {"form": _fresh_form(user, programs), "section": "refer"})
-    form = ReferralForm(request.POST, programs=programs)
+        return render(request, "portal/refer.html", {"form": _fresh_form(user), "section": "refer"})
+    form = ReferralForm(request.POST, programs=program_titles)
     if form.is_valid():
         body = form.api_body(organization=user.partner.name)
         serializer = ReferralRequestSerializer(data=body)
