@@ -115,7 +115,16 @@ def test_a_partner_refers_someone_and_follows_it(page, browser, live_server, par
     expect(row).to_contain_text("Contacted by our admissions team")
     assert_accessible(page)
     _shot(page, artifacts, "portal-referrals.png")
-    page.get_by_role("link", name=lead.reference).click()
+    # On a phone: each referral reads as a card, nothing wider than the screen; the keyboard reaches the content.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert_accessible(page)
+    _shot(page, artifacts, "portal-referrals-phone.png")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.get_by_role("link", name=lead.reference).focus()
+    page.keyboard.press("Enter")
     expect(page.locator("dd.status")).to_have_text("Contacted by our admissions team")
     assert_accessible(page)
 
