@@ -109,15 +109,18 @@ def _check_admin(*, by: PartnerUser | None, partner: Partner) -> None:
 def partner_user_invite(
     *, partner: Partner, email: str, role: str = PartnerUser.Role.MEMBER, name: str = "", by: PartnerUser | None = None
 ) -> PartnerUser:
-    """Creates the account (or brings back a removed one of the same partner) and emails a single-use
-    invitation, valid INVITATION_LIFETIME. The invitation's link is where the person chooses how to sign in."""
+    """Creates the account (or brings back a removed one of the same partner, or invites again one who never
+    accepted) and emails a single-use invitation, valid INVITATION_LIFETIME; earlier links stop working. The
+    invitation's link is where the person chooses how to sign in."""
     _check_admin(by=by, partner=partner)
     email = _normalised_email(email)
     if role not in PartnerUser.Role.values:
         raise ValidationError({"role": _("Choose a role.")})
     with transaction.atomic():
         user = PartnerUser.objects.select_for_update().filter(email=email).first()
-        if user is not None and (user.partner_id != partner.pk or user.is_active):
+        # An invitation not yet accepted may be sent again (lost, expired); an account in use may not.
+        in_use = user is not None and user.is_active and user.activated_at is not None
+        if user is not None and (user.partner_id != partner.pk or in_use):
             # Said the same way whichever partner holds it: a partner admin learns nothing of other partners.
             raise ValidationError({"email": _("This address already has a portal account.")})
         if user is None:

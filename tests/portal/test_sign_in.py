@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -254,3 +255,18 @@ def test_the_portal_speaks_spanish_when_asked(member_a):
     assert '<html lang="es">' in html
     assert "Referir a alguien" in html
     assert "<strong>988</strong>" in html
+
+
+def test_an_invitation_sent_again_replaces_the_first_and_an_account_in_use_is_not_invited(
+    partner_a, member_a, outbox, django_capture_on_commit_callbacks
+):
+    _, first = _invite(partner_a, outbox, django_capture_on_commit_callbacks)
+    _, second = _invite(partner_a, outbox, django_capture_on_commit_callbacks)
+    member_a.activated_at = timezone.now()
+    member_a.save(update_fields=["activated_at"])
+
+    with pytest.raises(ValidationError):
+        partner_user_invite(partner=partner_a, email=member_a.email)
+
+    assert Client().get(first).status_code == 400
+    assert Client().get(second).status_code == 200
