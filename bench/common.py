@@ -226,10 +226,13 @@ class Connection:
         method: str = "GET",
         body: bytes | None = None,
     ) -> Response:
-        """One request; `body` (JSON) is sent with its Content-Type and Content-Length."""
+        """One request; `body` is sent with its Content-Length, as JSON unless `headers` has a Content-Type."""
         lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", "Accept: application/json"]
         if body is not None:
-            lines.extend(["Content-Type: application/json", f"Content-Length: {len(body)}"])
+            # JSON unless the caller says otherwise (a page's form posts application/x-www-form-urlencoded).
+            if not any(name.lower() == "content-type" for name in headers or {}):
+                lines.append("Content-Type: application/json")
+            lines.append(f"Content-Length: {len(body)}")
         lines.extend(f"{name}: {value}" for name, value in (headers or {}).items())
         raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
         reused = self.writer is not None

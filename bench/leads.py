@@ -21,6 +21,9 @@ What it does, every run:
    e. POST /api/v1/referrals/ as the embeddable form sends it: the partner's publishable key (`pk_…`, made with
       `create_api_key --publishable --origins https://www.bench-partner.example`), that `Origin`, a unique
       Idempotency-Key -> 201 (the embed throttles at a rate that never trips, Turnstile off).
+   f. POST /partners/refer/, the referral portal's "Refer someone" form (issue 13), by a partner user of the
+      same partner signed in to the portal (a portal session made in-process, as a sign-in makes it), with a
+      CSRF cookie and token and a new form key -> 302 to the confirmation page of a new referral.
 4. Prints a table (req/s, p50/p99 latency, errors, the gunicorn workers' CPU per request, which a noisy
    machine disturbs less than throughput, and the CPU of the workers' PostgreSQL backends), the target
    (p99 under 100 ms for lead submissions, a, c and e) and whether it is met, and writes everything to
@@ -47,6 +50,7 @@ import json
 import os
 import pstats
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -60,6 +64,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, this file's directory is sys.path[0], where `leads` would be this module: use the root.
@@ -113,7 +118,7 @@ REPLAY_KEYS_PER_CLIENT = 4
 
 # The target the brief states: p99 of lead submissions, new contact requests (a) and new referrals (c).
 P99_TARGET_MS = 100.0
-TARGET_SCENARIOS: tuple[str, ...] = ("lead_new", "referral_new")
+TARGET_SCENARIOS: tuple[str, ...] = ("lead_new", "referral_new", "portal_referral_new")
 
 # The embedded submission (e): the embeddable form's request, from a page of the publishable key's origin.
 EMBED_ORIGIN = "https://www.bench-partner.example"
@@ -386,6 +391,9 @@ SCENARIOS = [
 ]
 EMBEDDED = Scenario("referral_embedded", "e. POST referral, embedded", "POST", REFERRALS_PATH, 201, creates="referral")
 SCENARIOS.append(EMBEDDED)
+SCENARIOS.append(
+    Scenario("portal_referral_new", "f. POST portal refer form", "POST", "/partners/refer/", 302, creates="referral")
+)
 TARGET_SCENARIOS += (EMBEDDED.key,)
 
 
@@ -398,6 +406,7 @@ class Workload:
         self.originals: list[list[Original]] = []
         # The embeddable form's headers (e): set in main() once the publishable key exists.
         self.embed_headers: dict[str, str] = {}
+        self.portal_session = ""  # a partner user's portal session key (portal_session_create)
 
     def call(self, scenario: Scenario, client: int, turn: int) -> Call:
         if scenario.key == "lead_new":
@@ -414,7 +423,58 @@ class Workload:
         if scenario.key == EMBEDDED.key:
             headers = {**self.embed_headers, "Idempotency-Key": str(uuid.uuid4())}
             return Call("POST", REFERRALS_PATH, headers, encode(self.people.referral()))
+        if scenario.key == "portal_referral_new":
+            return portal_referral_call(self.people, self.portal_session)
         raise ValueError(scenario.key)
+
+
+# The referral portal (e): a partner user signed in to /partners/ sends the "Refer someone" form.
+PORTAL_REFER_PATH = "/partners/refer/"
+# Django checks a CSRF cookie's format, not its origin: any 32 letters and digits, sent as cookie and field.
+PORTAL_CSRF = "bench" + "0" * 27
+PORTAL_DONE = re.compile(r"/partners/refer/(L-[0-9A-Z]{6})/done/")
+
+
+def portal_session_create() -> str:
+    """A partner user of the bench partner, signed in to the portal as its sign-in does it: the session key."""
+    from django.db import connections
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from partners.models import Partner, PartnerUser
+    from portal import session
+
+    user = PartnerUser.objects.create(
+        partner=Partner.objects.get(name=PARTNER_NAME), email="bench.planner@example.org", name="Bench Planner",
+        sign_in_method=PartnerUser.SignInMethod.MAGIC_LINK,
+    )  # fmt: skip
+    response = HttpResponse()
+    session.session_start(RequestFactory().get(PORTAL_REFER_PATH), response, user=user)
+    connections.close_all()
+    return response.cookies[session.COOKIE].value
+
+
+def portal_referral_call(people: SyntheticPeople, session_key: str) -> Call:
+    """The form a person fills in: the API's field names (`referrer.name`), a new form key each time."""
+    body = people.referral()
+    referrer = body.pop("referrer")
+    form = {name: value for name, value in body.items() if name not in ("date_of_birth", "client_consent")}
+    form.update({f"referrer.{name}": value for name, value in referrer.items() if name != "organization"})
+    form.update(client_consent="on", submission_key=str(uuid.uuid4()), csrfmiddlewaretoken=PORTAL_CSRF)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": f"csrftoken={PORTAL_CSRF}; cr_partner_session={session_key}",
+    }
+    return Call("POST", PORTAL_REFER_PATH, headers, urlencode(form).encode())
+
+
+def check_portal_response(response: Response, ledger: "Ledger", phase: str) -> str | None:
+    """A 302 to the confirmation page of a new referral; its reference goes to the ledger."""
+    match = PORTAL_DONE.fullmatch(response.headers.get("location", ""))
+    if response.status != 302 or match is None:
+        return f"status {response.status} (the form was refused: see the server's log)"
+    ledger.add("referral", match.group(1), f"portal_referral_new/{phase}")
+    return None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -456,6 +516,8 @@ def describe_failure(response: Response) -> str:
 
 def check_response(scenario: Scenario, call: Call, response: Response, ledger: Ledger, phase: str) -> str | None:
     """None if the response is what the scenario expects; what is wrong otherwise. Records new leads."""
+    if scenario.key == "portal_referral_new":
+        return check_portal_response(response, ledger, phase)
     if response.status != scenario.expect:
         return describe_failure(response)
     if scenario.creates is None:
@@ -708,8 +770,10 @@ def profile_in_process(workload: Workload, scenarios: list[Scenario], requests: 
 
     def submit(scenario: Scenario) -> None:
         call = workload.call(scenario, 0, 0)
+        headers = dict(call.headers)
+        content_type = headers.pop("Content-Type", "application/json")
         response = client.generic(
-            call.method, call.path, data=call.body or b"", content_type="application/json", headers=call.headers
+            call.method, call.path, data=call.body or b"", content_type=content_type, headers=headers
         )
         if response.status_code != scenario.expect:
             raise RuntimeError(f"in-process {scenario.label}: {response.status_code}")
@@ -840,6 +904,7 @@ def main() -> int:
     workload = Workload(SyntheticPeople(args.seed), api_key)
     workload.embed_headers = {"Authorization": f"Api-Key {create_publishable_key()}", "Origin": EMBED_ORIGIN}
     print("partner publishable key created (embedded submissions)")
+    workload.portal_session = portal_session_create()
     ledger = Ledger()
     work_dir = Path(tempfile.mkdtemp(prefix="corerecovery-bench-leads-"))
     servers: list[Server] = []

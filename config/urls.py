@@ -43,6 +43,8 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),  # Prometheus, with METRICS_TOKEN only (docs/operations.md)
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls", namespace="staff")),
+    # The referral portal for partner people: its own accounts and session cookie (portal/session.py).
+    path("partners/", include("portal.urls", namespace="portal")),
     # Email delivery reports from the ESP (django-anymail's tracking webhooks, basic auth and the ESP's signature
     # checked by anymail): /webhooks/email/<esp>/tracking/. Outside /api/: a batch of SendGrid events may be
     # larger than the API's body limit.
@@ -51,7 +53,8 @@ urlpatterns = [
     re_path(r"^media/(?P<name>(?:originals|renditions)/[^/]+)$", media_file, name="media-file"),
 ]
 
-# Errors outside DRF's views answer problem+json too, never an HTML page; the staff pages answer in words.
+# Errors outside DRF's views answer problem+json too, never an HTML page; the staff pages and the
+# referral portal answer in words.
 handler400 = "config.error_pages.bad_request"
 handler403 = "config.error_pages.permission_denied"
 handler404 = "config.error_pages.not_found"

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from partners.models import Partner
+from partners.models import Partner, PartnerUser
 
 
 class LeadKind(models.TextChoices):
@@ -78,6 +78,10 @@ class Lead(models.Model):
         help_text="The member of staff who entered a lead received by phone or fax.",
     )  # fmt: skip
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
+    sent_by = models.ForeignKey(
+        PartnerUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_referrals",
+        help_text="The partner's person who sent the referral through the referral portal.",
+    )  # fmt: skip
     status = models.CharField(max_length=24, choices=LeadStatus.choices, default=LeadStatus.RECEIVED)
     status_reason = models.CharField(max_length=24, choices=NotAdmittedReason.choices, blank=True)
     urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.ROUTINE)

@@ -7,7 +7,7 @@ from typing import Any
 import phonenumbers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from leads.crypto import lookup_hash, unseal
@@ -16,6 +16,7 @@ from leads.models import (
     ContactAttempt,
     Lead,
     LeadAccessLog,
+    LeadKind,
     LeadStatusChange,
     Urgency,
 )
@@ -46,6 +47,19 @@ def partners_visible_to(viewer: Any) -> QuerySet[Partner]:
     if viewer.has_perm(ALL_LEADS_PERMISSION):
         return Partner.objects.all()
     return Partner.objects.filter(liaison_staff=viewer)
+
+
+def partner_referrals(*, partner: Partner) -> QuerySet[Lead]:
+    """A partner's own referrals, newest first, with their status history: only the columns a partner may see
+    (the API's `/referrals/` and the referral portal alike), never another partner's."""
+    history = Prefetch("status_changes", queryset=LeadStatusChange.objects.only(
+        "lead_id", "to_status", "reason_category", "changed_at"))  # fmt: skip
+    return (
+        Lead.objects.filter(partner=partner, kind=LeadKind.PARTNER_REFERRAL)
+        .only("id", "reference", "status", "program_interest", "urgency", "received_at", "partner_id")
+        .prefetch_related(history)
+        .order_by("-received_at", "-id")
+    )
 
 
 def leads_visible_to(viewer: Any) -> QuerySet[Lead]:

@@ -35,7 +35,7 @@ from leads.models import (
 )
 from leads.triage import triage_text
 from ops import metrics
-from partners.models import Partner
+from partners.models import Partner, PartnerUser
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +105,8 @@ class LeadSubmission:
     # How it reached the center; a lead received by phone or fax names the member of staff who entered it.
     source: str = LeadSource.WEBSITE
     entered_by: Any = None
+    # A referral sent through the referral portal names the partner's person who sent it.
+    sent_by: PartnerUser | None = None
 
 
 _PERSON_FIELDS = (
@@ -143,7 +145,8 @@ def contact_request_submission(data: dict[str, Any], **fields: Any) -> LeadSubmi
 
 def referral_submission(data: dict[str, Any], *, partner: Partner, **fields: Any) -> LeadSubmission:
     """The submission for a validated referral (the API's `Referral` fields) from `partner`: sent through the
-    API, or received by phone or fax and entered by staff (`source`, `entered_by` in `fields`)."""
+    API or the referral portal (`sent_by` in `fields`), or received by phone or fax and entered by staff
+    (`source`, `entered_by` in `fields`)."""
     referral = Referral(
         partner=partner,
         referrer=dict(data["referrer"]),
@@ -333,6 +336,7 @@ def _lead_create(submission: LeadSubmission, *, reference: str) -> Lead:
         kind=submission.kind,
         source=submission.source,
         entered_by=submission.entered_by,
+        sent_by=submission.sent_by,
         partner=referral.partner if referral else None,
         urgency=Urgency.URGENT if triage.urgent or requested_urgent else Urgency.ROUTINE,
         triage_flags=list(triage.flags),

@@ -3,14 +3,17 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from rest_framework_api_key.models import APIKey
 
-from partners.models import ClientAPIKey, Partner, Scope, origin_normalise
+from partners.models import ClientAPIKey, Partner, PartnerUser, Scope, origin_normalise
 from partners.selectors import publishable_origins_forget
-from partners.services import api_key_display
+from partners.services import api_key_display, partner_user_invite, partner_user_remove
 
 
 class OriginLinesField(forms.CharField):
@@ -44,6 +47,81 @@ class PartnerAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["liaison_staff"]
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return [PartnerUserInline] if obj is not None else []
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("<int:partner_id>/invite/", self.admin_site.admin_view(self.invite_view),
+                 name="partners_partner_invite"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def invite_view(self, request: HttpRequest, partner_id: int) -> HttpResponse:
+        """Invite a person to the portal: the invitation email is sent by partners.services, as by the command."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        partner = get_object_or_404(Partner, pk=partner_id)
+        form = PartnerUserInviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                partner_user_invite(partner=partner, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                # The address is not repeated here: messages are kept in a cookie or the session.
+                messages.success(request, "Invitation sent.")
+                return redirect("admin:partners_partner_change", partner.pk)
+        context = {**self.admin_site.each_context(request), "form": form, "partner": partner, "opts": self.opts,
+                   "title": f"Invite a person of {partner.name} to the referral portal"}  # fmt: skip
+        return TemplateResponse(request, "admin/partners/partner/invite.html", context)
+
+
+class PartnerUserInviteForm(forms.Form):
+    email = forms.EmailField()
+    name = forms.CharField(max_length=200, required=False)
+    role = forms.ChoiceField(choices=PartnerUser.Role.choices, initial=PartnerUser.Role.MEMBER)
+
+
+class PartnerUserInline(admin.TabularInline):
+    """The partner's people, read-only: they are invited (the link above the list) and removed (the action on
+    the Partner users page), never typed in, so every account starts with an emailed invitation."""
+
+    model = PartnerUser
+    fields = ("email", "name", "role", "sign_in_method", "is_active", "last_sign_in_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PartnerUser)
+class PartnerUserAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "partner", "role", "sign_in_method", "is_active", "last_sign_in_at"]
+    list_filter = ["is_active", "role", "partner"]
+    search_fields = ["email", "name", "partner__name"]
+    fields = ("partner", "email", "name", "role", "sign_in_method", "is_active", "invited_at", "activated_at",
+              "last_sign_in_at", "removed_at", "locked_until")  # fmt: skip
+    readonly_fields = ["partner", "email", "sign_in_method", "is_active", "invited_at", "activated_at",
+                       "last_sign_in_at", "removed_at"]  # fmt: skip
+    actions = ["remove_from_portal"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # invited from the partner's page or `manage.py invite_partner_user`
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # removed, kept for the record of the referrals they sent
+
+    @admin.action(description="Remove from the portal (their sessions end; the account is kept)")
+    def remove_from_portal(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset.filter(is_active=True):
+            partner_user_remove(user=user, by=None)
+        messages.success(request, "Removed.")
 
 
 @admin.register(ClientAPIKey)

@@ -1,12 +1,12 @@
-"""What reads partners and their keys."""
+"""Reads of partners, their people and their keys, with what their callers need already joined."""
 
 import logging
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from partners.models import ClientAPIKey
+from partners.models import ClientAPIKey, Partner, PartnerUser
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +52,18 @@ def publishable_origins_forget() -> None:
         cache.delete(_ORIGINS_CACHE_KEY)
     except Exception:  # then the set is at most ORIGINS_CACHE_SECONDS old
         logger.warning("cache unavailable; publishable origins not forgotten")
+
+
+def partner_user_for_session(*, user_id: int, session_version: int) -> PartnerUser | None:
+    """The person a portal session names, if it still holds: active, of an active partner, and not ended since
+    (removal or a new sign-in method raise `session_version`)."""
+    return (
+        PartnerUser.objects.select_related("partner")
+        .filter(pk=user_id, session_version=session_version, is_active=True, partner__is_active=True)
+        .first()
+    )
+
+
+def partner_people(*, partner: Partner) -> QuerySet[PartnerUser]:
+    """A partner's people: those in the portal first, then those removed (kept for the record)."""
+    return PartnerUser.objects.filter(partner=partner).order_by("-is_active", "email")

@@ -4,7 +4,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
@@ -29,7 +29,8 @@ from content.crisis import CRISIS_NOTICE, CRISIS_RESOURCES, crisis_lines
 from leads import services
 from leads.abuse import check_human, is_honeypot_filled
 from leads.form_tokens import form_token_issue
-from leads.models import Lead, LeadKind, LeadStatusChange
+from leads.models import Lead, LeadStatusChange
+from leads.selectors import partner_referrals
 from partners.models import ClientAPIKey, Partner
 from partners.services import embed_human_check
 
@@ -136,7 +137,8 @@ class LeadFormTokenView(APIView):
         return Response(body, headers=NO_STORE)
 
 
-def _referral_body(lead: Lead, history: list[LeadStatusChange]) -> dict[str, Any]:
+def referral_body(lead: Lead, history: list[LeadStatusChange]) -> dict[str, Any]:
+    """A referral as its partner sees it: here, and on the referral portal's "My organisation's referrals"."""
     return {
         "reference": lead.reference,
         "status": lead.status,
@@ -155,7 +157,7 @@ def _referral_body(lead: Lead, history: list[LeadStatusChange]) -> dict[str, Any
 def _referral_created(lead: Lead) -> tuple[int, dict[str, Any]]:
     # A new referral has one step, "received", at the time it was received: no query needed.
     first_step = LeadStatusChange(to_status=lead.status, changed_at=lead.received_at)
-    return status.HTTP_201_CREATED, _referral_body(lead, [first_step])
+    return status.HTTP_201_CREATED, referral_body(lead, [first_step])
 
 
 @referral_schema
@@ -188,18 +190,11 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Lead]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular inspecting the view
             return Lead.objects.none()
-        history = Prefetch("status_changes", queryset=LeadStatusChange.objects.only(
-            "lead_id", "to_status", "reason_category", "changed_at"))  # fmt: skip
-        return (
-            Lead.objects.filter(partner=self._partner(), kind=LeadKind.PARTNER_REFERRAL)
-            .only("id", "reference", "status", "program_interest", "urgency", "received_at", "partner_id")
-            .prefetch_related(history)
-            .order_by("-received_at", "-id")
-        )
+        return partner_referrals(partner=self._partner())
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        data = [_referral_body(lead, list(lead.status_changes.all())) for lead in page or []]
+        data = [referral_body(lead, list(lead.status_changes.all())) for lead in page or []]
         response = self.get_paginated_response(data)
         response["Cache-Control"] = "no-store"
         return response
@@ -209,7 +204,7 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         lead = self.get_queryset().filter(reference=reference.upper()).first()
         if lead is None:
             raise NotFound()
-        return Response(_referral_body(lead, list(lead.status_changes.all())), headers=NO_STORE)
+        return Response(referral_body(lead, list(lead.status_changes.all())), headers=NO_STORE)
 
     def create(self, request: Request) -> Response:
         serializer = ReferralRequestSerializer(data=request.data)

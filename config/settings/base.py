@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "leads",
     "notifications",
     "staff",
+    "portal",  # the referral portal for partner people, /partners/ (docs/partners.md)
     "ops",  # metrics, traces, error reports, structured logs (docs/operations.md)
 ]
 

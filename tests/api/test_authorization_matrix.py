@@ -57,6 +57,8 @@ class Redirect:
 LOGIN = Redirect("/admin/login/")
 LEAD = Redirect("/staff/leads/L-")
 INBOX = Redirect("/staff/leads/")
+PORTAL = Redirect("/partners/sign-in/")
+REFS = Redirect("/partners/referrals/")  # the referral portal's own sign-in (partner people, not staff)
 
 Expected = int | Redirect
 
@@ -163,6 +165,22 @@ MATRIX = [
     # The dashboard: the intake lead's and the clinical director's (`view_dashboard`), not this staff caller's.
     Row("GET",  "/staff/dashboard/",                        LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 403,   LOGIN),
     Row("GET",  "/staff/dashboard.csv",                     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 403,   LOGIN),
+    # The referral portal: partner people's own sessions only (tests/portal holds them); a staff session and an
+    # API key are nobody there. A link's page shows a button (a scanner spends nothing); a bad invitation is 400.
+    Row("GET",  "/partners/",                               REFS,  REFS,  REFS,  REFS,  REFS,  REFS,  REFS,  REFS),
+    Row("GET",  "/partners/sign-in/",                       200,   200,   200,   200,   200,   200,   200,   200),
+    Row("GET",  "/partners/sign-in/sent/",                  200,   200,   200,   200,   200,   200,   200,   200),
+    Row("GET",  "/partners/sign-in/link/not-a-token/",      200,   200,   200,   200,   200,   200,   200,   200),
+    Row("GET",  "/partners/welcome/not-a-token/",           400,   400,   400,   400,   400,   400,   400,   400),
+    Row("POST", "/partners/sign-out/",                      403,   403,   403,   403,   403,   403,   403,   403),
+    Row("GET",  "/partners/refer/",                         *[PORTAL] * 8),
+    Row("GET",  "/partners/refer/{reference}/done/",        *[PORTAL] * 8),
+    Row("GET",  "/partners/referrals/",                     *[PORTAL] * 8),
+    Row("GET",  "/partners/referrals/{reference}/",         *[PORTAL] * 8),
+    Row("GET",  "/partners/team/",                          *[PORTAL] * 8),
+    Row("POST", "/partners/team/invite/",                   403,   403,   403,   403,   403,   403,   403,   403),
+    Row("POST", "/partners/team/1/remove/",                 403,   403,   403,   403,   403,   403,   403,   403),
+    Row("POST", "/partners/language/",                      403,   403,   403,   403,   403,   403,   403,   403),
 ]
 # fmt: on
 
@@ -231,6 +249,8 @@ def world(django_user_model: Any) -> World:
 def _send(client: APIClient, method: str, path: str) -> Any:
     if method == "GET":
         return client.get(path)
+    if path.startswith("/partners/"):
+        return client.post(path, {"email": "someone@partner.example", "language": "es"})
     if path.startswith("/staff/"):
         return client.post(path, {"to_status": "contacted", "channel": "call", "outcome": "reached"})
     if path == "/api/v1/leads/":

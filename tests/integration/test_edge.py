@@ -203,7 +203,7 @@ def test_private_responses_pass_uncached_and_poisoning_changes_nothing(edge):
         assert referrals.header("Cache-Control") == "private, no-store"
         assert edge.get(f"/api/v1/articles/draft/?preview={token}").status == 200
         assert edge.get("/admin/login/").status == 200
-        for path in ("/staff/", "/partners/"):  # the staff and partner apps' pages (404 until they exist)
+        for path in ("/staff/", "/partners/"):  # the staff workspace and the referral portal: never cached
             assert not edge.get(path).hit
     for path in ("/api/v1/leads/", "/api/v1/referrals/", "/api/v1/articles/draft/", "/admin/login/", "/staff/",
                  "/partners/"):  # fmt: skip

@@ -1,0 +1,150 @@
+"""Every portal page for every kind of visitor: allowed, sent to sign in, refused or not found, never a 500;
+and the portal's session and the staff's never stand in for each other."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from leads.models import Lead
+from partners.models import PartnerUser
+from tests.portal.conftest import make_person, portal_client
+
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
+
+SIGN_IN = "sign-in"
+# page → what each visitor gets: a status, or SIGN_IN for a redirect to the portal's sign-in page.
+PAGES = {
+    "sign-in": {"anonymous": 200, "member_a": 200, "admin_a": 200, "member_b": 200, "staff": 200, "revoked": 200},
+    "refer": {"anonymous": SIGN_IN, "member_a": 200, "admin_a": 200, "member_b": 200, "staff": SIGN_IN,
+              "revoked": SIGN_IN},
+    "refer-done": {"anonymous": SIGN_IN, "member_a": 200, "admin_a": 200, "member_b": 404, "staff": SIGN_IN,
+                   "revoked": SIGN_IN},
+    "referrals": {"anonymous": SIGN_IN, "member_a": 200, "admin_a": 200, "member_b": 200, "staff": SIGN_IN,
+                  "revoked": SIGN_IN},
+    "referral": {"anonymous": SIGN_IN, "member_a": 200, "admin_a": 200, "member_b": 404, "staff": SIGN_IN,
+                 "revoked": SIGN_IN},
+    "team": {"anonymous": SIGN_IN, "member_a": 403, "admin_a": 200, "member_b": 403, "staff": SIGN_IN,
+             "revoked": SIGN_IN},
+}  # fmt: skip
+VISITORS = ["anonymous", "member_a", "admin_a", "member_b", "staff", "revoked"]
+
+
+@pytest.fixture
+def a_referral(member_a, programs) -> Lead:
+    from tests.portal.test_refer import _form
+
+    response = portal_client(member_a).post(reverse("portal:refer"), _form())
+    assert response.status_code == 302
+    return Lead.objects.get()
+
+
+@pytest.fixture
+def visitors(member_a, admin_a, member_b, revoked_a, django_user_model) -> dict[str, Client]:
+    staff = Client()
+    staff.force_login(django_user_model.objects.create_superuser("boss", "boss@center.example", "x" * 12))
+    return {"anonymous": Client(), "member_a": portal_client(member_a), "admin_a": portal_client(admin_a),
+            "member_b": portal_client(member_b), "staff": staff, "revoked": revoked_a[1]}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_each_page_for_each_visitor(name, visitors, a_referral):
+    args = [a_referral.reference] if name in {"refer-done", "referral"} else []
+    path = reverse(f"portal:{name}", args=args)
+    for visitor in VISITORS:
+        response = visitors[visitor].get(path)
+        expected = PAGES[name][visitor]
+        if expected == SIGN_IN:
+            assert response.status_code == 302, (visitor, response.status_code)
+            assert response["Location"].startswith(reverse("portal:sign-in") + "?next="), visitor
+        else:
+            assert response.status_code == expected, (visitor, response.status_code)
+            assert response["Content-Type"].startswith("text/html")
+        assert response.get("Cache-Control") == "private, no-store"
+
+
+def test_a_partner_user_never_reaches_the_admin_or_the_staff_pages(member_a, admin_a):
+    for client in (portal_client(member_a), portal_client(admin_a)):
+        assert client.get("/admin/")["Location"].startswith("/admin/login/")
+        assert client.get(reverse("staff:inbox"))["Location"].startswith("/admin/login/")
+        assert client.get("/admin/partners/partneruser/")["Location"].startswith("/admin/login/")
+
+
+def test_signing_out_of_the_portal_leaves_a_staff_session_alone(member_a, django_user_model):
+    client = portal_client(member_a)
+    client.force_login(django_user_model.objects.create_superuser("boss", "boss@center.example", "x" * 12))
+
+    client.post(reverse("portal:sign-out"))
+
+    assert client.get(reverse("portal:refer")).status_code == 302  # signed out of the portal
+    assert client.get("/admin/").status_code == 200  # still signed in as staff
+
+
+def test_the_session_cookie_is_limited_to_the_portal(member_a):
+    response = Client().post(reverse("portal:sign-in"), {"way": "link", "link-email": member_a.email})
+
+    cookie = response.cookies["cr_partner_browser"]
+    assert cookie["path"] == "/partners/"
+    assert cookie["httponly"]
+
+
+def test_a_member_cannot_invite_or_remove(member_a, admin_a, outbox):
+    client = portal_client(member_a)
+
+    invite = client.post(reverse("portal:team-invite"), {"email": "new@hospital.example", "role": "admin"})
+    remove = client.post(reverse("portal:team-remove", args=[admin_a.pk]))
+
+    assert (invite.status_code, remove.status_code) == (403, 403)
+    assert outbox == []
+    assert PartnerUser.objects.filter(pk=admin_a.pk, is_active=True).exists()
+
+
+def test_a_partner_admin_invites_and_removes_their_own_people_only(
+    admin_a, member_a, member_b, outbox, django_capture_on_commit_callbacks
+):
+    client = portal_client(admin_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = client.post(reverse("portal:team-invite"), {"email": "New@Hospital.example", "role": "member"})
+    removed = client.post(reverse("portal:team-remove", args=[member_a.pk]))
+    other = client.post(reverse("portal:team-remove", args=[member_b.pk]))
+    themselves = client.post(reverse("portal:team-remove", args=[admin_a.pk]))
+
+    assert invited.status_code == 302
+    assert PartnerUser.objects.get(email="new@hospital.example").partner == admin_a.partner
+    assert len(outbox) == 1
+    assert removed.status_code == 302
+    member_a.refresh_from_db()
+    assert not member_a.is_active
+    assert member_a.removed_at is not None  # kept for the record
+    assert other.status_code == 404  # another partner's person is not found
+    assert themselves.status_code == 403
+    assert portal_client(admin_a).get(reverse("portal:team")).status_code == 200
+
+
+def test_an_address_of_another_partner_cannot_be_invited_and_is_not_revealed(admin_a, member_b, outbox):
+    response = portal_client(admin_a).post(reverse("portal:team-invite"), {"email": member_b.email, "role": "member"})
+
+    assert response.status_code == 400
+    assert "already has a portal account" in response.content.decode()
+    assert "School" not in response.content.decode()
+    assert outbox == []
+
+
+def test_a_removed_person_is_signed_out_at_once(revoked_a):
+    _, client = revoked_a
+
+    assert client.get(reverse("portal:refer")).status_code == 302
+
+
+def test_an_unknown_portal_path_is_a_page_in_words(member_a):
+    response = portal_client(member_a).get("/partners/no-such-page/")
+
+    assert response.status_code == 404
+    assert "There is nothing here" in response.content.decode()
+    assert "Refer someone" in response.content.decode()  # the portal's navigation, not the staff's
+
+
+def test_a_staff_user_model_is_not_a_partner(member_a):
+    assert not isinstance(member_a, get_user_model())
+    assert make_person(member_a.partner, "x@hospital.example").pk != member_a.pk
