@@ -1,6 +1,7 @@
 """The one way to create leads and change them: used by the API, the admin and tasks alike."""
 
 import hashlib
+import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -178,6 +179,19 @@ class SubmitResult:
 
 def request_fingerprint(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
+
+
+def form_lead_submit(*, submission: LeadSubmission, client: str, submission_key: str, body: dict[str, Any]) -> str:
+    """A lead entered through a page's form (staff's phoned-in lead, the partner portal), made once per showing
+    of the form: `submission_key` is the form's hidden key, so a double click or a resend gives the same lead.
+    The reference; IdempotencyKeyReused when the same form comes back with other details."""
+    fingerprint = request_fingerprint(json.dumps(body, sort_keys=True, default=str).encode())
+    result = lead_submit(
+        submission=submission,
+        idempotency=IdempotencyRequest(client=client, key=submission_key, fingerprint=fingerprint),
+        respond=lambda lead: (201, {"reference": lead.reference}),
+    )
+    return str(result.response_body["reference"])
 
 
 def _new_reference() -> str:

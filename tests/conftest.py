@@ -3,7 +3,11 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -50,3 +54,22 @@ def hung_redis() -> Iterator[HungRedis]:
     with override_settings(CACHES=caches):
         yield server
     server.close()
+
+
+@pytest.fixture
+def migrations(transactional_db) -> Iterator[None]:
+    """The real migrations, for a test that takes an app back, writes rows with the historical models and runs
+    the change forward as `manage.py migrate` would in production. pytest-django builds the test database from
+    the models (`--no-migrations`): the whole history is recorded as applied first."""
+    with override_settings(MIGRATION_MODULES={}):
+        recorder = MigrationRecorder(connection)
+        recorder.ensure_schema()
+        for app_label, name in MigrationExecutor(connection).loader.graph.nodes:
+            recorder.record_applied(app_label, name)
+        try:
+            yield
+        finally:
+            executor = MigrationExecutor(connection)
+            executor.migrate(executor.loader.graph.leaf_nodes())  # whatever happened, later tests get the schema
+            recorder.migration_qs.all().delete()
+            ContentType.objects.clear_cache()

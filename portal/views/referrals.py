@@ -1,8 +1,6 @@
 """Refer someone, and follow the organisation's referrals: the API's validation and service, the API's view of
 a referral (api.views.leads.referral_body) for the partner's own referrals only; another's answers 404."""
 
-import hashlib
-import json
 import secrets
 
 from django.core.paginator import Paginator
@@ -25,10 +23,6 @@ from portal.forms import ReferralForm
 PAGE_SIZE = 25
 
 
-def _created(lead: Lead) -> tuple[int, dict[str, str]]:
-    return 201, {"reference": lead.reference}
-
-
 def _fresh_form(user: PartnerUser) -> ReferralForm:
     initial = {"submission_key": secrets.token_urlsafe(16), "state": "AZ", "referrer.name": user.name,
                "referrer.email": user.email}  # fmt: skip
@@ -46,17 +40,16 @@ def refer(request: HttpRequest) -> HttpResponse:
         serializer = ReferralRequestSerializer(data=body)
         if serializer.is_valid():
             submission = services.referral_submission(serializer.validated_data, partner=user.partner, sent_by=user)
-            idempotency = services.IdempotencyRequest(
-                client=f"portal:{user.pk}",
-                key=form.cleaned_data["submission_key"],
-                fingerprint=hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest(),
-            )
             try:
-                result = services.lead_submit(submission=submission, idempotency=idempotency, respond=_created)
+                reference = services.form_lead_submit(
+                    submission=submission,
+                    client=f"portal:{user.pk}",
+                    submission_key=form.cleaned_data["submission_key"],
+                    body=body,
+                )
             except (IdempotencyKeyInFlight, IdempotencyKeyReused):
                 form.add_error(None, _already_sent())
             else:
-                reference = result.response_body["reference"]
                 return HttpResponseRedirect(reverse("portal:refer-done", args=[reference]))
         else:
             form.add_api_errors(serializer.errors)

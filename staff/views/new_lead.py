@@ -1,8 +1,6 @@
 """A lead received by phone or fax, entered by staff: the API's validation, then the same service as the API
 (triage, encryption, duplicate linking, the outbox event and so the notifications), source "phone"."""
 
-import hashlib
-import json
 import secrets
 
 from django.contrib import messages
@@ -14,13 +12,9 @@ from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializ
 from content.selectors import program_titles
 from leads import services
 from leads.exceptions import IdempotencyKeyInFlight, IdempotencyKeyReused
-from leads.models import Lead, LeadSource
+from leads.models import LeadSource
 from staff.access import staff_page
 from staff.forms import PhonedInLeadForm
-
-
-def _created(lead: Lead) -> tuple[int, dict[str, str]]:
-    return 201, {"reference": lead.reference}
 
 
 @staff_page("leads.add_lead")
@@ -45,17 +39,16 @@ def new_lead(request: HttpRequest) -> HttpResponse:
             if kind == "partner_referral"
             else services.contact_request_submission(data, **fields)
         )
-        idempotency = services.IdempotencyRequest(
-            client=f"staff:{request.user.pk}",
-            key=form.cleaned_data["submission_key"],
-            fingerprint=hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest(),
-        )
         try:
-            result = services.lead_submit(submission=submission, idempotency=idempotency, respond=_created)
+            reference = services.form_lead_submit(
+                submission=submission,
+                client=f"staff:{request.user.pk}",
+                submission_key=form.cleaned_data["submission_key"],
+                body=body,
+            )
         except (IdempotencyKeyInFlight, IdempotencyKeyReused):
             messages.error(request, "This form was already sent with other details: start a new one.")
             return HttpResponseRedirect(reverse("staff:new-lead"))
-        reference = result.response_body["reference"]
         messages.success(request, f"{reference} entered; staff are being notified as for any new lead.")
         return HttpResponseRedirect(reverse("staff:lead", args=[reference]))
     if serializer.errors:

@@ -5,34 +5,14 @@ applied, the leads app is taken back to the migration before the change, rows ar
 historical model, and the change runs forward (and back) as `manage.py migrate` would run it in production.
 """
 
-from collections.abc import Iterator
-
-import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.recorder import MigrationRecorder
-from django.test import override_settings
 from django.utils import timezone
 
 from leads.crypto import seal, unseal
 from leads.models import Lead
 
 BEFORE = ("leads", "0001_initial")
-
-
-@pytest.fixture
-def migrations(transactional_db) -> Iterator[None]:
-    # pytest-django hides every migration (--no-migrations); these tests need the real ones.
-    with override_settings(MIGRATION_MODULES={}):
-        recorder = MigrationRecorder(connection)
-        recorder.ensure_schema()
-        for app_label, name in MigrationExecutor(connection).loader.graph.nodes:
-            recorder.record_applied(app_label, name)
-        try:
-            yield
-        finally:
-            _migrate_leads(to_latest=True)  # whatever happened, later tests get the current schema
-            recorder.migration_qs.all().delete()
 
 
 def _migrate_leads(*, to_latest: bool) -> MigrationExecutor:

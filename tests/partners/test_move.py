@@ -4,37 +4,16 @@ Rows and keys written under the old schema must work unchanged after the move: t
 hashes, the same permissions given to groups (content types are renamed, not recreated).
 """
 
-from collections.abc import Iterator
-
-import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.recorder import MigrationRecorder
-from django.test import override_settings
 from rest_framework.test import APIClient
 from rest_framework_api_key.crypto import KeyGenerator
 
 from partners.models import ClientAPIKey, Partner
 
 BEFORE = [("partners", None)]  # partners/ unapplied: leads.Partner and api.ClientAPIKey are the models
-
-
-@pytest.fixture
-def migrations(transactional_db) -> Iterator[None]:
-    # pytest-django hides every migration (--no-migrations); these tests need the real ones.
-    with override_settings(MIGRATION_MODULES={}):
-        recorder = MigrationRecorder(connection)
-        recorder.ensure_schema()
-        for app_label, name in MigrationExecutor(connection).loader.graph.nodes:
-            recorder.record_applied(app_label, name)
-        try:
-            yield
-        finally:
-            _migrate(to_latest=True)  # whatever happened, later tests get the current schema
-            recorder.migration_qs.all().delete()
-            ContentType.objects.clear_cache()
 
 
 def _migrate(*, to_latest: bool) -> MigrationExecutor:
