@@ -98,4 +98,6 @@ def test_each_operation_says_which_credentials_it_takes(schema):
                  ("get", "/readyz")}  # fmt: skip
     assert {operation for operation, required in security.items() if required == []} == anonymous
     assert security[("get", "/api/v1/articles/")] == [{"ApiKey": []}, {}]
-    assert security[("post", "/api/v1/referrals/")] == [{"ApiKey": []}]
+    # A secret key, or the embeddable form's publishable key (pk_…), which may do nothing else.
+    assert security[("post", "/api/v1/referrals/")] == [{"ApiKey": []}, {"PublishableKey": []}]
+    assert security[("get", "/api/v1/referrals/")] == [{"ApiKey": []}]
