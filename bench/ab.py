@@ -1,6 +1,7 @@
 """Two checkouts' servers on the same data, loaded alternately in short slices: what one change costs per request.
 
     .venv/bin/python bench/ab.py --baseline /tmp/corerecovery-base [--slices 20] [--slice 1.0]
+    .venv/bin/python bench/ab.py --off [--slices 20]   # this checkout with the instrumentation off as "base"
 
 `--baseline` is another checkout of this repository (`git worktree add /tmp/corerecovery-base <commit>`, with
 `.venv` linked to this one's), at a commit whose database schema is this one's. What it does:
@@ -18,8 +19,10 @@
 4. Prints, per scenario, each server's CPU per request over all slices, their ratio, and the median and
    quartiles of the slice-by-slice ratios.
 
-It measures the whole server, as bench/content.py does: for issue 18 the baseline is the commit before
-`ops/` (9305429), so the ratio is what the instrumentation costs on the cheapest reads.
+It measures the whole server, as bench/content.py does. For issue 18, `--off` makes "base" this checkout with
+the instrumentation off (bench/settings_uninstrumented.py: no metrics middleware, every metric call a no-op), so
+the ratio is what the instrumentation costs on the cheapest reads; a baseline of the commit before `ops/`
+(9305429) adds whatever else changed since.
 """
 
 import argparse
@@ -50,31 +53,35 @@ DB_NAME = os.environ.get("BENCH_DB_NAME", "corerecovery_bench_ab")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
-def server_env(name: str, root: Path) -> dict[str, str]:
+def server_env(name: str, root: Path, settings_module: str = "config.settings.base") -> dict[str, str]:
     return bench_env(
         db_name=DB_NAME, redis_url=REDIS_URL, cache_key_prefix=f"corerecovery-bench-ab-{name}",
-        settings_module="config.settings.base", THROTTLE_ANON_RATE=NEVER_TRIPS, NUM_PROXIES="1",
+        settings_module=settings_module, THROTTLE_ANON_RATE=NEVER_TRIPS, NUM_PROXIES="1",
         CONTENT_CACHE_ENABLED="true", PYTHONPATH=str(root),
     )  # fmt: skip
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline", type=Path, required=True, help="the other checkout (its code is 'base')")
+    base = parser.add_mutually_exclusive_group(required=True)
+    base.add_argument("--baseline", type=Path, help="the other checkout (its code is 'base')")
+    base.add_argument("--off", action="store_true", help="'base' is this checkout with the instrumentation off")
     parser.add_argument("--slices", type=int, default=20, help="slices per scenario and server (default 20)")
     parser.add_argument("--slice", type=float, default=1.0, help="measured seconds per slice (default 1.0)")
     parser.add_argument("--warmup", type=float, default=0.3, help="unmeasured seconds before each slice")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (default 2)")
     args = parser.parse_args()
-    baseline = args.baseline.resolve()
-    if not (baseline / "manage.py").is_file():
-        parser.error(f"{baseline} is not a checkout of this repository")
-    signal.signal(signal.SIGTERM, raise_on_sigterm)
-
     from bench.common import ROOT
 
-    print(f"bench/ab.py: base {baseline}, this {ROOT}; {DB_NAME}, Redis {REDIS_URL}, {os.cpu_count()} CPUs")
+    baseline = ROOT if args.off else args.baseline.resolve()
+    if not (baseline / "manage.py").is_file():
+        parser.error(f"{baseline} is not a checkout of this repository")
+    base_settings = "bench.settings_uninstrumented" if args.off else "config.settings.base"
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
+
+    cpus = os.cpu_count()
+    print(f"bench/ab.py: base {baseline} ({base_settings}), this {ROOT}; {DB_NAME}, Redis {REDIS_URL}, {cpus} CPUs")
     recreate_database(DB_NAME)
     setup_django(server_env("this", ROOT), ALLOWED_HOSTS="127.0.0.1,testserver")
     from bench.content import LIST_PATH, AddressPool, Scenario, build_corpus, measure
@@ -85,8 +92,8 @@ def main() -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="corerecovery-bench-ab-"))
     servers: list[Server] = []
     with servers_stopped_at_exit(servers):
-        for name, root in (("base", baseline), ("this", ROOT)):
-            servers.append(Server(name, server_env(name, root), args.workers, work_dir, root=root))
+        for name, root, settings_module in (("base", baseline, base_settings), ("this", ROOT, "config.settings.base")):
+            servers.append(Server(name, server_env(name, root, settings_module), args.workers, work_dir, root=root))
         etags = {}
         for server in servers:
             server.wait_ready()
