@@ -4,43 +4,19 @@ this use needs other words); the API shows it as the same image object as a hero
 surrogate key, an image a body shows cannot be deleted, and a body naming a missing image is refused on save,
 reported by `check_content`, and served without the image rather than failing."""
 
-import io
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import ProtectedError
 from django.test import override_settings
-from PIL import Image
 
 from content import editing, services
 from content.forms import BlocksField
 from content.models import Article, ContentEvent, MediaAsset, PublicationStatus
 from tests.factories import ArticleFactory, paragraph
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def _jpeg(width: int = 1400, height: int = 900) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (30, 120, 90)).save(out, format="JPEG")
-    return out.getvalue()
-
-
-@pytest.fixture
-def asset(django_capture_on_commit_callbacks) -> MediaAsset:
-    with django_capture_on_commit_callbacks(execute=True):
-        made = services.media_asset_import(
-            data=_jpeg(), filename="room.jpg", alt_en="A quiet room", alt_es="Una sala tranquila", credit="© CR"
-        )
-    made.refresh_from_db()
-    return made
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def _body(asset: MediaAsset, **block: str) -> list[dict]:

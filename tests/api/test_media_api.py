@@ -1,38 +1,15 @@
 """Images in the API: the image object on programs, therapies and articles (hero images), the media list of
 what live content shows, cached like the rest of the content and announced to webhooks when an image changes."""
 
-import io
-
 import pytest
 from django.test import override_settings
-from PIL import Image
 
 from content import services
-from content.models import ContentEvent, MediaAsset, PublicationStatus
+from content.models import ContentEvent, PublicationStatus
+from tests.api.conftest import jpeg
 from tests.factories import ArticleFactory, ProgramFactory, TherapyFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def _jpeg(width: int = 1400, height: int = 900) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (30, 120, 90)).save(out, format="JPEG")
-    return out.getvalue()
-
-
-@pytest.fixture
-def asset(django_capture_on_commit_callbacks) -> MediaAsset:
-    with django_capture_on_commit_callbacks(execute=True):
-        made = services.media_asset_import(
-            data=_jpeg(), filename="room.jpg", alt_en="A quiet room", alt_es="Una sala tranquila", credit="© CR"
-        )
-    made.refresh_from_db()
-    return made
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 @override_settings(PUBLIC_API_URL="https://api.example.org")
@@ -71,7 +48,7 @@ def test_items_without_a_hero_image_say_null_and_lists_carry_it(api_client, asse
 
 def test_the_media_list_shows_only_images_live_content_uses(api_client, asset, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        draft_only = services.media_asset_import(data=_jpeg(400, 300), filename="d.jpg", alt_en="Draft picture")
+        draft_only = services.media_asset_import(data=jpeg(400, 300), filename="d.jpg", alt_en="Draft picture")
     ArticleFactory(slug="live", hero_image=asset)
     ArticleFactory(slug="draft", hero_image=draft_only, status=PublicationStatus.DRAFT, publish_at=None)
 
