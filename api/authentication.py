@@ -2,14 +2,14 @@
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
 
 from partners.models import PUBLISHABLE_KEY_PREFIX, ClientAPIKey
+from partners.selectors import api_key_by_prefix
+from partners.services import api_key_record_use
 
 KEYWORD = "Api-Key"
 # What djangorestframework-api-key issues: an 8-character prefix, a dot, a 32-character secret; `pk_` before
@@ -36,10 +36,6 @@ def is_publishable_key_header(header: str) -> bool:
     """Does this `Authorization` value carry a publishable key? (Its shape only: nothing is looked up.)"""
     scheme, _, key = header.partition(" ")
     return scheme.lower() == KEYWORD.lower() and key.strip().startswith(PUBLISHABLE_KEY_PREFIX)
-
-
-# last_used_at is a hint for staff, not an audit log: refresh it at most this often.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -75,7 +71,7 @@ class APIKeyAuthentication(BaseAuthentication):
             key = key.removeprefix(PUBLISHABLE_KEY_PREFIX)  # the library hashed what follows
             self._check_publishable_use(request)
         prefix, _, _ = key.partition(".")
-        api_key = ClientAPIKey.objects.select_related("partner").filter(prefix=prefix, revoked=False).first()
+        api_key = api_key_by_prefix(prefix)
         # A secret key with `pk_` stuck on is not a publishable key, nor a publishable key without it a secret one.
         if api_key is None or api_key.is_publishable != publishable or not api_key.is_valid(key):
             raise AuthenticationFailed("The API key is not valid.")
@@ -86,7 +82,7 @@ class APIKeyAuthentication(BaseAuthentication):
         if publishable and request.headers.get("Origin") not in api_key.allowed_origins:
             # A missing Origin (a script, not a browser) or `null` (a sandboxed frame, a file) is never in the list.
             raise OriginNotAllowed()
-        self._record_use(api_key)
+        api_key_record_use(api_key=api_key)
         client = APIClient(
             key_id=api_key.id, partner_id=api_key.partner_id, scopes=frozenset(api_key.scopes), publishable=publishable
         )
@@ -102,9 +98,3 @@ class APIKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD
-
-    @staticmethod
-    def _record_use(api_key: ClientAPIKey) -> None:
-        now = timezone.now()
-        if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
-            ClientAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)

@@ -107,8 +107,9 @@ class Lead(models.Model):
     # Encrypted personal fields (leads.crypto): names, phone, email, date of birth, message, insurance, best
     # time to contact, and for referrals the referring clinician and the clinical details.
     sealed = models.TextField(blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Indexed with received_at (Meta.indexes): the repeat lookup of every submission and staff's search.
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    email_hash = models.CharField(max_length=64, blank=True, editable=False)
     repeat_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats",
         help_text="The first lead of the same person within the repeat window.",
@@ -145,6 +146,10 @@ class Lead(models.Model):
         ]  # fmt: skip
         indexes = [
             models.Index(fields=["partner", "-received_at"]),
+            # The same person's earlier leads (leads.services._first_lead_of_same_person), newest first: with the
+            # hash alone PostgreSQL combined it with a scan of every lead of the repeat window.
+            models.Index(fields=["phone_hash", "-received_at"], name="lead_phone_hash_received"),
+            models.Index(fields=["email_hash", "-received_at"], name="lead_email_hash_received"),
             # The inbox: open leads, urgent first, oldest first.
             models.Index(fields=["urgency", "received_at"], condition=~Q(status__in=TERMINAL_STATUSES) & Q(
                 is_spam=False), name="lead_open_inbox"),

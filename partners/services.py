@@ -114,6 +114,21 @@ _SPENT_TOKEN_CODES = {"timeout-or-duplicate"}
 TURNSTILE_TOKEN_MAX_LENGTH = 2048
 
 
+# last_used_at is a hint for staff, not an audit log: refreshed at most this often.
+API_KEY_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def api_key_record_use(*, api_key: ClientAPIKey) -> None:
+    """Note that the key was just used (at most once a minute), here and in its cached copy."""
+    now = timezone.now()
+    if api_key.last_used_at is not None and now - api_key.last_used_at <= API_KEY_LAST_USED_RESOLUTION:
+        return
+    # An UPDATE, not save(): no signal, so the cached copy is kept (and refreshed below) rather than forgotten.
+    ClientAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    api_key.last_used_at = now
+    selectors.api_key_remember(api_key)
+
+
 def embed_human_check_enabled() -> bool:
     return bool(settings.TURNSTILE_SECRET_KEY)
 

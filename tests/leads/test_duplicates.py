@@ -9,7 +9,8 @@ from leads.models import Lead
 from leads.selectors import lead_series
 from tests.leads.conftest import lead_body
 
-pytestmark = pytest.mark.django_db
+# Also on SQLite (`make run`): the repeat lookup is raw SQL, with a datetime the backend must adapt.
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
 
 def submit(api_client, **changes) -> Lead:
