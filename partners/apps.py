@@ -6,5 +6,5 @@ class PartnersConfig(AppConfig):
     verbose_name = "Partners"
 
     def ready(self) -> None:
-        # Saving or deleting a key or a partner forgets the cached key (partners.selectors.api_key_by_prefix).
+        # Saving or deleting a key, a portal user or a partner forgets its cached copy (partners.cached).
         from partners import receivers  # noqa: F401

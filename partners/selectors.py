@@ -1,14 +1,12 @@
 """Reads of partners, their people and their keys, with what their callers need already joined."""
 
-import hashlib
 import logging
-from functools import cache as once
-from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from partners.cached import CachedRows
 from partners.models import ClientAPIKey, Partner, PartnerUser
 
 logger = logging.getLogger(__name__)
@@ -57,22 +55,9 @@ def publishable_origins_forget() -> None:
         logger.warning("cache unavailable; publishable origins not forgotten")
 
 
-# The key behind an `Authorization: Api-Key` header, with its partner, is read on every partner request: the cache
-# holds it (a pickled instance) for at most this many seconds. Saving or deleting the key or its partner forgets it
-# at once (partners.receivers), so a revocation, a new scope or a deactivated partner applies to the next request;
-# only a write that bypasses save() (QuerySet.update, SQL) waits this long. Expiry is checked on every request.
-API_KEY_CACHE_SECONDS = 60
-
-
-@once
-def _api_key_cache_version() -> str:
-    # A deploy that changes either model never unpickles an instance of the old one: the key names the fields.
-    fields = [field.attname for model in (ClientAPIKey, Partner) for field in model._meta.concrete_fields]
-    return hashlib.sha256(" ".join(fields).encode()).hexdigest()[:8]
-
-
-def _api_key_cache_key(prefix: str) -> str:
-    return f"partners:api-key:{_api_key_cache_version()}:{prefix}"
+# Read on every request of a partner: cached between requests (partners.cached), forgotten on any save.
+API_KEYS = CachedRows("api-key", ClientAPIKey)
+PORTAL_USERS = CachedRows("portal-user", PartnerUser)
 
 
 def api_key_by_prefix(prefix: str) -> ClientAPIKey | None:
@@ -80,46 +65,20 @@ def api_key_by_prefix(prefix: str) -> ClientAPIKey | None:
 
     The caller checks the secret against it (`is_valid`), its expiry and its partner's state, as ever.
     """
-    try:
-        api_key = cache.get(_api_key_cache_key(prefix))
-    except Exception:  # the cache is an optimisation (config/cache.py): the database answers
-        logger.warning("cache unavailable; API key read from the database")
-        return _api_key_from_database(prefix)
-    if api_key is None:
-        api_key = _api_key_from_database(prefix)
-        if api_key is not None:
-            api_key_remember(api_key)
-    return api_key
-
-
-def _api_key_from_database(prefix: str) -> ClientAPIKey | None:
-    return ClientAPIKey.objects.select_related("partner").filter(prefix=prefix, revoked=False).first()
-
-
-def api_key_remember(api_key: ClientAPIKey) -> None:
-    """Keep this key (with its partner loaded) for the next requests that send it."""
-    try:
-        cache.set(_api_key_cache_key(api_key.prefix), api_key, API_KEY_CACHE_SECONDS)
-    except Exception:
-        logger.warning("cache unavailable; API key not cached")
-
-
-def api_keys_forget(prefixes: list[Any]) -> None:
-    """After these keys (or their partner) changed: the next request reads them from the database."""
-    try:
-        cache.delete_many([_api_key_cache_key(prefix) for prefix in prefixes])
-    except Exception:  # then a key is at most API_KEY_CACHE_SECONDS old
-        logger.warning("cache unavailable; API keys not forgotten")
+    return API_KEYS.get(
+        prefix, lambda: ClientAPIKey.objects.select_related("partner").filter(prefix=prefix, revoked=False).first()
+    )
 
 
 def partner_user_for_session(*, user_id: int, session_version: int) -> PartnerUser | None:
     """The person a portal session names, if it still holds: active, of an active partner, and not ended since
     (removal or a new sign-in method raise `session_version`)."""
-    return (
-        PartnerUser.objects.select_related("partner")
-        .filter(pk=user_id, session_version=session_version, is_active=True, partner__is_active=True)
-        .first()
+    user: PartnerUser | None = PORTAL_USERS.get(
+        user_id, lambda: PartnerUser.objects.select_related("partner").filter(pk=user_id).first()
     )
+    if user is None or user.session_version != session_version or not user.is_active or not user.partner.is_active:
+        return None
+    return user
 
 
 def partner_people(*, partner: Partner) -> QuerySet[PartnerUser]:

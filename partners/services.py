@@ -126,7 +126,7 @@ def api_key_record_use(*, api_key: ClientAPIKey) -> None:
     # An UPDATE, not save(): no signal, so the cached copy is kept (and refreshed below) rather than forgotten.
     ClientAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
-    selectors.api_key_remember(api_key)
+    selectors.API_KEYS.remember(api_key.prefix, api_key)
 
 
 def embed_human_check_enabled() -> bool:

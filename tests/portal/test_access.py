@@ -3,11 +3,14 @@ and the portal's session and the staff's never stand in for each other."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from leads.models import Lead
 from partners.models import PartnerUser
+from partners.services import partner_user_remove
 from tests.portal.conftest import make_person, portal_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
@@ -133,6 +136,39 @@ def test_an_address_of_another_partner_cannot_be_invited_and_is_not_revealed(adm
 
 def test_a_removed_person_is_signed_out_at_once(revoked_a):
     _, client = revoked_a
+
+    assert client.get(reverse("portal:refer")).status_code == 302
+
+
+def portal_user_reads(client) -> tuple[int, int]:
+    """A portal page's status, and how many of its queries read the portal users' table."""
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(reverse("portal:referrals")).status_code
+    return status, sum('"partners_partneruser"' in query["sql"] for query in queries.captured_queries)
+
+
+def test_the_signed_in_person_is_read_once_then_cached(member_a):
+    client = portal_client(member_a)
+
+    assert portal_user_reads(client) == (200, 1)
+    assert portal_user_reads(client) == (200, 0)
+
+
+def test_a_person_removed_after_a_page_is_signed_out_on_the_next_one(member_a):
+    client = portal_client(member_a)
+    assert client.get(reverse("portal:refer")).status_code == 200  # the person is now in the cache
+
+    partner_user_remove(user=member_a, by=None)
+
+    assert client.get(reverse("portal:refer")).status_code == 302
+
+
+def test_a_partner_deactivated_after_a_page_signs_its_people_out_on_the_next_one(member_a):
+    client = portal_client(member_a)
+    assert client.get(reverse("portal:refer")).status_code == 200
+
+    member_a.partner.is_active = False
+    member_a.partner.save()
 
     assert client.get(reverse("portal:refer")).status_code == 302
 

@@ -1,5 +1,5 @@
-"""The key behind `Authorization: Api-Key` is cached between requests (partners.selectors.api_key_by_prefix), and
-anything that changes what it may do applies to the very next request."""
+"""The key behind `Authorization: Api-Key` is cached between requests (partners.cached), and anything that changes
+what it may do applies to the very next request. (The portal's signed-in person: tests/portal/test_access.py.)"""
 
 from datetime import timedelta
 
@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from partners.models import ClientAPIKey
+from partners.selectors import API_KEYS
 from partners.services import api_key_issue, partner_get_or_create
 from tests.servers import caches_on
 
@@ -47,9 +48,7 @@ def test_last_used_is_written_once_a_minute_and_the_cached_copy_follows(api_clie
 
     # The cached copy still says "just now": no write. Once it has gone, the row is read again and written.
     assert key_queries(api_client, header) == (200, 0)
-    from partners.selectors import api_keys_forget
-
-    api_keys_forget([api_key.prefix])
+    API_KEYS.forget([api_key.prefix])
     assert key_queries(api_client, header) == (200, 2)
     assert ClientAPIKey.objects.get(pk=api_key.pk).last_used_at > timezone.now() - timedelta(seconds=30)
     assert key_queries(api_client, header) == (200, 0)
