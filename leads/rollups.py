@@ -5,11 +5,15 @@ How it stays right:
 
 - A day's rows are **rebuilt from that day's leads** by the same SQL the dashboard used to run over the leads
   (leads.reports' expressions, grouped by day): counts are exact by construction, whatever wrote the lead.
-- Every change to a lead that a figure reads (submission, acknowledging, a status move, a first contact attempt,
-  an edit in the admin, a deletion) marks its day out of date, **in the same transaction** (the signal receivers
-  below: a `LeadRollupPending` row). A mark commits with the change or not at all.
-- `rollup_refresh()` rebuilds the marked days and removes their marks, one refresh at a time (a lock). The
-  dashboard calls it before it reads (so it is never stale: when nothing is marked this is one small query), and
+- Every change to a lead that a figure reads (acknowledging, a status move, a first contact attempt, an edit in
+  the admin, a deletion) marks its day out of date, **in the same transaction** (the signal receivers below: a
+  `LeadRollupPending` row). A mark commits with the change or not at all.
+- A new lead is not marked (one INSERT fewer in every submission): it is received now, and every refresh also
+  rebuilds the days of the leads received since the previous refresh began, less a margin longer than any
+  submission takes (`NEW_LEADS_MARGIN`; the previous start is kept in the cache, and without it the last two
+  days are rebuilt).
+- `rollup_refresh()` rebuilds those days and removes their marks, one refresh at a time (a lock). The
+  dashboard calls it before it reads (so it is never stale: when nothing changed these are two small queries), and
   beat runs it every minute (`leads.rollup_refresh`; `manage.py run_periodic` under `make run`), so the page
   rarely has more than the last minute's days to rebuild.
 - Writes that bypass `save()` (`QuerySet.update`, `bulk_create`, raw SQL) send no signal: whoever makes them
@@ -29,9 +33,10 @@ deploy, the dashboard itself otherwise).
 import logging
 import time as clock
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import (
     Count,
@@ -45,6 +50,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from leads import reports
 from leads.models import (
@@ -82,9 +88,11 @@ def _day_of(lead: Lead) -> date:
 
 @receiver(post_save, sender=Lead, dispatch_uid="rollup_lead_saved")
 def _lead_saved(sender: Any, instance: Lead, created: bool, update_fields: Iterable[str] | None, **_: Any) -> None:
-    if instance.received_at is None:
+    # A new lead needs no mark: it is received now (auto_now_add), and every refresh rebuilds the days of the
+    # leads received since the one before it (_recent_days). One INSERT fewer in every submission.
+    if instance.received_at is None or created:
         return
-    if created or update_fields is None or FIGURE_FIELDS.intersection(update_fields):
+    if update_fields is None or FIGURE_FIELDS.intersection(update_fields):
         rollup_mark(_day_of(instance))
 
 
@@ -190,24 +198,60 @@ def _lock() -> None:
         LeadRollupPending.objects.filter(pk__lt=0).delete()
 
 
+# New leads (unmarked) are found by when they were received: every refresh rebuilds the days of the leads received
+# since the previous refresh started, less this margin, which covers a submission received before that start and
+# committed after it (a request ends within gunicorn's 30 s timeout). The start is kept in the cache; without it
+# (a first refresh, a flushed cache) the last two days are rebuilt.
+NEW_LEADS_MARGIN = timedelta(seconds=90)
+_LAST_REFRESH_KEY = "leads:rollup:last-refresh-start"
+
+
+def _recent_days(now: datetime) -> tuple[date, date] | None:
+    """The days of the leads received since the previous refresh (less the margin), if any."""
+    try:
+        last = cache.get(_LAST_REFRESH_KEY)
+    except Exception:  # the cache is an optimisation (config/cache.py)
+        last = None
+    since = (last if isinstance(last, datetime) else now - timedelta(days=2)) - NEW_LEADS_MARGIN
+    found = Lead.objects.filter(received_at__gte=since).order_by().aggregate(
+        first=Min("received_at"), last=Max("received_at"))  # fmt: skip
+    if found["first"] is None:
+        return None
+    return reports.today_local(found["first"]), reports.today_local(found["last"])
+
+
+def _remember_refresh_start(started_at: datetime) -> None:
+    try:
+        cache.set(_LAST_REFRESH_KEY, started_at, None)
+    except Exception:
+        logger.warning("cache unavailable; the next refresh rebuilds the last two days")
+
+
 def rollup_refresh() -> int:
-    """Rebuild every day marked out of date, and remove the marks read; returns the days rebuilt.
+    """Rebuild every day marked out of date and the days of new leads; remove the marks read; returns the days
+    rebuilt.
 
     The marks are read after the lock: a change committed later leaves its own mark (removed only with the ids
-    read here), so the next refresh picks it up.
+    read here), so the next refresh picks it up. So are new leads, and the start remembered is taken after the
+    lock too: a lead committed after this refresh read the leads was received after `started_at` less the margin.
     """
-    if not LeadRollupPending.objects.exists():
+    now = timezone.now()
+    if not LeadRollupPending.objects.exists() and _recent_days(now) is None:
         return 0
     started = clock.perf_counter()
     with transaction.atomic():
         _lock()
+        started_at = timezone.now()
         pending = list(LeadRollupPending.objects.values_list("id", "first_day", "last_day"))
-        runs = _runs((first, last) for _, first, last in pending)
+        recent = _recent_days(started_at)
+        runs = _runs([(first, last) for _, first, last in pending] + ([recent] if recent else []))
         for first, last in runs:
             rollup_rebuild(first, last)
         ids = [pk for pk, _, _ in pending]
         for start in range(0, len(ids), 500):
             LeadRollupPending.objects.filter(id__in=ids[start : start + 500]).delete()
+    # After the commit: a refresh that failed leaves the previous start, so the next one looks back further.
+    _remember_refresh_start(started_at)
     days = sum((last - first).days + 1 for first, last in runs)
     if days:
         logger.info("dashboard roll-up: %d day(s) rebuilt in %.2fs", days, clock.perf_counter() - started)

@@ -55,9 +55,9 @@ def publishable_origins_forget() -> None:
         logger.warning("cache unavailable; publishable origins not forgotten")
 
 
-# Read on every request of a partner: cached between requests (partners.cached), forgotten on any save.
-API_KEYS = CachedRows("api-key", ClientAPIKey)
-PORTAL_USERS = CachedRows("portal-user", PartnerUser)
+# Read on every request of a partner: kept in each process between requests (partners.cached), dropped on any save.
+API_KEYS = CachedRows("api-key")
+PORTAL_USERS = CachedRows("portal-user")
 
 
 def api_key_by_prefix(prefix: str) -> ClientAPIKey | None:

@@ -123,10 +123,10 @@ def api_key_record_use(*, api_key: ClientAPIKey) -> None:
     now = timezone.now()
     if api_key.last_used_at is not None and now - api_key.last_used_at <= API_KEY_LAST_USED_RESOLUTION:
         return
-    # An UPDATE, not save(): no signal, so the cached copy is kept (and refreshed below) rather than forgotten.
+    # An UPDATE, not save(): no signal, so the processes' copies are kept (this one's refreshed below).
     ClientAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
-    selectors.API_KEYS.remember(api_key.prefix, api_key)
+    selectors.API_KEYS.refresh(api_key.prefix, api_key)
 
 
 def embed_human_check_enabled() -> bool:

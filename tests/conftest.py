@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from api import throttling, warm_reads
 from config import cache as redis_cache
+from partners.selectors import API_KEYS, PORTAL_USERS
 from tests.notifications.webhook_receiver import receiver, second_receiver  # noqa: F401 (fixtures for every test)
 from tests.servers import HungRedis, caches_on
 
@@ -23,6 +24,9 @@ def _fresh_cache():
     # process remembers of earlier tests' content responses.
     redis_cache.pauses.clear()  # a test that made Redis fail must not leave it paused for the next
     _clear_caches()
+    # Rows kept in this process: a test's rolled-back rows send no signal, and SQLite may give their ids again.
+    API_KEYS.clear()
+    PORTAL_USERS.clear()
     warm_reads.routes.clear()
     yield
     _clear_caches()

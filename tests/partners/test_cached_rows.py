@@ -1,5 +1,6 @@
-"""The key behind `Authorization: Api-Key` is cached between requests (partners.cached), and anything that changes
-what it may do applies to the very next request. (The portal's signed-in person: tests/portal/test_access.py.)"""
+"""The key behind `Authorization: Api-Key` is kept in the process between requests (partners.cached), and anything
+that changes what it may do applies to the very next request. (The portal's signed-in person:
+tests/portal/test_access.py; nothing of a key in Redis: tests/leads/test_redis_privacy.py.)"""
 
 from datetime import timedelta
 
@@ -9,8 +10,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from partners.cached import rows_changed
 from partners.models import ClientAPIKey
-from partners.selectors import API_KEYS
 from partners.services import api_key_issue, partner_get_or_create
 from tests.servers import caches_on
 
@@ -46,9 +47,9 @@ def test_last_used_is_written_once_a_minute_and_the_cached_copy_follows(api_clie
     api_client.get(LIST, **header)
     ClientAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now() - timedelta(minutes=5))
 
-    # The cached copy still says "just now": no write. Once it has gone, the row is read again and written.
+    # The kept copy still says "just now": no write. Once any partner row changes, it is read again and written.
     assert key_queries(api_client, header) == (200, 0)
-    API_KEYS.forget([api_key.prefix])
+    rows_changed()
     assert key_queries(api_client, header) == (200, 2)
     assert ClientAPIKey.objects.get(pk=api_key.pk).last_used_at > timezone.now() - timedelta(seconds=30)
     assert key_queries(api_client, header) == (200, 0)

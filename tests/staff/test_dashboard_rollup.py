@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.db import connection, transaction
+from django.utils import timezone
 
 from leads import reports, rollups
 from leads.models import (
@@ -201,3 +203,56 @@ def test_the_command_backfills_every_day_and_drops_days_left_without_leads():
     call_command("dashboard_rollup", "--all", stdout=StringIO())
     assert not LeadDailyCount.objects.exists()
     assert not LeadWeeklySpeed.objects.exists()
+
+
+def _submitted_lead() -> Lead:
+    from leads.services import contact_request_submission, lead_submit
+
+    submission = contact_request_submission({
+        "first_name": "Rollup", "phone": "+16025550123", "relationship": "self", "state": "AZ",
+        "consent": {"contact": True, "sms": False},
+    })  # fmt: skip
+    lead = lead_submit(submission=submission, idempotency=None, respond=lambda lead: (201, {})).lead
+    assert lead is not None
+    return lead
+
+
+def _received_today() -> int:
+    today = reports.today_local(timezone.now())
+    return sum(row.n for row in LeadDailyCount.objects.filter(day=today, figure="source"))
+
+
+def test_a_new_lead_leaves_no_mark_and_is_on_the_next_view():
+    rollups.rollup_refresh()  # the refresh before: its start is remembered
+    _submitted_lead()
+
+    assert not LeadRollupPending.objects.exists()  # one INSERT fewer in the submission
+    assert rollups.rollup_refresh() == 1
+    assert _received_today() == 1
+
+
+def test_a_lead_received_before_a_refresh_and_committed_after_it_is_on_the_next_one():
+    lead = _submitted_lead()
+    # As if its transaction had been slow: received before the refresh began, committed (visible) only after.
+    Lead.objects.filter(pk=lead.pk).update(received_at=timezone.now() + timedelta(seconds=5))
+    rollups.rollup_refresh()  # does not see it yet: its time is after this refresh's start
+    Lead.objects.filter(pk=lead.pk).update(received_at=timezone.now() - timedelta(seconds=30))
+    LeadDailyCount.objects.all().delete()
+
+    assert rollups.rollup_refresh() == 1
+    assert _received_today() == 1
+
+
+def test_without_the_remembered_start_the_last_two_days_are_rebuilt():
+    _submitted_lead()
+    caches["default"].clear()
+
+    assert rollups.rollup_refresh() == 1
+    assert _received_today() == 1
+    # Nothing new since: the lead's day is looked at again until a refresh began a margin after it, then no more.
+    later = timezone.now() + rollups.NEW_LEADS_MARGIN + timedelta(seconds=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: later)
+        assert rollups.rollup_refresh() == 1
+        patch.setattr(timezone, "now", lambda: later + timedelta(seconds=1))
+        assert rollups.rollup_refresh() == 0
