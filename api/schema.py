@@ -4,6 +4,8 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
 
+from django.utils import translation
+from django.utils.functional import Promise
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -80,7 +82,10 @@ class MovedSerializer(ProblemSerializer):
     location = serializers.CharField(help_text="The item's current path, as in the `Location` header.")
 
 
-def _problem_example(*, status: int, code: str, detail: str, errors: dict | None = None) -> OpenApiExample:
+def _problem_example(*, status: int, code: str, detail: str | Promise, errors: dict | None = None) -> OpenApiExample:
+    # The examples are the API's default language, English, whatever language is active when this is imported.
+    with translation.override("en"):
+        detail = str(detail)
     body: dict[str, Any] = {
         "type": f"urn:corerecovery:problem:{code}" if code in TYPED_CODES else "about:blank",
         "title": HTTPStatus(status).phrase,
