@@ -433,6 +433,25 @@ _TURNSTILE_HEADER = OpenApiParameter(
     description="With a publishable key, when the center has Turnstile on: the token of the Cloudflare Turnstile "
     "widget on the partner's page (single-use: a retry carries a new one). Ignored with a secret key.",
 )  # fmt: skip
+# The submissions' refusals (api.language.SubmissionLanguageMixin): their words, never their codes or field names.
+_PROBLEM_STATUSES = [400, 401, 403, 409, 413, 422, 429, 503]
+_MESSAGES_LANGUAGE = (
+    "The language of the problem's `title`, `detail` and `errors` messages: `es` for `es`, `es-MX`, … (Spanish), "
+    "anything else, none or `*` English. Field names in `errors`, `code` and `type` are the same in every "
+    "language: match on those. Error responses answer `Content-Language` and every response of this operation "
+    "carries `Vary: Accept-Language`."
+)
+_PROBLEM_LANGUAGE_HEADERS = [
+    OpenApiParameter(
+        "Accept-Language", OpenApiTypes.STR, OpenApiParameter.HEADER,
+        description="Only for error messages: the referral itself is taken the same in any language. "
+        + _MESSAGES_LANGUAGE,
+    ),
+    OpenApiParameter(
+        "Content-Language", OpenApiTypes.STR, OpenApiParameter.HEADER, response=_PROBLEM_STATUSES,
+        description="The language of the problem's messages: `en` or `es`.",
+    ),
+]  # fmt: skip
 HUMAN_CHECK_UNAVAILABLE = problem(
     "The human check (Turnstile) could not be verified just now; nothing was stored. Retry shortly.",
     status=503, code="turnstile_unavailable",
@@ -554,11 +573,12 @@ lead_create_schema = extend_schema(
         OpenApiParameter(
             "Accept-Language", OpenApiTypes.STR, OpenApiParameter.HEADER,
             description="`es` (e.g. `es-MX, es;q=0.9`) gives the next steps and the crisis lines in Spanish; "
-            "anything else gives English. Never a reason to refuse the request.",
+            "anything else gives English. Never a reason to refuse the request. " + _MESSAGES_LANGUAGE,
         ),
         OpenApiParameter(
-            "Content-Language", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[201],
-            description="The language of `next_steps`, `crisis_resources` and `crisis_notice`: `en` or `es`.",
+            "Content-Language", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[201, *_PROBLEM_STATUSES],
+            description="The language of `next_steps`, `crisis_resources` and `crisis_notice` (`201`), or of a "
+            "problem's messages: `en` or `es`.",
         ),
     ],
     responses={201: RECEIVED_LEAD, 400: INVALID_CONTACT_REQUEST, 409: CONFLICT, 413: TOO_LARGE,
@@ -621,7 +641,7 @@ referral_schema = extend_schema_view(
             "(`turnstile_unavailable`) when it cannot be verified. Secret keys need no token."
         ),
         request=ReferralRequestSerializer,
-        parameters=[*_WRITE_HEADERS, _TURNSTILE_HEADER],
+        parameters=[*_WRITE_HEADERS, _TURNSTILE_HEADER, *_PROBLEM_LANGUAGE_HEADERS],
         responses={
             201: OpenApiResponse(
                 ReferralSerializer,

@@ -203,3 +203,14 @@ def test_problem_titles_in_english_are_the_http_reason_phrases():
         assert {status: str(title) for status, title in PROBLEM_TITLES.items()} == {
             status: HTTPStatus(status).phrase for status in PROBLEM_TITLES
         }
+
+
+@pytest.mark.parametrize("path", [LEADS_URL, URL])
+def test_the_openapi_description_says_accept_language_chooses_the_error_messages_language(client, path):
+    operation = client.get("/api/schema/", {"format": "json"}).json()["paths"][path]["post"]
+
+    accept_language = next(p for p in operation["parameters"] if p["name"] == "Accept-Language")
+    assert accept_language["in"] == "header"
+    assert "error messages" in accept_language["description"] or "problem's" in accept_language["description"]
+    for status in ("400", "429"):
+        assert "Content-Language" in operation["responses"][status]["headers"], status
