@@ -434,7 +434,8 @@ _TURNSTILE_HEADER = OpenApiParameter(
     "widget on the partner's page (single-use: a retry carries a new one). Ignored with a secret key.",
 )  # fmt: skip
 # The submissions' refusals (api.language.SubmissionLanguageMixin): their words, never their codes or field names.
-_PROBLEM_STATUSES = [400, 401, 403, 409, 413, 422, 429, 503]
+# Not 413: a body over the limit is refused by api.middleware before any view, in English.
+_PROBLEM_STATUSES = [400, 401, 403, 409, 422, 429, 503]
 _MESSAGES_LANGUAGE = (
     "The language of the problem's `title`, `detail` and `errors` messages: `es` for `es`, `es-MX`, … (Spanish), "
     "anything else, none or `*` English. Field names in `errors`, `code` and `type` are the same in every "
