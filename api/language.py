@@ -8,15 +8,17 @@ A submission (`POST /api/v1/leads/`, `/api/v1/referrals/`) says why it refused i
 `Accept-Language` alone (`SubmissionLanguageMixin`): a person reads those words beside a form's fields.
 """
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from api.throttling import SubmissionThrottled
 from content.i18n import DEFAULT_LANGUAGE, content_languages
 
 LANG_PARAM = "lang"
@@ -60,11 +62,12 @@ def response_language(request: HttpRequest) -> str:
 class SubmissionLanguageMixin(APIView):
     """A submission's refusals (`POST`) in the language of `Accept-Language`: Spanish for `es`, `es-MX`, …;
     English for anything the API does not serve, none or `*`. Only the words change: field names, `code`s and
-    `type`s are the same in every language, and success bodies are the view's own.
+    `type`s are the same in every language, and success bodies are the view's own. Over its rate, a submission
+    is told when to try again in minutes (api.throttling.SubmissionThrottled).
 
     The view runs, and its problem is built, with that language active (DRF's and Django's own messages come
     from their catalogs, ours from api/, leads/ and partners/ `locale/`). A problem answers `Content-Language`;
-    every answer varies on `Accept-Language`. Not Django's LocaleMiddleware: content responses negotiate their
+    every answer to a POST varies on `Accept-Language`; reads (a partner's referrals) are left as they were. Not Django's LocaleMiddleware: content responses negotiate their
     language themselves (`?lang=`, above), and the edge keys them by it.
     """
 
@@ -79,3 +82,8 @@ class SubmissionLanguageMixin(APIView):
             response["Content-Language"] = lang
         patch_vary_headers(response, ["Accept-Language"])
         return response
+
+    def throttled(self, request: Request, wait: float) -> NoReturn:
+        if request.method != "POST":
+            super().throttled(request, wait)
+        raise SubmissionThrottled(wait)

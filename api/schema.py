@@ -117,6 +117,15 @@ THROTTLED = problem(
     code="throttled",
     detail="Request was throttled. Expected available in 12 seconds.",
 )
+# A contact request or referral over its rate (api.throttling.SubmissionThrottled): words a form can show.
+SUBMISSION_THROTTLED = problem(
+    "Too many requests from this client; retry after `Retry-After` seconds. `detail` says it in minutes, for a "
+    "person, in the language of `Accept-Language`.",
+    status=429,
+    code="throttled",
+    detail="Too many forms were sent from here in a short time, so this one was not sent. Please try again in "
+    "40 minutes, or call us at 602-926-7729.",
+)
 _MOVED_EXAMPLE = OpenApiExample(
     "moved_permanently",
     value={
@@ -583,7 +592,7 @@ lead_create_schema = extend_schema(
         ),
     ],
     responses={201: RECEIVED_LEAD, 400: INVALID_CONTACT_REQUEST, 409: CONFLICT, 413: TOO_LARGE,
-               422: KEY_REUSED, 429: THROTTLED},
+               422: KEY_REUSED, 429: SUBMISSION_THROTTLED},
     examples=[
         OpenApiExample("contact request", value=LEAD_REQUEST_EXAMPLE, request_only=True),
         OpenApiExample("receipt", value=LEAD_RECEIPT_EXAMPLE, response_only=True, status_codes=["201"]),
@@ -655,7 +664,7 @@ referral_schema = extend_schema_view(
             409: CONFLICT,
             413: TOO_LARGE,
             422: KEY_REUSED,
-            429: THROTTLED,
+            429: SUBMISSION_THROTTLED,
             503: HUMAN_CHECK_UNAVAILABLE,
         },
         examples=[

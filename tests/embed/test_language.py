@@ -2,6 +2,7 @@
 reading them beside a form's fields; machines match on field names and codes, which never change."""
 
 import ast
+import re
 from http import HTTPStatus
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from django.utils import translation
 
 from api.exceptions import PROBLEM_TITLES
+from api.throttling import SubmissionThrottled
 from leads.models import Lead
 from tests.embed.conftest import ORIGIN, URL, send
 from tests.leads.conftest import lead_body, make_key
@@ -125,8 +127,13 @@ def test_too_many_referrals_are_refused_in_spanish(api_client, programs, publish
     problem = response.json()
     assert problem["code"] == "throttled"
     assert problem["title"] == "Demasiadas solicitudes"
-    assert "segundos" in problem["detail"]
+    # In minutes a person can act on (DRF's own says thousands of seconds), with the phone; Retry-After for machines.
+    assert problem["detail"].startswith("Se enviaron demasiados formularios desde aquí en poco tiempo")
+    assert re.search(r"Inténtelo de nuevo en \d+ minutos? o llámenos al 602-926-7729\.$", problem["detail"])
+    assert int(response["Retry-After"]) > 60
     assert response["Content-Language"] == "es"
+    english = send(api_client, publishable).json()["detail"]
+    assert re.search(r"Please try again in \d+ minutes?, or call us at 602-926-7729\.$", english)
 
 
 def test_an_accepted_referral_is_answered_as_before_whatever_the_language(api_client, programs, publishable):
@@ -189,6 +196,15 @@ def _message_ids(path: str) -> list[str]:
     ]  # fmt: skip
 
 
+def test_the_throttled_message_has_its_spanish_in_every_plural_form():
+    with translation.override("es"):
+        one = SubmissionThrottled(wait=30).detail
+        many = SubmissionThrottled(wait=3600).detail
+
+    assert one.endswith("en 1 minuto o llámenos al 602-926-7729.")
+    assert many.endswith("en 60 minutos o llámenos al 602-926-7729.")
+
+
 @pytest.mark.parametrize("path", MESSAGE_SOURCES)
 def test_every_message_a_submission_can_give_has_its_spanish(path):
     ids = _message_ids(path)
@@ -214,3 +230,16 @@ def test_the_openapi_description_says_accept_language_chooses_the_error_messages
     assert "error messages" in accept_language["description"] or "problem's" in accept_language["description"]
     for status in ("400", "429"):
         assert "Content-Language" in operation["responses"][status]["headers"], status
+
+
+def test_reading_referrals_too_often_is_refused_as_before(api_client, embed_partner, settings, steady_throttle_window):
+    reader = make_key(embed_partner, ["referrals:read"])
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "partner": "1/hour"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    assert api_client.get(URL, **reader.header).status_code == 200
+
+    response = api_client.get(URL, **reader.header, HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.status_code == 429
+    assert response.json()["detail"].startswith("Request was throttled.")
+    assert not _varies_on_language(response)
