@@ -67,8 +67,9 @@ class SubmissionLanguageMixin(APIView):
 
     The view runs, and its problem is built, with that language active (DRF's and Django's own messages come
     from their catalogs, ours from api/, leads/ and partners/ `locale/`). A problem answers `Content-Language`;
-    every answer to a POST varies on `Accept-Language`; reads (a partner's referrals) are left as they were. Not Django's LocaleMiddleware: content responses negotiate their
-    language themselves (`?lang=`, above), and the edge keys them by it.
+    every answer to a POST varies on `Accept-Language`; reads (a partner's referrals) are left as they were.
+    Not Django's LocaleMiddleware: content responses negotiate their language themselves (`?lang=`, above), and
+    the edge keys them by it.
     """
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
