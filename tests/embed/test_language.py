@@ -179,7 +179,7 @@ def test_a_preflight_naming_accept_language_is_answered(client, publishable):
 
 # Every message a submission (the API's, the embedded form's, the portal's) can give a person.
 MESSAGE_SOURCES = [
-    "api/serializers/leads.py", "api/exceptions.py", "api/authentication.py",
+    "api/serializers/leads.py", "api/exceptions.py", "api/authentication.py", "api/permissions.py",
     "leads/exceptions.py", "leads/abuse.py", "leads/form_tokens.py",
     "partners/exceptions.py", "partners/services.py", "portal/forms.py", "portal/views/referrals.py",
 ]  # fmt: skip
@@ -243,3 +243,13 @@ def test_reading_referrals_too_often_is_refused_as_before(api_client, embed_part
     assert response.status_code == 429
     assert response.json()["detail"].startswith("Request was throttled.")
     assert not _varies_on_language(response)
+
+
+def test_a_referral_without_a_key_is_refused_in_spanish(api_client, programs):
+    response = api_client.post(URL, {}, format="json", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.status_code == 401
+    problem = response.json()
+    assert problem["code"] == "not_authenticated"
+    assert problem["title"] == "No autorizado"
+    assert problem["detail"] == "Se necesita una clave de la API: envíe `Authorization: Api-Key <clave>`."
