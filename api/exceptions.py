@@ -58,7 +58,7 @@ TYPED_CODES = {
 }  # fmt: skip
 
 
-# The titles a problem can have, in words a person may read: HTTP's reason phrases (RFC 9457 §3.1.4 allows them
+# The titles a problem can have, in words a person may read: HTTP's reason phrases (RFC 9457 §3.1.3 allows them
 # localised), in the active language (api.language: a submission's refusals speak its `Accept-Language`).
 PROBLEM_TITLES = {
     400: _("Bad Request"),
