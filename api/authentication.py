@@ -3,6 +3,8 @@
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
@@ -18,14 +20,14 @@ _KEY_SHAPE = re.compile(r"(?:pk_)?[A-Za-z0-9]{1,16}\.[A-Za-z0-9]{1,64}")
 
 
 class PublishableKeyNotAllowed(PermissionDenied):
-    default_detail = (
+    default_detail = _(
         "A publishable key (pk_…) can only send a referral (POST /api/v1/referrals/); use a secret key here."
     )
     default_code = "publishable_key_not_allowed"
 
 
 class OriginNotAllowed(PermissionDenied):
-    default_detail = (
+    default_detail = _(
         "The origin of this page is not allowed for this key. Ask Core Recovery to add the website's origin "
         "(scheme://host[:port]) to the key's allowed origins."
     )
@@ -64,7 +66,7 @@ class APIKeyAuthentication(BaseAuthentication):
             return None
         key = key.strip()
         if not _KEY_SHAPE.fullmatch(key):  # before any query: NUL or stray bytes never reach the database
-            raise AuthenticationFailed("The API key is not valid.")
+            raise AuthenticationFailed(gettext("The API key is not valid."))
         # The library's lookup (prefix, then a constant-time hash comparison), with the partner in one query.
         publishable = key.startswith(PUBLISHABLE_KEY_PREFIX)
         if publishable:
@@ -74,11 +76,11 @@ class APIKeyAuthentication(BaseAuthentication):
         api_key = api_key_by_prefix(prefix)
         # A secret key with `pk_` stuck on is not a publishable key, nor a publishable key without it a secret one.
         if api_key is None or api_key.is_publishable != publishable or not api_key.is_valid(key):
-            raise AuthenticationFailed("The API key is not valid.")
+            raise AuthenticationFailed(gettext("The API key is not valid."))
         if api_key.has_expired:
-            raise AuthenticationFailed("The API key has expired.")
+            raise AuthenticationFailed(gettext("The API key has expired."))
         if api_key.partner is not None and not api_key.partner.is_active:
-            raise AuthenticationFailed("The partner of this API key is not active.")
+            raise AuthenticationFailed(gettext("The partner of this API key is not active."))
         if publishable and request.headers.get("Origin") not in api_key.allowed_origins:
             # A missing Origin (a script, not a browser) or `null` (a sandboxed frame, a file) is never in the list.
             raise OriginNotAllowed()

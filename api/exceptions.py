@@ -12,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -56,6 +58,30 @@ TYPED_CODES = {
 }  # fmt: skip
 
 
+# The titles a problem can have, in words a person may read: HTTP's reason phrases (RFC 9457 §3.1.3 allows them
+# localised), in the active language (api.language: a submission's refusals speak its `Accept-Language`).
+PROBLEM_TITLES = {
+    400: _("Bad Request"),
+    401: _("Unauthorized"),
+    403: _("Forbidden"),
+    404: _("Not Found"),
+    405: _("Method Not Allowed"),
+    406: _("Not Acceptable"),
+    409: _("Conflict"),
+    413: _("Request Entity Too Large"),
+    415: _("Unsupported Media Type"),
+    422: _("Unprocessable Entity"),
+    429: _("Too Many Requests"),
+    500: _("Internal Server Error"),
+    503: _("Service Unavailable"),
+}
+
+
+def problem_title(status: int) -> str:
+    title = PROBLEM_TITLES.get(status)
+    return str(title) if title is not None else HTTPStatus(status).phrase
+
+
 class MovedPermanently(exceptions.APIException):
     """An old slug of a live item: `301` to the item's current API path, with a problem body saying so (a
     client that does not follow redirects still learns where the item went)."""
@@ -71,7 +97,7 @@ class MovedPermanently(exceptions.APIException):
 def problem_body(*, status: int, detail: str, code: str, errors: dict[str, list[str]] | None = None) -> dict:
     body: dict[str, Any] = {
         "type": f"urn:corerecovery:problem:{code}" if code in TYPED_CODES else "about:blank",
-        "title": HTTPStatus(status).phrase,
+        "title": problem_title(status),
         "status": status,
         "detail": detail,
         "code": code,
@@ -111,7 +137,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     """DRF's EXCEPTION_HANDLER: turn every handled error into problem+json, keeping DRF's headers."""
     if isinstance(exc, (LeadError, PreviewTokenError, PartnerError)):
         status = DOMAIN_ERROR_STATUS.get(exc.code, 400)
-        body = problem_body(status=status, detail=exc.detail, code=exc.code)
+        body = problem_body(status=status, detail=str(exc.detail), code=exc.code)
         return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, MovedPermanently):
         body = problem_body(status=301, detail=str(exc.detail), code=exc.default_code)
@@ -121,7 +147,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         headers = {"Location": exc.location, "Cache-Control": f"public, max-age={settings.CONTENT_MAX_AGE}"}
         return Response(body, status=301, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
     if isinstance(exc, RequestDataTooBig):
-        body = problem_body(status=413, detail="The request body is too large.", code="payload_too_large")
+        body = problem_body(status=413, detail=gettext("The request body is too large."), code="payload_too_large")
         return Response(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -129,7 +155,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, exceptions.ValidationError):
         body = problem_body(
             status=response.status_code,
-            detail="The request is not valid; see `errors`.",
+            detail=gettext("The request is not valid; see `errors`."),
             code="validation_error",
             errors=_flatten_errors(exc.detail),
         )

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
 
+from django.utils import translation
+from django.utils.functional import Promise
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -80,7 +82,10 @@ class MovedSerializer(ProblemSerializer):
     location = serializers.CharField(help_text="The item's current path, as in the `Location` header.")
 
 
-def _problem_example(*, status: int, code: str, detail: str, errors: dict | None = None) -> OpenApiExample:
+def _problem_example(*, status: int, code: str, detail: str | Promise, errors: dict | None = None) -> OpenApiExample:
+    # The examples are the API's default language, English, whatever language is active when this is imported.
+    with translation.override("en"):
+        detail = str(detail)
     body: dict[str, Any] = {
         "type": f"urn:corerecovery:problem:{code}" if code in TYPED_CODES else "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -111,6 +116,15 @@ THROTTLED = problem(
     status=429,
     code="throttled",
     detail="Request was throttled. Expected available in 12 seconds.",
+)
+# A contact request or referral over its rate (api.throttling.SubmissionThrottled): words a form can show.
+SUBMISSION_THROTTLED = problem(
+    "Too many requests from this client; retry after `Retry-After` seconds. `detail` says it in minutes, for a "
+    "person, in the language of `Accept-Language`.",
+    status=429,
+    code="throttled",
+    detail="Too many forms were sent from here in a short time, so this one was not sent. Please try again in "
+    "40 minutes, or call us at 602-926-7729.",
 )
 _MOVED_EXAMPLE = OpenApiExample(
     "moved_permanently",
@@ -428,6 +442,26 @@ _TURNSTILE_HEADER = OpenApiParameter(
     description="With a publishable key, when the center has Turnstile on: the token of the Cloudflare Turnstile "
     "widget on the partner's page (single-use: a retry carries a new one). Ignored with a secret key.",
 )  # fmt: skip
+# The submissions' refusals (api.language.SubmissionLanguageMixin): their words, never their codes or field names.
+# Not 413: a body over the limit is refused by api.middleware before any view, in English.
+_PROBLEM_STATUSES = [400, 401, 403, 409, 422, 429, 503]
+_MESSAGES_LANGUAGE = (
+    "The language of the problem's `title`, `detail` and `errors` messages: `es` for `es`, `es-MX`, … (Spanish), "
+    "anything else, none or `*` English. Field names in `errors`, `code` and `type` are the same in every "
+    "language: match on those. Error responses answer `Content-Language` and every response of this operation "
+    "carries `Vary: Accept-Language`."
+)
+_PROBLEM_LANGUAGE_HEADERS = [
+    OpenApiParameter(
+        "Accept-Language", OpenApiTypes.STR, OpenApiParameter.HEADER,
+        description="Only for error messages: the referral itself is taken the same in any language. "
+        + _MESSAGES_LANGUAGE,
+    ),
+    OpenApiParameter(
+        "Content-Language", OpenApiTypes.STR, OpenApiParameter.HEADER, response=_PROBLEM_STATUSES,
+        description="The language of the problem's messages: `en` or `es`.",
+    ),
+]  # fmt: skip
 HUMAN_CHECK_UNAVAILABLE = problem(
     "The human check (Turnstile) could not be verified just now; nothing was stored. Retry shortly.",
     status=503, code="turnstile_unavailable",
@@ -549,15 +583,16 @@ lead_create_schema = extend_schema(
         OpenApiParameter(
             "Accept-Language", OpenApiTypes.STR, OpenApiParameter.HEADER,
             description="`es` (e.g. `es-MX, es;q=0.9`) gives the next steps and the crisis lines in Spanish; "
-            "anything else gives English. Never a reason to refuse the request.",
+            "anything else gives English. Never a reason to refuse the request. " + _MESSAGES_LANGUAGE,
         ),
         OpenApiParameter(
-            "Content-Language", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[201],
-            description="The language of `next_steps`, `crisis_resources` and `crisis_notice`: `en` or `es`.",
+            "Content-Language", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[201, *_PROBLEM_STATUSES],
+            description="The language of `next_steps`, `crisis_resources` and `crisis_notice` (`201`), or of a "
+            "problem's messages: `en` or `es`.",
         ),
     ],
     responses={201: RECEIVED_LEAD, 400: INVALID_CONTACT_REQUEST, 409: CONFLICT, 413: TOO_LARGE,
-               422: KEY_REUSED, 429: THROTTLED},
+               422: KEY_REUSED, 429: SUBMISSION_THROTTLED},
     examples=[
         OpenApiExample("contact request", value=LEAD_REQUEST_EXAMPLE, request_only=True),
         OpenApiExample("receipt", value=LEAD_RECEIPT_EXAMPLE, response_only=True, status_codes=["201"]),
@@ -616,7 +651,7 @@ referral_schema = extend_schema_view(
             "(`turnstile_unavailable`) when it cannot be verified. Secret keys need no token."
         ),
         request=ReferralRequestSerializer,
-        parameters=[*_WRITE_HEADERS, _TURNSTILE_HEADER],
+        parameters=[*_WRITE_HEADERS, _TURNSTILE_HEADER, *_PROBLEM_LANGUAGE_HEADERS],
         responses={
             201: OpenApiResponse(
                 ReferralSerializer,
@@ -629,7 +664,7 @@ referral_schema = extend_schema_view(
             409: CONFLICT,
             413: TOO_LARGE,
             422: KEY_REUSED,
-            429: THROTTLED,
+            429: SUBMISSION_THROTTLED,
             503: HUMAN_CHECK_UNAVAILABLE,
         },
         examples=[

@@ -13,11 +13,14 @@ data, and Redis is no place for it.
 
 import functools
 import logging
+import math
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.utils.translation import ngettext
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
@@ -139,3 +142,21 @@ class EmbedIPThrottle(AnonymousIPThrottle):
     """Referrals with a publishable key per client IP (THROTTLE_EMBED_IP_RATE), whichever key it uses."""
 
     scope = "embed_ip"
+
+
+class SubmissionThrottled(Throttled):
+    """A contact request or referral over its rate, said so that a person can act on it (a form shows `detail`):
+    nothing was sent, when to try again in minutes (DRF's says seconds, thousands of them for an hourly rate),
+    and the phone. `code` stays `throttled` and `Retry-After` the seconds, for machines."""
+
+    def __init__(self, wait: float | None = None) -> None:
+        minutes = max(1, math.ceil((wait or 0) / 60))
+        detail = ngettext(
+            "Too many forms were sent from here in a short time, so this one was not sent. Please try again in "
+            "%(minutes)s minute, or call us at 602-926-7729.",
+            "Too many forms were sent from here in a short time, so this one was not sent. Please try again in "
+            "%(minutes)s minutes, or call us at 602-926-7729.",
+            minutes,
+        ) % {"minutes": minutes}
+        super().__init__(detail=detail)
+        self.wait = math.ceil(wait) if wait is not None else None

@@ -11,6 +11,7 @@
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from leads.exceptions import LeadError
 from leads.form_tokens import form_token_check
@@ -18,7 +19,7 @@ from leads.form_tokens import form_token_check
 
 class CaptchaFailed(LeadError):
     code = "captcha_failed"
-    default_detail = "The anti-spam check did not pass. Please try again."
+    default_detail = _("The anti-spam check did not pass. Please try again.")
 
 
 def is_honeypot_filled(value: str | None) -> bool:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 
 from leads.exceptions import LeadError
 
@@ -27,7 +28,7 @@ SALT = "leads.form_token"
 
 class SubmittedTooFast(LeadError):
     code = "submitted_too_fast"
-    default_detail = (
+    default_detail = _(
         "The form was sent very quickly after it opened. Please check it and send it again in a few seconds."
     )
 
@@ -36,12 +37,12 @@ class FormTokenInvalid(LeadError):
     """No form token, or one this server did not issue for a contact form (forged, or of another kind)."""
 
     code = "form_token_invalid"
-    default_detail = "The form could not be checked. Please reload the page and send it again."
+    default_detail = _("The form could not be checked. Please reload the page and send it again.")
 
 
 class FormTokenExpired(LeadError):
     code = "form_token_expired"
-    default_detail = "The form was open for a long time and has expired. Please send it again."
+    default_detail = _("The form was open for a long time and has expired. Please send it again.")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 
@@ -44,3 +44,28 @@ def portal_page(*, signed_in: bool = True, admin_only: bool = False) -> Callable
         return wrapper
 
     return decorate
+
+
+def post_only(*, on_get: Callable[[HttpRequest], HttpResponse]) -> Callable[[View], View]:
+    """An action that only a form's POST may do (sign out, invite, remove). A person who lands on its URL by a
+    GET (a bookmark, a reload, a link pasted from the address bar) is answered by `on_get` (a page, or a redirect
+    to the page where the action is), never a bare 405; other methods still get a 405. Inside `portal_page`, so
+    that page speaks the person's language and needs them signed in as the action does."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method in ("GET", "HEAD"):
+                return on_get(request)
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def redirect_to(name: str) -> Callable[[HttpRequest], HttpResponse]:
+    """`on_get` for `post_only`: the portal page called `name`, where the action's form is."""
+    return lambda request: HttpResponseRedirect(reverse(name))

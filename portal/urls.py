@@ -2,9 +2,8 @@
 
 from django.urls import path
 from django.views.generic import RedirectView
-from django.views.i18n import set_language
 
-from portal.views import referrals, sign_in, team
+from portal.views import language, referrals, sign_in, team
 
 app_name = "portal"
 urlpatterns = [
@@ -22,5 +21,5 @@ urlpatterns = [
     path("team/invite/", team.invite, name="team-invite"),
     path("team/<int:person_id>/remove/", team.remove, name="team-remove"),
     # Django's own: stores the choice in the language cookie and goes back to the page (POST, CSRF).
-    path("language/", set_language, name="language"),
+    path("language/", language.language, name="language"),
 ]

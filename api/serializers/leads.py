@@ -6,6 +6,7 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -47,9 +48,9 @@ def normalise_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, "US")
     except phonenumbers.NumberParseException:
-        raise serializers.ValidationError("Enter a valid phone number, e.g. 602-555-0123.") from None
+        raise serializers.ValidationError(_("Enter a valid phone number, e.g. 602-555-0123.")) from None
     if not phonenumbers.is_valid_number(number):
-        raise serializers.ValidationError("Enter a valid phone number, e.g. 602-555-0123.")
+        raise serializers.ValidationError(_("Enter a valid phone number, e.g. 602-555-0123."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -69,7 +70,7 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         unknown = (
-            {name: ["Unknown field."] for name in data if name not in self.fields} if isinstance(data, dict) else {}
+            {name: [_("Unknown field.")] for name in data if name not in self.fields} if isinstance(data, dict) else {}
         )
         try:
             value = super().to_internal_value(data)
@@ -91,7 +92,7 @@ class ConsentSerializer(StrictSerializer):
 
     def validate_contact(self, value: bool) -> bool:
         if not value:
-            raise serializers.ValidationError("Consent to be contacted is required to send a request.")
+            raise serializers.ValidationError(_("Consent to be contacted is required to send a request."))
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +100,7 @@ class ConsentSerializer(StrictSerializer):
             version = attrs.get("sms_disclosure_version", "")
             if version not in settings.LEAD_SMS_DISCLOSURE_VERSIONS:
                 raise serializers.ValidationError(
-                    {"sms_disclosure_version": ["SMS consent needs the version of the SMS disclosure shown."]}
+                    {"sms_disclosure_version": [_("SMS consent needs the version of the SMS disclosure shown.")]}
                 )
         return attrs
 
@@ -136,31 +137,31 @@ class _PersonFields(StrictSerializer):
     def validate_state(self, value: str) -> str:
         state = value.upper()
         if state not in US_STATES:
-            raise serializers.ValidationError("Use a two-letter US state code, e.g. AZ.")
+            raise serializers.ValidationError(_("Use a two-letter US state code, e.g. AZ."))
         return state
 
     def validate_program_interest(self, value: str) -> str:
         if value and value != PROGRAM_UNSURE and value not in live_program_slugs():
-            raise serializers.ValidationError("Use the slug of a program (see /api/v1/programs/) or `unsure`.")
+            raise serializers.ValidationError(_("Use the slug of a program (see /api/v1/programs/) or `unsure`."))
         return value
 
     def validate_date_of_birth(self, value: date) -> date:
         today = date.today()
         if value >= today or value.year < today.year - 120:
-            raise serializers.ValidationError("Enter a real date of birth.")
+            raise serializers.ValidationError(_("Enter a real date of birth."))
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}
         if not attrs.get("phone") and not attrs.get("email"):
-            errors["phone"] = ["Give a phone number or an email address (or both)."]
+            errors["phone"] = [_("Give a phone number or an email address (or both).")]
         preferred = attrs.get("preferred_contact")
         if preferred in {ContactMethod.PHONE, ContactMethod.SMS} and not attrs.get("phone"):
-            errors["preferred_contact"] = ["A phone number is needed to be called or texted."]
+            errors["preferred_contact"] = [_("A phone number is needed to be called or texted.")]
         if preferred == ContactMethod.EMAIL and not attrs.get("email"):
-            errors["preferred_contact"] = ["An email address is needed to be emailed."]
+            errors["preferred_contact"] = [_("An email address is needed to be emailed.")]
         if attrs.get("age_range") and attrs.get("date_of_birth"):
-            errors["age_range"] = ["Give an age range or a date of birth, not both."]
+            errors["age_range"] = [_("Give an age range or a date of birth, not both.")]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
@@ -210,7 +211,7 @@ class LeadRequestSerializer(_PersonFields):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         if attrs.get("consent", {}).get("sms") and not attrs.get("phone"):
-            raise serializers.ValidationError({"consent": ["SMS consent needs a phone number."]})
+            raise serializers.ValidationError({"consent": [_("SMS consent needs a phone number.")]})
         return attrs
 
 
@@ -237,7 +238,7 @@ class ReferralRequestSerializer(_PersonFields):
 
     def validate_client_consent(self, value: bool) -> bool:
         if not value:
-            raise serializers.ValidationError("The client's consent to the referral is required.")
+            raise serializers.ValidationError(_("The client's consent to the referral is required."))
         return value
 
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from api.authentication import APIClient
 from api.idempotency import client_ip, idempotency_request
-from api.language import requested_language
+from api.language import SubmissionLanguageMixin, requested_language
 from api.permissions import HasActionScope
 from api.schema import lead_create_schema, lead_form_token_schema, referral_schema
 from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer, ReferralSerializer
@@ -78,7 +78,7 @@ def _receipt_language(request: Request) -> str:
     return lang if lang in NEXT_STEPS else "en"
 
 
-class LeadCreateView(APIView):
+class LeadCreateView(SubmissionLanguageMixin, APIView):
     """Anonymous: the website's contact form posts here."""
 
     authentication_classes: list = []
@@ -161,7 +161,7 @@ def _referral_created(lead: Lead) -> tuple[int, dict[str, Any]]:
 
 
 @referral_schema
-class ReferralViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+class ReferralViewSet(SubmissionLanguageMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Partners send referrals and follow them; each partner sees its own only."""
 
     permission_classes = [HasActionScope]

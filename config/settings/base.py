@@ -232,8 +232,11 @@ CORS_EXPOSE_HEADERS = [
     "ETag", "Last-Modified", "Retry-After", "Content-Language", "X-Content-Preview", "Idempotent-Replayed",
 ]  # fmt: skip
 # The website's preview page may send the draft preview token as a header instead of `?preview=`; the embeddable
-# referral form sends an Idempotency-Key and, with Turnstile on, its token (api/views/leads.py).
-CORS_ALLOW_HEADERS = (*cors_default_headers, "content-preview-token", "idempotency-key", "turnstile-token")
+# referral form sends an Idempotency-Key and, with Turnstile on, its token (api/views/leads.py), and its
+# `data-lang` as Accept-Language (safelisted for a plain `es`, but listed by a browser for an unusual value).
+CORS_ALLOW_HEADERS = (
+    *cors_default_headers, "accept-language", "content-preview-token", "idempotency-key", "turnstile-token",
+)  # fmt: skip
 
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {

@@ -7,13 +7,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from partners import services
 from partners.exceptions import AccountLocked, SignInRefused, TokenInvalid
 from partners.models import PartnerUser
 from portal import session
-from portal.access import portal_page
+from portal.access import portal_page, post_only
 from portal.forms import TOTP_KEY_SALT, MagicLinkForm, PasswordSignInForm, WelcomeForm
 
 
@@ -117,8 +116,15 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "portal/welcome.html", context, status=status)
 
 
-@require_POST
+def _sign_out_page(request: HttpRequest) -> HttpResponse:
+    # A bookmarked or reloaded sign-out URL: signed in, a button that signs out (a GET never does); else sign in.
+    if request.partner_user is None:  # type: ignore[attr-defined]
+        return HttpResponseRedirect(reverse("portal:sign-in"))
+    return render(request, "portal/sign_out.html")
+
+
 @portal_page(signed_in=False)
+@post_only(on_get=_sign_out_page)
 def sign_out(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(reverse("portal:sign-in"))
     session.session_end(request, response)

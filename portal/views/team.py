@@ -5,13 +5,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from partners import services
 from partners.exceptions import NotAllowed
 from partners.models import PartnerUser
 from partners.selectors import partner_people
-from portal.access import portal_page
+from portal.access import portal_page, post_only, redirect_to
 from portal.forms import InviteForm
 
 
@@ -27,8 +26,8 @@ def team(request: HttpRequest) -> HttpResponse:
     return _page(request, InviteForm())
 
 
-@require_POST
 @portal_page(admin_only=True)
+@post_only(on_get=redirect_to("portal:team"))
 def invite(request: HttpRequest) -> HttpResponse:
     user: PartnerUser = request.partner_user  # type: ignore[attr-defined]
     form = InviteForm(request.POST)
@@ -44,8 +43,8 @@ def invite(request: HttpRequest) -> HttpResponse:
     return _page(request, form, status=400)
 
 
-@require_POST
 @portal_page(admin_only=True)
+@post_only(on_get=redirect_to("portal:team"))
 def remove(request: HttpRequest, person_id: int) -> HttpResponse:
     user: PartnerUser = request.partner_user  # type: ignore[attr-defined]
     # Only among the admin's own organisation's people: anyone else's id is not found.

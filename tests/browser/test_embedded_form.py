@@ -139,3 +139,23 @@ def test_the_form_speaks_spanish(page, partner_sites):
     expect(form.locator("#crr-first_name-error")).to_have_text("Complete este campo.")
     expect(form.get_by_label("Nombre", exact=False).first).to_be_focused()
     assert_accessible(page)
+
+    # An invalid phone: the API's own message, in Spanish because the form asks for it (Accept-Language: es).
+    form.get_by_label("Nombre", exact=False).first.fill("Casey")
+    form.get_by_label("Teléfono", exact=True).fill("123")
+    form.get_by_label("Motivo de la referencia", exact=False).fill("Step-down after an inpatient stay.")
+    form.get_by_label("Su nombre", exact=False).fill("Dr. Test Clinician")
+    form.get_by_label("La persona aceptó ser referida a Core Recovery.").check()
+    with page.expect_request(lambda request: request.method == "POST" and "/api/v1/referrals/" in request.url) as sent:
+        form.get_by_role("button", name="Enviar referencia").click()
+    assert sent.value.headers["accept-language"] == "es"
+    phone = form.get_by_label("Teléfono", exact=True)
+    expect(form.locator("#crr-phone-error")).to_have_text("Escriba un número de teléfono válido, p. ej., 602-555-0123.")
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(phone).to_be_focused()
+    expect(form.get_by_role("alert")).to_contain_text("Hay un problema")
+    expect(form.get_by_role("alert")).not_to_contain_text("Enter a valid")
+    assert_accessible(page)
+    assert not Lead.objects.exists()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "embedded-referral-form-error-es.png"), full_page=True)

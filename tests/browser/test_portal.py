@@ -136,6 +136,27 @@ def test_a_partner_refers_someone_and_follows_it(page, browser, live_server, par
     page.get_by_role("button", name="Español").click()
     expect(page.get_by_role("heading", name="Nuestro equipo en el portal")).to_be_visible()
     assert_accessible(page)
+    # In Spanish, the API's own messages beside the fields and in the summary at the top are Spanish too.
+    page.get_by_role("link", name="Referir a alguien").first.click()
+    page.get_by_label("Nombre", exact=True).fill("Robin")
+    page.get_by_label("Teléfono", exact=True).fill("555")
+    page.get_by_label("Motivo de la derivación").fill("Step-down after an inpatient stay.")
+    page.get_by_role("button", name="Enviar la derivación").click()
+    spanish_phone = "Escriba un número de teléfono válido, p. ej., 602-555-0123."
+    expect(page.locator("#id_phone-error")).to_have_text(spanish_phone)
+    expect(page.get_by_label("Teléfono", exact=True)).to_have_attribute("aria-invalid", "true")
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Hay un problema")
+    expect(summary).to_contain_text(spanish_phone)
+    expect(summary).to_contain_text("Se necesita el consentimiento de la persona para la derivación.")
+    expect(summary).not_to_contain_text("Enter a valid")
+    assert Lead.objects.count() == 1
+    assert_accessible(page)
+    _shot(page, artifacts, "portal-refer-error-es.png")
+    # A bookmarked sign-out URL: a page with the button, not a bare 405; it does not sign out by itself.
+    page.goto(f"{live_server.url}/partners/sign-out/")
+    expect(page.get_by_role("heading", name="Cerrar sesión en el portal de derivaciones")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="English").click()
 
     # A person of another partner: A's referral is not found, in words.

@@ -60,3 +60,11 @@ def test_embed_snippet_prints_the_sri_hash_of_what_is_served(client, settings):
     url = f"{settings.PUBLIC_API_URL}/embed/v1/referral.js"
     assert f'src="{url}" integrity="{integrity}" crossorigin="anonymous"' in printed
     assert '<core-recovery-referral data-key="pk_abcdefgh.example" data-lang="es"></core-recovery-referral>' in printed
+
+
+def test_the_form_asks_the_api_for_its_own_language():
+    # The API's refusals then come in the form's language (api.language.SubmissionLanguageMixin): the browser
+    # test of the Spanish form sees the header and the Spanish message beside the field.
+    script = SCRIPT_PATH.read_text()
+    assert '"Accept-Language": this.lang_' in script
+    assert 'this.lang_ = TEXT[lang] ? lang : "en"' in script  # only "en" or "es": a CORS-safelisted value

@@ -184,3 +184,58 @@ def test_an_unknown_portal_path_is_a_page_in_words(member_a):
 def test_a_staff_user_model_is_not_a_partner(member_a):
     assert not isinstance(member_a, get_user_model())
     assert make_person(member_a.partner, "x@hospital.example").pk != member_a.pk
+
+
+# A URL that only a form's POST uses, and where a person who lands on it by a GET (a bookmark, a reload) is sent.
+POST_ONLY = {"team-invite": "team", "team-remove": "team", "language": "home"}
+
+
+@pytest.mark.parametrize(("name", "to"), list(POST_ONLY.items()))
+def test_a_person_landing_on_an_action_url_is_sent_to_its_page_not_shown_a_bare_405(name, to, admin_a, member_a):
+    args = [member_a.pk] if name == "team-remove" else []
+    client = portal_client(admin_a)
+
+    response = client.get(reverse(f"portal:{name}", args=args))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse(f"portal:{to}")
+    assert response.get("Cache-Control") == "private, no-store"
+    assert PartnerUser.objects.filter(pk=member_a.pk, is_active=True).exists()  # a GET changed nothing
+    assert client.get(response["Location"], follow=True).status_code == 200
+
+
+def test_a_bookmarked_sign_out_url_shows_a_sign_out_button_and_does_not_sign_out(member_a):
+    client = portal_client(member_a)
+    client.cookies["django_language"] = "es"
+
+    response = client.get(reverse("portal:sign-out"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Cerrar sesión en el portal de derivaciones</h1>" in html
+    assert f'action="{reverse("portal:sign-out")}"' in html
+    assert client.get(reverse("portal:refer")).status_code == 200  # still signed in
+    client.post(reverse("portal:sign-out"))
+    assert client.get(reverse("portal:refer")).status_code == 302
+
+
+def test_an_action_url_sends_someone_signed_out_to_sign_in():
+    for name in ("sign-out", "team-invite"):
+        response = Client().get(reverse(f"portal:{name}"))
+
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("portal:sign-in")), name
+
+
+def test_a_member_landing_on_a_team_action_is_told_it_is_not_for_their_role(member_a):
+    response = portal_client(member_a).get(reverse("portal:team-invite"))
+
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_other_methods_on_an_action_url_are_still_not_allowed(admin_a):
+    response = portal_client(admin_a).put(reverse("portal:team-invite"))
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"

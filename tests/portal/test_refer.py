@@ -43,6 +43,27 @@ def test_every_error_is_shown_at_once_beside_its_field_in_the_apis_words(member_
     assert not Lead.objects.exists()
 
 
+def test_a_spanish_speaking_partner_reads_every_error_in_spanish(member_a, programs):
+    client = portal_client(member_a)
+    client.cookies["django_language"] = "es"  # the portal's language switch
+
+    invalid = _form(first_name="", phone="555", **{"referrer.phone": "12", "client_consent": ""})
+    response = client.post(reverse("portal:refer"), invalid)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    phone = "Escriba un número de teléfono válido, p. ej., 602-555-0123."
+    assert _error_beside(html, "id_phone") == phone
+    assert _error_beside(html, "id_referrer.phone") == phone
+    assert _error_beside(html, "id_client_consent") == "Se necesita el consentimiento de la persona para la derivación."
+    assert _error_beside(html, "id_first_name") == "Este campo no puede estar en blanco."  # DRF's own catalog
+    # The summary at the top: its heading and each of its links in Spanish too.
+    assert "<h2>Hay un problema</h2>" in html
+    assert f'<a href="#id_phone">{phone}</a>' in html
+    assert "Enter a valid" not in html
+    assert response["Content-Language"] == "es"
+
+
 def test_a_missing_first_name_and_reason_are_said_in_words(member_a, programs):
     response = portal_client(member_a).post(reverse("portal:refer"), _form(first_name="", reason_for_referral=""))
 
