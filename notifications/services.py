@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, FilteredRelation, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -59,6 +59,9 @@ def events_route(*, event_id: int, batch_size: int | None = None, now: datetime 
     claimed under its row lock (SKIP LOCKED), so two workers never route one twice; the task of an event
     that another's batch routed finds it routed and only delivers what is still pending of it.
     """
+    already = _routed_already(event_id)
+    if already is not None:
+        return already
     now = now or timezone.now()
     size = max(1, settings.NOTIFICATION_ROUTE_BATCH if batch_size is None else batch_size)
     with transaction.atomic():
@@ -93,6 +96,30 @@ def events_route(*, event_id: int, batch_size: int | None = None, now: datetime 
         )
         deliveries = webhooks.lead_events_pending_deliveries(events=events)
     return RouteResult([row[2] for row in pending], deliveries)
+
+
+def _routed_already(event_id: int) -> RouteResult | None:
+    """What is still pending of an event already routed, in one read without a lock or a transaction (routing
+    is final); None if it is not routed yet. In a burst, most route tasks find their event routed by another's
+    batch: this spares them a transaction."""
+    rows = list(
+        LeadEvent.objects.filter(pk=event_id, routed_at__isnull=False)
+        .annotate(
+            pending=FilteredRelation("notifications", condition=Q(notifications__status=Notification.Status.PENDING))
+        )
+        .order_by()
+        .values_list("kind", "lead__partner_id", "pending__id", "pending__channel")
+    )
+    if not rows:
+        return None
+    kind, partner_id = rows[0][0], rows[0][1]
+    pending = sorted((channel != Channel.SMS, pk) for *_, pk, channel in rows if pk is not None)
+    deliveries = (
+        webhooks.pending_deliveries(source=f"lead:{event_id}")
+        if webhooks.lead_event_may_have_deliveries(kind=kind, partner_id=partner_id)
+        else []
+    )
+    return RouteResult([pk for _, pk in pending], deliveries)
 
 
 @dataclass(frozen=True)

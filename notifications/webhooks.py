@@ -189,7 +189,12 @@ def lead_events_pending_deliveries(*, events: list[LeadEvent]) -> list[int]:
 
 
 def _lead_event_has_deliveries(event: LeadEvent) -> bool:
-    return event.kind == LeadEvent.Kind.STATUS_CHANGED and event.lead.partner_id is not None
+    return lead_event_may_have_deliveries(kind=event.kind, partner_id=event.lead.partner_id)
+
+
+def lead_event_may_have_deliveries(*, kind: str, partner_id: int | None) -> bool:
+    """Only a referral's new status goes to webhooks (its own partner's endpoints)."""
+    return kind == LeadEvent.Kind.STATUS_CHANGED and partner_id is not None
 
 
 def lead_event_deliveries_create(*, event: LeadEvent, now: datetime) -> None:

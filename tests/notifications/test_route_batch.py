@@ -156,3 +156,29 @@ def test_a_send_renders_only_its_channels_texts_and_the_same_texts_as_a_full_ren
     assert (sms.sms, sms.subject, sms.text, sms.html) == (full.sms, "", "", "")
     assert (email.subject, email.text, email.html, email.sms) == (full.subject, full.text, full.html, "")
     assert locmem.outbox == []
+
+
+def test_the_task_of_an_event_already_routed_reads_what_is_pending_in_one_query(routing):
+    event = make_event(make_lead(urgency="urgent"))
+    first = services.event_route(event_id=event.id)
+    Notification.objects.filter(pk=first[-1]).update(status="sent")
+
+    with CaptureQueriesContext(connection) as captured:
+        again = services.events_route(event_id=event.id)
+
+    assert len(captured.captured_queries) == 1  # no transaction, no lock: routing is final
+    assert again.notifications == first[:-1]  # SMS first, as the first routing ordered them
+    assert again.webhook_deliveries == []
+
+
+def test_a_routed_referral_status_change_still_returns_its_pending_webhook_delivery(routing):
+    partner = make_partner()
+    WebhookEndpoint.objects.create(
+        url="https://hooks.example.org/in", events=["referral.status_changed"], partner=partner, sealed_secret="x"
+    )
+    changed = make_event(make_lead(kind="partner_referral", partner=partner), kind="lead.status_changed",
+                         status="contacted")  # fmt: skip
+    services.events_route(event_id=changed.id)
+
+    [delivery] = WebhookDelivery.objects.all()
+    assert services.events_route(event_id=changed.id).webhook_deliveries == [delivery.id]
