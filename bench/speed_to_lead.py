@@ -44,7 +44,9 @@ What it does, every run:
    or unexpected, or any request error, exits non-zero (a missed target alone does not).
 6. With `--profile auto` (the default), when a target is missed, times and profiles (cProfile) the
    route and delivery services in this process on new events for existing leads, against the same SMTP
-   server and fake Twilio: the per-notification cost without Celery and its queue.
+   server and fake Twilio, as the route task runs them in a burst (events routed in batches of up to
+   NOTIFICATION_ROUTE_BATCH, then each message sent under its own claim): the per-notification cost without
+   Celery and its queue, with the queries per event (routing) and per message.
 7. Prints a table and writes everything to bench/results/speed_to_lead-<timestamp>.json; stops every process
    it started and flushes its Redis database.
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, FilteredRelation, Q, Value, When
+from django.db.models import Case, Exists, FilteredRelation, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -100,20 +100,25 @@ def events_route(*, event_id: int, batch_size: int | None = None, now: datetime 
 
 def _routed_already(event_id: int) -> RouteResult | None:
     """What is still pending of an event already routed, in one read without a lock or a transaction (routing
-    is final); None if it is not routed yet. In a burst, most route tasks find their event routed by another's
-    batch: this spares them a transaction."""
+    is final); None if it is not routed yet, or if other events wait to be routed.
+
+    After a burst, the queue holds the tasks of events that other tasks' batches routed: this spares each a
+    transaction. While events wait, the task routes them instead (`events_route`): skipping to the next task
+    left them waiting behind the queue's redundant tasks (seconds more for a burst's last leads).
+    """
     rows = list(
         LeadEvent.objects.filter(pk=event_id, routed_at__isnull=False)
         .annotate(
-            pending=FilteredRelation("notifications", condition=Q(notifications__status=Notification.Status.PENDING))
+            pending=FilteredRelation("notifications", condition=Q(notifications__status=Notification.Status.PENDING)),
+            waiting=Exists(LeadEvent.objects.filter(routed_at__isnull=True)),
         )
         .order_by()
-        .values_list("kind", "lead__partner_id", "pending__id", "pending__channel")
+        .values_list("kind", "lead__partner_id", "pending__id", "pending__channel", "waiting")
     )
-    if not rows:
+    if not rows or rows[0][4]:
         return None
     kind, partner_id = rows[0][0], rows[0][1]
-    pending = sorted((channel != Channel.SMS, pk) for *_, pk, channel in rows if pk is not None)
+    pending = sorted((channel != Channel.SMS, pk) for _, _, pk, channel, _ in rows if pk is not None)
     deliveries = (
         webhooks.pending_deliveries(source=f"lead:{event_id}")
         if webhooks.lead_event_may_have_deliveries(kind=kind, partner_id=partner_id)

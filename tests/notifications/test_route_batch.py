@@ -182,3 +182,15 @@ def test_a_routed_referral_status_change_still_returns_its_pending_webhook_deliv
 
     [delivery] = WebhookDelivery.objects.all()
     assert services.events_route(event_id=changed.id).webhook_deliveries == [delivery.id]
+
+
+def test_the_task_of_an_event_already_routed_routes_the_events_waiting(routing):
+    """In a burst the queue holds many tasks of routed events: each must route what waits, not leave it behind."""
+    routed = make_event(make_lead())
+    services.events_route(event_id=routed.id)
+    waiting = make_event(make_lead())
+
+    tasks.route_event.delay(routed.id).get()
+
+    assert waiting.notifications.exists()
+    assert set(waiting.notifications.values_list("status", flat=True)) == {"sent"}
