@@ -44,7 +44,9 @@ What it does, every run:
    or unexpected, or any request error, exits non-zero (a missed target alone does not).
 6. With `--profile auto` (the default), when a target is missed, times and profiles (cProfile) the
    route and delivery services in this process on new events for existing leads, against the same SMTP
-   server and fake Twilio: the per-notification cost without Celery and its queue.
+   server and fake Twilio, as the route task runs them in a burst (events routed in batches of up to
+   NOTIFICATION_ROUTE_BATCH, then each message sent under its own claim): the per-notification cost without
+   Celery and its queue, with the queries per event (routing) and per message.
 7. Prints a table and writes everything to bench/results/speed_to_lead-<timestamp>.json; stops every process
    it started and flushes its Redis database.
 
@@ -816,20 +818,25 @@ def check_everything(ledger: Ledger, arrivals: list[Arrival], inbox: Inbox) -> d
 
 def profile_delivery(events: int) -> dict[str, Any]:
     """The route and delivery services for new lead.created events of existing leads, in this process, to
-    the same SMTP server and fake Twilio: what one notification costs without Celery and its queue.
+    the same SMTP server and fake Twilio, as a route task runs them in a burst: the events routed in batches
+    (`events_route`, NOTIFICATION_ROUTE_BATCH at most), what their messages need read once
+    (`notifications_for_delivery`), then each message sent under its own claim: what one notification costs
+    without Celery and its queue. The route's figures are per event (a batch's time and queries divided by its
+    events); each transaction also costs a BEGIN and a COMMIT, which the query counts leave out.
 
     Timed first (the garbage collector as configured, queries counted), then profiled with cProfile (GC off).
     The providers' threads share this process, so the figures are a little pessimistic.
     """
+    from django.conf import settings
     from django.db import connection, connections
 
     from leads.models import Lead, LeadEvent
     from notifications import services
-    from notifications.models import Notification
 
     leads = list(Lead.objects.order_by("id")[: 2 * events + 2])
     if len(leads) < 2 * events + 2:
         return {"skipped": "not enough leads"}
+    batch = max(1, min(settings.NOTIFICATION_ROUTE_BATCH, events))
     query_stats = {"route": [0, 0.0], "email": [0, 0.0], "sms": [0, 0.0]}
     current = ["route"]
 
@@ -841,37 +848,47 @@ def profile_delivery(events: int) -> dict[str, Any]:
             query_stats[current[0]][0] += 1
             query_stats[current[0]][1] += time.perf_counter() - began
 
-    def one(lead: Lead, timings: dict[str, list[float]] | None) -> None:
+    def group(some: list[Lead], timings: dict[str, list[float]] | None) -> None:
+        current[0] = "setup"
+        query_stats.setdefault("setup", [0, 0.0])
+        event_ids = [
+            LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED, payload={"reference": lead.reference}).pk
+            for lead in some
+        ]
         current[0] = "route"
-        event = LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CREATED, payload={"reference": lead.reference})
         began = time.perf_counter()
-        ids = services.event_route(event_id=event.pk)
+        ids = services.events_route(event_id=event_ids[0], batch_size=len(some)).notifications
+        loaded = services.notifications_for_delivery(notification_ids=ids)
         if timings is not None:
-            timings["route"].append(time.perf_counter() - began)
-        channels = dict(Notification.objects.filter(pk__in=ids).values_list("pk", "channel"))
+            timings["route"].append((time.perf_counter() - began) / len(some))
+        if len(ids) != 2 * len(some):
+            raise RuntimeError(f"in-process routing: {len(ids)} notifications for {len(some)} events")
         for notification_id in ids:
-            current[0] = channels[notification_id]
+            channel = loaded[notification_id].channel
+            current[0] = channel
             began = time.perf_counter()
-            outcome = services.notification_deliver(notification_id=notification_id)
+            outcome = services.notification_deliver(notification_id=notification_id, loaded=loaded[notification_id])
             if timings is not None:
-                timings[channels[notification_id]].append(time.perf_counter() - began)
+                timings[channel].append(time.perf_counter() - began)
             if outcome.status != "sent":
                 raise RuntimeError(f"in-process delivery: {outcome.status}")
 
-    for lead in leads[:2]:
-        one(lead, None)  # warm: imports, connections
+    def in_batches(some: list[Lead]) -> list[list[Lead]]:
+        return [some[index : index + batch] for index in range(0, len(some), batch)]
+
+    group(leads[:2], None)  # warm: imports, connections
     for stats in query_stats.values():
         stats[:] = [0, 0.0]
     timings: dict[str, list[float]] = {"route": [], "email": [], "sms": []}
     cpu_before = time.process_time()
     with connection.execute_wrapper(timed_query):
-        for lead in leads[2 : 2 + events]:
-            one(lead, timings)
+        for some in in_batches(leads[2 : 2 + events]):
+            group(some, timings)
     cpu = time.process_time() - cpu_before
 
     def rest() -> None:
-        for lead in leads[2 + events :]:
-            one(lead, None)
+        for some in in_batches(leads[2 + events :]):
+            group(some, None)
 
     profiler = profile_gc_off(rest)
     connections.close_all()
@@ -879,10 +896,11 @@ def profile_delivery(events: int) -> dict[str, Any]:
     profiler.dump_stats(str(RESULTS_DIR / "profile-speed_to_lead-delivery.prof"))
     return {
         "events": events,
+        "route_batch": batch,
         "ms_median": {name: statistics.median(values) * 1000 for name, values in timings.items()},
         "cpu_ms_per_event": cpu * 1000 / events,
-        "queries_per_call": {name: stats[0] / events for name, stats in query_stats.items()},
-        "query_ms_per_call": {name: stats[1] * 1000 / events for name, stats in query_stats.items()},
+        "queries_per_call": {name: query_stats[name][0] / events for name in ("route", "email", "sms")},
+        "query_ms_per_call": {name: query_stats[name][1] * 1000 / events for name in ("route", "email", "sms")},
         "top_tottime": top_stats(profiler, "tottime", 25),
         "top_cumulative": top_stats(profiler, "cumulative", 45),
     }
@@ -1204,9 +1222,9 @@ def main() -> int:
             if "ms_median" in profile:
                 medians, queries = profile["ms_median"], profile["queries_per_call"]
                 print(
-                    f"\nin-process (no Celery), median ms per call: route {medians['route']:.1f} "
-                    f"({queries['route']:.0f} queries), deliver email {medians['email']:.1f} "
-                    f"({queries['email']:.0f} queries), deliver sms {medians['sms']:.1f} "
+                    f"\nin-process (no Celery), median ms per call: route {medians['route']:.2f} per event in "
+                    f"batches of {profile['route_batch']} ({queries['route']:.2f} queries), deliver email "
+                    f"{medians['email']:.1f} ({queries['email']:.0f} queries), deliver sms {medians['sms']:.1f} "
                     f"({queries['sms']:.0f} queries); CPU {profile['cpu_ms_per_event']:.1f} ms per event "
                     f"(route + 2 deliveries)"
                 )

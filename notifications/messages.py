@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import Notification
+from notifications.models import Channel, Notification
 
 # GSM-7 basic set: a text outside it is sent as UCS-2, in 70-character segments.
 _GSM7 = set(
@@ -47,7 +47,11 @@ def ack_url(token: str) -> str:
     return settings.ADMIN_BASE_URL.rstrip("/") + reverse("v1:lead-ack", args=[token])
 
 
-def render(notification: Notification, *, token: str, now: datetime | None = None) -> RenderedMessage:
+def render(
+    notification: Notification, *, token: str, now: datetime | None = None, channel: str | None = None
+) -> RenderedMessage:
+    """The message's texts; with a `channel`, only that channel's (the others empty): a send renders what it
+    sends, which halves the template work of a burst."""
     event = notification.event
     lead = event.lead
     now = now or timezone.now()
@@ -66,12 +70,12 @@ def render(notification: Notification, *, token: str, now: datetime | None = Non
         "escalation_level": event.payload.get("escalation_level"),
         "source": "Partner referral" if lead.partner_id else "Website",
     }
-    sms = render_to_string("notifications/lead.sms.txt", context).strip()
+    email = channel in (None, Channel.EMAIL)
     return RenderedMessage(
-        subject=" ".join(render_to_string("notifications/lead.subject.txt", context).split()),
-        text=render_to_string("notifications/lead.email.txt", context),
-        html=render_to_string("notifications/lead.email.html", context),
-        sms=sms,
+        subject=" ".join(render_to_string("notifications/lead.subject.txt", context).split()) if email else "",
+        text=render_to_string("notifications/lead.email.txt", context) if email else "",
+        html=render_to_string("notifications/lead.email.html", context) if email else "",
+        sms=render_to_string("notifications/lead.sms.txt", context).strip() if channel != Channel.EMAIL else "",
     )
 
 

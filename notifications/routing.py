@@ -45,29 +45,45 @@ class Target:
 
 def targets_for(*, event: LeadEvent, at: datetime) -> list[Target]:
     """Every (recipient, channel) the matching rules reach, once each, in a stable order."""
-    lead = event.lead
-    rules = [
-        rule for rule in RoutingRule.objects.filter(is_active=True) if rule_matches(rule, event=event, lead=lead, at=at)
-    ]
-    if not rules:
-        return []
-    # The active members of the matching rules' groups in one query, a row per (recipient, rule): routing runs
-    # for every lead, and a prefetch of groups and then recipients took two more round trips and most of the
-    # routing's time in a burst (bench/speed_to_lead.py).
+    return targets_for_events(events=[event], at=at)[event.pk]
+
+
+def targets_for_events(*, events: list[LeadEvent], at: datetime) -> dict[int, list[Target]]:
+    """`targets_for` of each event (by id), with the rules and their groups' members read once for all.
+
+    A burst routes its waiting events in batches (services.events_route): per event, a read of the rules and
+    one of the members were most of the routing's round trips to PostgreSQL (bench/speed_to_lead.py).
+    """
+    active_rules = list(RoutingRule.objects.filter(is_active=True))
+    matching = {
+        event.pk: [rule for rule in active_rules if rule_matches(rule, event=event, lead=event.lead, at=at)]
+        for event in events
+    }
+    # The active members of the matching rules' groups in one query, a row per (recipient, rule): a prefetch
+    # of groups and then recipients took two more round trips.
+    rule_ids = {rule.pk for rules in matching.values() for rule in rules}
     members: dict[int, list[Recipient]] = {}
-    for member in (
-        Recipient.objects.filter(is_active=True)
-        .annotate(rule_id=F("groups__rules__id"))
-        .filter(rule_id__in=[rule.pk for rule in rules])
-    ):
-        members.setdefault(member.rule_id, []).append(member)
-    chosen: dict[tuple[int, str], Target] = {}
-    for rule in rules:
-        people = list(members.get(rule.pk, []))
-        if rule.include_partner_liaisons and lead.partner_id:
-            people += Recipient.objects.filter(liaison_for=lead.partner_id)
-        for person in people:
-            for channel in rule.channels:
-                if person.is_active and person.accepts(channel):
-                    chosen.setdefault((person.pk, channel), Target(person, channel))
-    return [chosen[key] for key in sorted(chosen)]
+    if rule_ids:
+        for member in (
+            Recipient.objects.filter(is_active=True)
+            .annotate(rule_id=F("groups__rules__id"))
+            .filter(rule_id__in=sorted(rule_ids))
+        ):
+            members.setdefault(member.rule_id, []).append(member)
+    liaisons: dict[int, list[Recipient]] = {}
+    targets: dict[int, list[Target]] = {}
+    for event in events:
+        lead = event.lead
+        chosen: dict[tuple[int, str], Target] = {}
+        for rule in matching[event.pk]:
+            people = list(members.get(rule.pk, []))
+            if rule.include_partner_liaisons and lead.partner_id:
+                if lead.partner_id not in liaisons:
+                    liaisons[lead.partner_id] = list(Recipient.objects.filter(liaison_for=lead.partner_id))
+                people += liaisons[lead.partner_id]
+            for person in people:
+                for channel in rule.channels:
+                    if person.is_active and person.accepts(channel):
+                        chosen.setdefault((person.pk, channel), Target(person, channel))
+        targets[event.pk] = [chosen[key] for key in sorted(chosen)]
+    return targets

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Exists, FilteredRelation, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -20,7 +20,7 @@ from leads.models import Lead, LeadEvent, LeadStatus
 from notifications import mailer, messages, tokens, webhooks
 from notifications.backends.base import BaseSMSBackend, PermanentDeliveryError, TransientDeliveryError
 from notifications.models import Channel, Notification
-from notifications.routing import targets_for
+from notifications.routing import targets_for_events
 from ops import metrics
 
 _tracer = trace.get_tracer(__name__)
@@ -40,31 +40,91 @@ def _sms_backend(path: str) -> BaseSMSBackend:
 
 def event_route(*, event_id: int, now: datetime | None = None) -> list[int]:
     """Create the notifications of an event (once, whatever the re-runs); returns the pending ones' ids."""
+    return events_route(event_id=event_id, batch_size=1, now=now).notifications
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    notifications: list[int]  # pending: event by event in the batch's order, SMS before email in each
+    webhook_deliveries: list[int]  # pending
+
+
+def events_route(*, event_id: int, batch_size: int | None = None, now: datetime | None = None) -> RouteResult:
+    """Route the event and, in the same transaction, up to `batch_size` - 1 other events waiting to be routed
+    (NOTIFICATION_ROUTE_BATCH): their notifications once each, whatever the re-runs. Returns what is pending
+    of the events this call holds, the asked one first (nothing of it if another worker is routing it).
+
+    In a burst, a route task per lead read the rules, the recipients and its event on its own, in its own
+    transaction: most of the worker's round trips to PostgreSQL (bench/speed_to_lead.py). Each event is
+    claimed under its row lock (SKIP LOCKED), so two workers never route one twice; the task of an event
+    that another's batch routed finds it routed and only delivers what is still pending of it.
+    """
+    already = _routed_already(event_id)
+    if already is not None:
+        return already
     now = now or timezone.now()
+    size = max(1, settings.NOTIFICATION_ROUTE_BATCH if batch_size is None else batch_size)
     with transaction.atomic():
-        event = (
+        events = list(
             LeadEvent.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("lead__partner")
-            .filter(pk=event_id)
-            .first()
+            .filter(Q(pk=event_id) | Q(routed_at__isnull=True))
+            .order_by(Case(When(pk=event_id, then=Value(0)), default=Value(1)), "created_at", "id")[:size]
         )
-        if event is None:
-            return []  # another worker is routing it right now
-        if event.routed_at is None:
-            targets = targets_for(event=event, at=now)
+        unrouted = [event for event in events if event.routed_at is None]
+        if unrouted:
+            targets = targets_for_events(events=unrouted, at=now)
             Notification.objects.bulk_create(
-                [Notification(event=event, recipient=target.recipient, channel=target.channel) for target in targets],
+                [
+                    Notification(event=event, recipient=target.recipient, channel=target.channel)
+                    for event in unrouted
+                    for target in targets[event.pk]
+                ],
                 ignore_conflicts=True,  # the unique (event, recipient, channel) makes a re-run create nothing
             )
-            # The same outbox feeds partners' webhooks: a referral's new status, to its own partner only.
-            webhooks.lead_event_deliveries_create(event=event, now=now)
-            event.routed_at = now
-            event.save(update_fields=["routed_at"])
-        return list(
-            Notification.objects.filter(event=event, status=Notification.Status.PENDING)
-            .order_by("-channel", "id")  # SMS before email: the route task sends them in this order
-            .values_list("id", flat=True)
+            for event in unrouted:
+                # The same outbox feeds partners' webhooks: a referral's new status, to its own partner only.
+                webhooks.lead_event_deliveries_create(event=event, now=now)
+            LeadEvent.objects.filter(pk__in=[event.pk for event in unrouted]).update(routed_at=now)
+        position = {event.pk: index for index, event in enumerate(events)}
+        pending = sorted(
+            Notification.objects.filter(event_id__in=position, status=Notification.Status.PENDING)
+            .order_by()
+            .values_list("event_id", "channel", "id"),
+            # SMS before email (the channel on-call staff see soonest): the route task sends them in this order
+            key=lambda row: (position[row[0]], row[1] != Channel.SMS, row[2]),
         )
+        deliveries = webhooks.lead_events_pending_deliveries(events=events)
+    return RouteResult([row[2] for row in pending], deliveries)
+
+
+def _routed_already(event_id: int) -> RouteResult | None:
+    """What is still pending of an event already routed, in one read without a lock or a transaction (routing
+    is final); None if it is not routed yet, or if other events wait to be routed.
+
+    After a burst, the queue holds the tasks of events that other tasks' batches routed: this spares each a
+    transaction. While events wait, the task routes them instead (`events_route`): skipping to the next task
+    left them waiting behind the queue's redundant tasks (seconds more for a burst's last leads).
+    """
+    rows = list(
+        LeadEvent.objects.filter(pk=event_id, routed_at__isnull=False)
+        .annotate(
+            pending=FilteredRelation("notifications", condition=Q(notifications__status=Notification.Status.PENDING)),
+            waiting=Exists(LeadEvent.objects.filter(routed_at__isnull=True)),
+        )
+        .order_by()
+        .values_list("kind", "lead__partner_id", "pending__id", "pending__channel", "waiting")
+    )
+    if not rows or rows[0][4]:
+        return None
+    kind, partner_id = rows[0][0], rows[0][1]
+    pending = sorted((channel != Channel.SMS, pk) for _, _, pk, channel, _ in rows if pk is not None)
+    deliveries = (
+        webhooks.pending_deliveries(source=f"lead:{event_id}")
+        if webhooks.lead_event_may_have_deliveries(kind=kind, partner_id=partner_id)
+        else []
+    )
+    return RouteResult([pk for _, pk in pending], deliveries)
 
 
 @dataclass(frozen=True)
@@ -81,31 +141,48 @@ def _send(notification: Notification, message: messages.RenderedMessage) -> str:
     return mailer.email_send(to=recipient.email, subject=message.subject, text=message.text, html=message.html)
 
 
-def notification_deliver(*, notification_id: int) -> DeliveryOutcome:
+def notifications_for_delivery(*, notification_ids: list[int]) -> dict[int, Notification]:
+    """What rendering and sending need of these notifications (recipient, event, lead, partner), by id, in one
+    query and without a lock: each send still claims its row (`notification_deliver(loaded=...)`)."""
+    return Notification.objects.select_related("recipient", "event__lead__partner").order_by().in_bulk(notification_ids)
+
+
+def notification_deliver(*, notification_id: int, loaded: Notification | None = None) -> DeliveryOutcome:
     """Send one pending notification under a row lock; a second worker skips it, a sent one is left alone.
 
-    A transient failure is recorded and raised for the task to retry; a permanent one fails the row and
-    falls back to the recipient's other channel. Traced as a span of its own (`notifications.deliver`, no
-    attributes), whether the route task makes the first attempt or the deliver task a later one.
+    `loaded` (from `notifications_for_delivery`) spares the re-read of what the message needs: the lock then
+    takes only the row's status and attempts, read afresh. A transient failure is recorded and raised for the
+    task to retry; a permanent one fails the row and falls back to the recipient's other channel. Traced as a
+    span of its own (`notifications.deliver`, no attributes), whether the route task makes the first attempt
+    or the deliver task a later one.
     """
     with _tracer.start_as_current_span("notifications.deliver"):
-        return _notification_deliver(notification_id)
+        return _notification_deliver(notification_id, loaded)
 
 
-def _notification_deliver(notification_id: int) -> DeliveryOutcome:
+def _claim(notification_id: int, loaded: Notification | None) -> Notification | None:
+    """Lock the row if it is still pending and nobody holds it (inside the caller's transaction)."""
+    pending = Notification.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        pk=notification_id, status=Notification.Status.PENDING
+    )
+    if loaded is None:
+        return pending.select_related("recipient", "event__lead__partner").order_by().first()
+    attempts = list(pending.order_by().values_list("attempts", flat=True)[:1])
+    if not attempts:
+        return None
+    loaded.attempts = attempts[0]  # a retry may have counted one since it was loaded
+    return loaded
+
+
+def _notification_deliver(notification_id: int, loaded: Notification | None) -> DeliveryOutcome:
     transient: TransientDeliveryError | None = None
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "event__lead__partner")
-            .filter(pk=notification_id, status=Notification.Status.PENDING)
-            .first()
-        )
+        notification = _claim(notification_id, loaded)
         if notification is None:
             return DeliveryOutcome("skipped")
         notification.attempts += 1
         notification.last_attempt_at = timezone.now()
-        message = messages.render(notification, token=tokens.make_token(notification.pk))
+        message = messages.render(notification, token=tokens.make_token(notification.pk), channel=notification.channel)
         try:
             provider_id = _send(notification, message)
         except PermanentDeliveryError as exc:

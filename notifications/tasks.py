@@ -2,6 +2,7 @@
 
 import logging
 import random
+import time
 from typing import Any
 
 from celery import shared_task
@@ -12,6 +13,7 @@ from django.db import DatabaseError
 
 from notifications import edge, mailer, services, webhooks
 from notifications.backends.base import TransientDeliveryError
+from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -52,30 +54,42 @@ def enqueue_delivery(notification_id: int) -> None:
     _enqueue(deliver_notification, notification_id, what="delivery of notification")
 
 
+# The route task stops making first attempts after this long and hands the rest to `deliver` tasks: a batch
+# of events against a provider that hangs (10 s per attempt) must end well within the soft time limit.
+FIRST_ATTEMPTS_BUDGET_SECONDS = 20
+
+
 # Database errors (a failover, a lock timeout) retry; anything else is a bug and is reported. The limits leave
-# room for the first attempt of each message (EMAIL_TIMEOUT and TWILIO_TIMEOUT, 10 s each, if both hang).
+# room for the first attempts (FIRST_ATTEMPTS_BUDGET_SECONDS, then one more that may hang for EMAIL_TIMEOUT or
+# TWILIO_TIMEOUT, 10 s each).
 @shared_task(
     name="notifications.route_event", acks_late=True, soft_time_limit=50, time_limit=75,
     autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5,
 )  # fmt: skip
 def route_event(event_id: int) -> int:
-    pending = services.event_route(event_id=event_id)
+    # Routes this event with the others waiting (a batch, in a burst); an event another task's batch routed
+    # comes back with whatever of it is still pending, and a re-run finds sent rows no longer pending.
+    routed = services.events_route(event_id=event_id)
     # Each message's first attempt happens here, in the task that routed it (SMS first: the channel on-call
     # staff see soonest). A task per message through the broker cost the worker a third of a burst's time
-    # (bench/speed_to_lead.py); a retry or a fallback still goes through `deliver`, and a re-run of this task
-    # finds sent rows no longer pending.
-    for notification_id in pending:
-        _deliver_first_attempt(notification_id)
-    for delivery_id in webhooks.pending_deliveries(source=f"lead:{event_id}"):
+    # (bench/speed_to_lead.py); a retry or a fallback still goes through `deliver`.
+    loaded = services.notifications_for_delivery(notification_ids=routed.notifications)
+    deadline = time.monotonic() + FIRST_ATTEMPTS_BUDGET_SECONDS
+    for notification_id in routed.notifications:
+        if time.monotonic() > deadline:
+            enqueue_delivery(notification_id)
+        else:
+            _deliver_first_attempt(notification_id, loaded.get(notification_id))
+    for delivery_id in routed.webhook_deliveries:
         deliver_webhook.delay(delivery_id)
     if settings.LEAD_CONFIRMATION_CHANNELS:
         confirm_lead.delay(event_id)
-    return len(pending)
+    return len(routed.notifications)
 
 
-def _deliver_first_attempt(notification_id: int) -> None:
+def _deliver_first_attempt(notification_id: int, loaded: Notification | None) -> None:
     try:
-        outcome = services.notification_deliver(notification_id=notification_id)
+        outcome = services.notification_deliver(notification_id=notification_id, loaded=loaded)
     except TransientDeliveryError:
         # Recorded on the row; the `deliver` task tries again after the backoff and counts its own attempts.
         deliver_notification.apply_async((notification_id,), countdown=backoff_seconds(0))

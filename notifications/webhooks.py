@@ -176,10 +176,31 @@ def pending_deliveries(*, source: str) -> list[int]:
     )
 
 
+def lead_events_pending_deliveries(*, events: list[LeadEvent]) -> list[int]:
+    """The pending deliveries of these lead events; no query when none of them can have any."""
+    sources = [f"lead:{event.pk}" for event in events if _lead_event_has_deliveries(event)]
+    if not sources:
+        return []
+    return list(
+        WebhookDelivery.objects.filter(source__in=sources, status=WebhookDelivery.Status.PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def _lead_event_has_deliveries(event: LeadEvent) -> bool:
+    return lead_event_may_have_deliveries(kind=event.kind, partner_id=event.lead.partner_id)
+
+
+def lead_event_may_have_deliveries(*, kind: str, partner_id: int | None) -> bool:
+    """Only a referral's new status goes to webhooks (its own partner's endpoints)."""
+    return kind == LeadEvent.Kind.STATUS_CHANGED and partner_id is not None
+
+
 def lead_event_deliveries_create(*, event: LeadEvent, now: datetime) -> None:
     """Within the routing of a lead event: a partner's endpoints hear of its own referral's new status."""
     partner_id = event.lead.partner_id
-    if event.kind != LeadEvent.Kind.STATUS_CHANGED or partner_id is None:
+    if not _lead_event_has_deliveries(event) or partner_id is None:
         return
     event_type = WebhookEvent.REFERRAL_STATUS_CHANGED
     endpoints = _subscribers(event_type, partner_id=partner_id)

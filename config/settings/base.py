@@ -379,6 +379,9 @@ NOTIFICATION_SWEEP_GRACE_SECONDS = env_int("NOTIFICATION_SWEEP_GRACE_SECONDS", 6
 NOTIFICATION_RETRY_STALE_SECONDS = env_int("NOTIFICATION_RETRY_STALE_SECONDS", 600)
 # Rows per sweep: a backlog after an outage drains over a few minutes instead of one huge transaction.
 NOTIFICATION_SWEEP_BATCH = env_int("NOTIFICATION_SWEEP_BATCH", 1000)
+# Events a route task routes in one transaction: itself and up to this many - 1 others waiting (a burst). Their
+# first attempts follow in that task, one transaction per message; 50 events are about a second of sending.
+NOTIFICATION_ROUTE_BATCH = env_int("NOTIFICATION_ROUTE_BATCH", 50)
 DIGEST_GROUP = env_str("DIGEST_GROUP", "admissions-lead")
 # Optional confirmation to the person who wrote, on these channels (email, sms), only with their consent for
 # the channel; empty (the default) sends none.

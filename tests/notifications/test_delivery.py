@@ -161,11 +161,11 @@ def test_one_messages_unexpected_failure_leaves_the_events_other_first_attempts_
     real_deliver = services.notification_deliver
     broken: list[int] = []
 
-    def deliver_once_broken(*, notification_id: int):
+    def deliver_once_broken(*, notification_id: int, **kwargs):
         if not broken:  # the event's first message, once
             broken.append(notification_id)
             raise RuntimeError("a bug in one message's rendering")
-        return real_deliver(notification_id=notification_id)
+        return real_deliver(notification_id=notification_id, **kwargs)
 
     monkeypatch.setattr(services, "notification_deliver", deliver_once_broken)
 
