@@ -14,6 +14,7 @@ Why: the ORM spends more CPU building these joined reads than PostgreSQL spends 
 """
 
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,20 +30,26 @@ _VERSION_KEY = "partners:cached-rows:version"
 
 
 def _version() -> int | None:
-    """The rows' version now (0 before the first change); None when the cache cannot say."""
+    """The rows' version now; None when the cache cannot say."""
     try:
         value = cache.get(_VERSION_KEY)
+        if not isinstance(value, int):
+            # First use, or the number was lost (Redis flushed, or evicted): a random start, never a version an
+            # entry kept from before the loss could carry.
+            cache.add(_VERSION_KEY, secrets.randbits(48), None)
+            value = cache.get(_VERSION_KEY)
     except Exception:  # the cache is an optimisation (config/cache.py): the database answers
         logger.warning("cache unavailable; partner rows read from the database")
         return None
-    return value if isinstance(value, int) else 0
+    return value if isinstance(value, int) else None
 
 
 def rows_changed() -> None:
     """A key, a portal user or a partner changed: every process reads them from the database again."""
     try:
-        cache.add(_VERSION_KEY, 0, None)
         cache.incr(_VERSION_KEY)
+    except ValueError:  # no number yet: a new random one is as good as a raised one
+        _version()
     except Exception:  # then an entry lives at most MAX_AGE_SECONDS
         logger.warning("cache unavailable; cached partner rows not forgotten")
 

@@ -5,6 +5,7 @@ tests/portal/test_access.py; nothing of a key in Redis: tests/leads/test_redis_p
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -125,3 +126,12 @@ def test_a_wrong_secret_with_a_cached_prefix_is_refused(api_client, issued):
 
     wrong = {"HTTP_AUTHORIZATION": f"Api-Key {api_key.prefix}.{'x' * 32}"}
     assert api_client.get(LIST, **wrong).status_code == 401
+
+
+def test_after_the_version_is_lost_a_kept_key_is_read_again(api_client, issued):
+    _, header = issued
+    assert key_queries(api_client, header) == (200, 2)
+
+    caches["default"].clear()  # Redis flushed, or the number evicted: a new random start, never the old one
+
+    assert key_queries(api_client, header)[1] >= 1
