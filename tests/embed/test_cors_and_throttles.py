@@ -67,6 +67,24 @@ def test_a_new_keys_origin_is_answered_at_once(client, publishable):
     assert preflight(client, OTHER_ORIGIN)["Access-Control-Allow-Origin"] == OTHER_ORIGIN
 
 
+def test_the_referral_itself_is_answered_without_reading_the_origin_set(api_client, programs, publishable,
+                                                                          monkeypatch):  # fmt: skip
+    def unreadable():
+        raise AssertionError("the set of origins was read for a referral that carries its key")
+
+    monkeypatch.setattr("api.cors.publishable_origins", unreadable)
+
+    sent = send(api_client, publishable)
+    assert sent.status_code == 201
+    assert sent["Access-Control-Allow-Origin"] == ORIGIN
+    # From a page of another origin: refused by the key's own list, in words the page may read; nothing made.
+    refused = send(api_client, publishable, origin=OTHER_ORIGIN)
+    assert refused.status_code == 403
+    assert refused["Access-Control-Allow-Origin"] == OTHER_ORIGIN
+    assert refused.json()["code"] == "origin_not_allowed"
+    assert Lead.objects.count() == 1
+
+
 def test_referrals_with_a_publishable_key_are_throttled_per_key(api_client, programs, publishable, settings,
                                                                 steady_throttle_window):  # fmt: skip
     rates(settings, embed_key="2/hour", embed_ip="100/hour")
