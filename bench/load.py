@@ -346,6 +346,9 @@ def check(ledger: Ledger, arrivals: list[Arrival], inbox: Inbox, kills: int) -> 
         "every notification sent or delivered": not not_sent and bool(rows),
         "every row's message received": not missing,
         "no unknown message": not unexpected and not inbox.refused,
+        # A worker SIGKILLed while it sent an SMS leaves a request cut short: never a message (its row is retried
+        # and must arrive, above), and only where a worker was killed.
+        "requests cut short only by a kill": inbox.cut_short <= kills * WORKER_CONCURRENCY,
         "duplicates within the at-least-once window": duplicate_count <= allowed,
         "rows' provider ids were received": not ids_unknown,
     }
@@ -368,6 +371,7 @@ def check(ledger: Ledger, arrivals: list[Arrival], inbox: Inbox, kills: int) -> 
         "messages_missing": [list(key[:2]) for key in list(missing)[:20]],
         "messages_unexpected": [list(key[:2]) for key in list(unexpected)[:20]],
         "refused_provider_requests": list(inbox.refused)[:20],
+        "provider_requests_cut_short": inbox.cut_short,
         "at_least_once_duplicates": {
             "count": duplicate_count,
             "allowed": allowed,

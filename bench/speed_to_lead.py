@@ -271,6 +271,9 @@ class Inbox:
         self._arrivals: list[Arrival] = []
         self._counts: Counter[Key] = Counter()
         self.refused: list[str] = []  # Twilio requests answered with an error: what was wrong, never content
+        # Requests whose client went away before its body arrived whole (a worker SIGKILLed while it sent, in
+        # bench/load.py): never a message, and nothing the provider could answer.
+        self.cut_short = 0
 
     def add(self, arrival: Arrival) -> None:
         with self._lock:
@@ -280,6 +283,10 @@ class Inbox:
     def refuse(self, why: str) -> None:
         with self._lock:
             self.refused.append(why)
+
+    def cut(self) -> None:
+        with self._lock:
+            self.cut_short += 1
 
     def __len__(self) -> int:
         with self._lock:
@@ -358,9 +365,14 @@ class TwilioHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
         at, wall = time.perf_counter(), time.time()
         server = cast(FakeTwilio, self.server)
+        if len(raw) < length:  # the client is gone (killed mid-request): no message, and nobody to answer
+            server.inbox.cut()
+            self.close_connection = True
+            return
         path = urllib.parse.urlsplit(self.path).path
         if path != TWILIO_MESSAGES_PATH:
             server.inbox.refuse("unknown path")
@@ -787,6 +799,7 @@ def check_everything(ledger: Ledger, arrivals: list[Arrival], inbox: Inbox) -> d
         "nothing_doubled": not doubled,
         "nothing_unexpected": not unexpected,
         "no_refused_provider_request": not inbox.refused,
+        "no_provider_request_cut_short": not inbox.cut_short,  # nothing is killed here
         "provider_ids_match_rows": all(
             sorted(db_ids[channel]) == sorted(received_ids[channel]) for channel in CHANNELS
         ),
@@ -804,6 +817,7 @@ def check_everything(ledger: Ledger, arrivals: list[Arrival], inbox: Inbox) -> d
         "doubled": sorted(f"{reference} {channel} x{n}" for (reference, channel, _), n in doubled.items())[:20],
         "unexpected": sorted(f"{reference} {channel}" for reference, channel, _ in unexpected)[:20],
         "refused_provider_requests": dict(Counter(inbox.refused)),
+        "provider_requests_cut_short": inbox.cut_short,
         "request_errors": dict(ledger.errors),
         "unknown_outcomes": ledger.unknown,
         "checks": checks,
