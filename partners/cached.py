@@ -58,8 +58,7 @@ class CachedRows:
     """Instances of one model, each with its partner loaded, kept in this process by an identifier (a key's
     prefix, a person's id): at most MAX_ENTRIES, the least recently used dropped first."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self) -> None:
         self._entries: OrderedDict[Any, tuple[int, float, Any]] = OrderedDict()
 
     def get(self, ident: Any, load: Callable[[], Any]) -> Any:

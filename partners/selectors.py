@@ -56,8 +56,8 @@ def publishable_origins_forget() -> None:
 
 
 # Read on every request of a partner: kept in each process between requests (partners.cached), dropped on any save.
-API_KEYS = CachedRows("api-key")
-PORTAL_USERS = CachedRows("portal-user")
+API_KEYS = CachedRows()  # by prefix
+PORTAL_USERS = CachedRows()  # by id
 
 
 def api_key_by_prefix(prefix: str) -> ClientAPIKey | None:
