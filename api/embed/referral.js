@@ -45,7 +45,7 @@
     es: {
       title: "Referir a alguien a Core Recovery",
       crisis: "Este formulario no es para emergencias. Si alguien está en peligro ahora, llame al 911. En una crisis, llame o envíe un mensaje de texto al 988 (Línea de Prevención del Suicidio y Crisis), a cualquier hora.",
-      person: "La persona que refiere",
+      person: "La persona que usted refiere",
       about: "Sobre la referencia",
       you: "Usted, quien refiere",
       first_name: "Nombre", last_name: "Apellido", phone: "Teléfono", email: "Correo electrónico",
