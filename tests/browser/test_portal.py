@@ -153,10 +153,14 @@ def test_a_partner_refers_someone_and_follows_it(page, browser, live_server, par
     assert Lead.objects.count() == 1
     assert_accessible(page)
     _shot(page, artifacts, "portal-refer-error-es.png")
+    page.set_viewport_size({"width": 390, "height": 844})  # a planner on a phone
+    _shot(page, artifacts, "portal-refer-error-es-phone.png")
+    page.set_viewport_size({"width": 1280, "height": 720})
     # A bookmarked sign-out URL: a page with the button, not a bare 405; it does not sign out by itself.
     page.goto(f"{live_server.url}/partners/sign-out/")
     expect(page.get_by_role("heading", name="Cerrar sesión en el portal de derivaciones")).to_be_visible()
     assert_accessible(page)
+    _shot(page, artifacts, "portal-sign-out-es.png")
     page.get_by_role("button", name="English").click()
 
     # A person of another partner: A's referral is not found, in words.
