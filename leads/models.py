@@ -146,7 +146,7 @@ class Lead(models.Model):
         ]  # fmt: skip
         indexes = [
             models.Index(fields=["partner", "-received_at"]),
-            # The same person's earlier leads (leads.services._first_lead_of_same_person), newest first: with the
+            # The same person's earlier leads (leads.services._submission_reads), newest first: with the
             # hash alone PostgreSQL combined it with a scan of every lead of the repeat window.
             models.Index(fields=["phone_hash", "-received_at"], name="lead_phone_hash_received"),
             models.Index(fields=["email_hash", "-received_at"], name="lead_email_hash_received"),

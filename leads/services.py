@@ -22,6 +22,7 @@ from leads.exceptions import (
     InvalidStatusTransition,
     LeadChangedMeanwhile,
 )
+from leads.inserts import rows_insert
 from leads.models import (
     ContactAttempt,
     IdempotencyRecord,
@@ -201,25 +202,54 @@ def _advisory_lock_id(client: str, key: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{client}\x00{key}".encode()).digest()[:8], "big", signed=True)
 
 
-_IDEMPOTENCY_RECORD_SQL = 'SELECT * FROM leads_idempotencyrecord WHERE client = %s AND "key" = %s'
+# What a submission reads before it writes, in one statement (written once: building a read with the ORM cost
+# about three times the CPU of running it, bench/leads.py): the id of the record stored for its Idempotency-Key,
+# and the first lead of the series of the latest earlier lead of the same person (same phone or same email)
+# within the repeat window. Each side of the OR is one range of an index on (hash, received_at) (migration 0010),
+# whatever the number of leads in the window. A NULL client or key, or an empty hash, finds nothing.
+_SUBMISSION_READS_SQL = """
+    SELECT
+      (SELECT id FROM leads_idempotencyrecord WHERE client = %s AND "key" = %s),
+      (SELECT COALESCE(repeat_of_id, id) FROM leads_lead
+        WHERE ((%s <> '' AND phone_hash = %s) OR (%s <> '' AND email_hash = %s))
+          AND received_at >= %s AND NOT is_spam AND anonymised_at IS NULL
+        ORDER BY received_at DESC LIMIT 1)
+"""
 
 
-def _idempotency_replay(request: IdempotencyRequest) -> IdempotencyRecord | None:
-    """Inside the submission's transaction: the stored record to replay, or None to go ahead.
+@dataclass(frozen=True)
+class _SubmissionReads:
+    idempotency_record_id: int | None
+    # Every repeat links to the first lead of the series, so staff read one history.
+    repeat_of_id: int | None
 
-    A transaction-scoped advisory lock on (client, key) tells a second request that arrives while the first
-    is still in flight (409) from one that arrives after it committed (replay), without either waiting.
+
+def _submission_reads(idempotency: IdempotencyRequest | None, *, phone_hash: str, email_hash: str) -> _SubmissionReads:
+    """Inside the submission's transaction, what it must know before it writes.
+
+    On PostgreSQL a transaction-scoped advisory lock on (client, key) comes first: it tells a second request
+    that arrives while the first is still in flight (409) from one that arrives after it committed (replay),
+    without either waiting. The read is a statement of its own after it: its snapshot must not predate the lock.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_advisory_lock_id(request.client, request.key)])
+    client, key = (idempotency.client, idempotency.key) if idempotency is not None else (None, None)
+    since = timezone.now() - timedelta(days=settings.LEAD_REPEAT_WINDOW_DAYS)
+    with connection.cursor() as cursor:
+        if idempotency is not None and connection.vendor == "postgresql":
+            lock_id = _advisory_lock_id(idempotency.client, idempotency.key)
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
             if not cursor.fetchone()[0]:
                 raise IdempotencyKeyInFlight()
-    # Raw SQL (as the repeat lookup below): this read runs in every submission, and building it with the ORM
-    # cost about three times the CPU of running it (bench/leads.py).
-    record = next(iter(IdempotencyRecord.objects.raw(_IDEMPOTENCY_RECORD_SQL, [request.client, request.key])), None)
-    if record is None:
-        return None
+        since_value = connection.ops.adapt_datetimefield_value(since)
+        cursor.execute(
+            _SUBMISSION_READS_SQL, [client, key, phone_hash, phone_hash, email_hash, email_hash, since_value]
+        )
+        record_id, repeat_of_id = cursor.fetchone()
+    return _SubmissionReads(record_id, repeat_of_id)
+
+
+def _idempotency_replay(request: IdempotencyRequest, *, record_id: int) -> IdempotencyRecord | None:
+    """The stored record to replay for a key seen before (a retry), or None to go ahead (it expired)."""
+    record = IdempotencyRecord.objects.get(pk=record_id)
     if record.created_at < timezone.now() - IDEMPOTENCY_WINDOW:
         record.delete()  # an expired key may be used again
         return None
@@ -258,50 +288,48 @@ def _submit_once(
     respond: Callable[[Lead], tuple[int, dict[str, Any]]],
     reference: str,
 ) -> SubmitResult:
+    person = submission.person
+    # A honeypot catch keeps nothing of what was sent: no hash, no link to another lead.
+    phone_hash = "" if submission.is_spam else lookup_hash("phone", person.phone)
+    email_hash = "" if submission.is_spam else lookup_hash("email", person.email)
     with transaction.atomic():
-        if idempotency is not None:
-            record = _idempotency_replay(idempotency)
+        reads = _submission_reads(idempotency, phone_hash=phone_hash, email_hash=email_hash)
+        if idempotency is not None and reads.idempotency_record_id is not None:
+            record = _idempotency_replay(idempotency, record_id=reads.idempotency_record_id)
             if record is not None:
                 return SubmitResult(record.response_status, record.response_body, record.lead, replayed=True)
-        lead = _lead_create(submission, reference=reference)
+        lead = _lead_create(
+            submission,
+            reference=reference,
+            phone_hash=phone_hash,
+            email_hash=email_hash,
+            repeat_of_id=reads.repeat_of_id,
+        )
         status, body = respond(lead)
+        # What goes with the lead, in one round trip (leads.inserts): its first step, its outbox event (none for
+        # spam: never routed) and the response to replay for its Idempotency-Key.
+        rows: list[Any] = [
+            LeadStatusChange(lead=lead, from_status="", to_status=LeadStatus.RECEIVED, changed_at=lead.received_at)
+        ]
+        event = None
+        if not lead.is_spam:
+            event = LeadEvent(lead=lead, kind=LeadEvent.Kind.CREATED, payload=_event_payload(lead))
+            rows.append(event)
         if idempotency is not None:
-            IdempotencyRecord.objects.create(
-                client=idempotency.client,
-                key=idempotency.key,
-                fingerprint=idempotency.fingerprint,
-                response_status=status,
-                response_body=body,
-                lead=lead,
+            rows.append(
+                IdempotencyRecord(
+                    client=idempotency.client,
+                    key=idempotency.key,
+                    fingerprint=idempotency.fingerprint,
+                    response_status=status,
+                    response_body=body,
+                    lead=lead,
+                )
             )
+        rows_insert(*rows)
+        if event is not None:
+            _event_publish(event)
     return SubmitResult(status, body, lead, replayed=False)
-
-
-# The latest earlier lead of the same person (same phone or same email) within the repeat window. Raw SQL for the
-# same reason as the idempotency lookup; each side of the OR is one range of an index on (hash, received_at)
-# (migration 0010), whatever the number of leads in the window.
-_SAME_PERSON_SQL = """
-    SELECT id, repeat_of_id FROM leads_lead
-    WHERE ((%s <> '' AND phone_hash = %s) OR (%s <> '' AND email_hash = %s))
-      AND received_at >= %s AND NOT is_spam AND anonymised_at IS NULL
-    ORDER BY received_at DESC LIMIT 1
-"""
-
-
-def _first_lead_of_same_person(*, phone_hash: str, email_hash: str) -> int | None:
-    """The id of the first lead of this person's series within the repeat window, if any."""
-    if not phone_hash and not email_hash:
-        return None
-    since = timezone.now() - timedelta(days=settings.LEAD_REPEAT_WINDOW_DAYS)
-    with connection.cursor() as cursor:
-        since_value = connection.ops.adapt_datetimefield_value(since)
-        cursor.execute(_SAME_PERSON_SQL, [phone_hash, phone_hash, email_hash, email_hash, since_value])
-        earlier = cursor.fetchone()
-    if earlier is None:
-        return None
-    # Link every repeat to the first lead of the series, so staff read one history.
-    earlier_id, first_of_series_id = earlier
-    return int(first_of_series_id or earlier_id)
 
 
 def _personal_fields(submission: LeadSubmission) -> dict[str, Any]:
@@ -347,13 +375,14 @@ def _attribution_columns(attribution: dict[str, str]) -> dict[str, str]:
     return columns
 
 
-def _lead_create(submission: LeadSubmission, *, reference: str) -> Lead:
+def _lead_create(
+    submission: LeadSubmission, *, reference: str, phone_hash: str, email_hash: str, repeat_of_id: int | None
+) -> Lead:
     if submission.is_spam:
         return _spam_create(submission, reference=reference)
     person, referral = submission.person, submission.referral
     triage = triage_text(person.message, referral.reason_for_referral if referral else "")
     requested_urgent = referral is not None and referral.urgency == Urgency.URGENT
-    phone_hash, email_hash = lookup_hash("phone", person.phone), lookup_hash("email", person.email)
     lead = Lead.objects.create(
         reference=reference,
         kind=submission.kind,
@@ -375,13 +404,9 @@ def _lead_create(submission: LeadSubmission, *, reference: str) -> Lead:
         sealed=seal(_personal_fields(submission)),
         phone_hash=phone_hash,
         email_hash=email_hash,
-        repeat_of_id=_first_lead_of_same_person(phone_hash=phone_hash, email_hash=email_hash),
+        repeat_of_id=repeat_of_id,
         **_attribution_columns(submission.attribution),
     )
-    LeadStatusChange.objects.create(
-        lead=lead, from_status="", to_status=LeadStatus.RECEIVED, changed_at=lead.received_at
-    )
-    _event_record(lead, LeadEvent.Kind.CREATED)
     metrics.lead_received(kind=lead.kind, source=lead.source)
     return lead
 
@@ -392,9 +417,6 @@ def _spam_create(submission: LeadSubmission, *, reference: str) -> Lead:
     routed (no event)."""
     lead = Lead.objects.create(reference=reference, kind=submission.kind, is_spam=True)
     metrics.lead_received(kind=lead.kind, source=lead.source, is_spam=True)
-    LeadStatusChange.objects.create(
-        lead=lead, from_status="", to_status=LeadStatus.RECEIVED, changed_at=lead.received_at
-    )
     return lead
 
 
@@ -415,12 +437,17 @@ def _event_payload(lead: Lead, **extra: Any) -> dict[str, Any]:
 
 def _event_record(lead: Lead, kind: str, **extra: Any) -> LeadEvent:
     event = LeadEvent.objects.create(lead=lead, kind=kind, payload=_event_payload(lead, **extra))
+    _event_publish(event)
+    return event
+
+
+def _event_publish(event: LeadEvent) -> None:
+    """Hand the event to the router once its transaction commits."""
     publisher_path = settings.LEAD_EVENT_PUBLISHER
     if publisher_path:
         publisher = import_string(publisher_path)
         # robust: a failure to enqueue never fails the request; the event waits in the outbox.
         transaction.on_commit(lambda: publisher(event.id), robust=True)
-    return event
 
 
 def allowed_next_statuses(status: str) -> list[str]:
