@@ -2,6 +2,7 @@
 a referral (api.views.leads.referral_body) for the partner's own referrals only; another's answers 404."""
 
 import secrets
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -34,25 +35,32 @@ def refer(request: HttpRequest) -> HttpResponse:
     user: PartnerUser = request.partner_user  # type: ignore[attr-defined]
     if request.method != "POST":
         return render(request, "portal/refer.html", {"form": _fresh_form(user), "section": "refer"})
+    # The form bound to the data is built only to show what is wrong (ReferralForm.cleaned_without_binding).
+    cleaned = ReferralForm.cleaned_without_binding(request.POST)
+    if cleaned is None:
+        return _refused(request)
+    body = ReferralForm.api_body_of(cleaned, organization=user.partner.name)
+    serializer = ReferralRequestSerializer(data=body)
+    if not serializer.is_valid():
+        return _refused(request, api_errors=serializer.errors)
+    submission = services.referral_submission(serializer.validated_data, partner=user.partner, sent_by=user)
+    try:
+        reference = services.form_lead_submit(
+            submission=submission, client=f"portal:{user.pk}", submission_key=cleaned["submission_key"], body=body
+        )
+    except (IdempotencyKeyInFlight, IdempotencyKeyReused):
+        return _refused(request, problem=_already_sent())
+    return HttpResponseRedirect(reverse("portal:refer-done", args=[reference]))
+
+
+def _refused(request: HttpRequest, *, api_errors: dict[str, Any] | None = None, problem: str = "") -> HttpResponse:
+    """The form again, with the form's own errors, else the API's beside their fields, else the service's."""
     form = ReferralForm(request.POST, programs=program_titles)
     if form.is_valid():
-        body = form.api_body(organization=user.partner.name)
-        serializer = ReferralRequestSerializer(data=body)
-        if serializer.is_valid():
-            submission = services.referral_submission(serializer.validated_data, partner=user.partner, sent_by=user)
-            try:
-                reference = services.form_lead_submit(
-                    submission=submission,
-                    client=f"portal:{user.pk}",
-                    submission_key=form.cleaned_data["submission_key"],
-                    body=body,
-                )
-            except (IdempotencyKeyInFlight, IdempotencyKeyReused):
-                form.add_error(None, _already_sent())
-            else:
-                return HttpResponseRedirect(reverse("portal:refer-done", args=[reference]))
-        else:
-            form.add_api_errors(serializer.errors)
+        if api_errors:
+            form.add_api_errors(api_errors)
+        if problem:
+            form.add_error(None, problem)
     return render(request, "portal/refer.html", {"form": form, "section": "refer"}, status=400)
 
 

@@ -4,10 +4,12 @@ service (triage, encryption, idempotency, events), recording who sent it; then "
 import re
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from leads import services
 from leads.models import Lead, LeadEvent
+from portal.forms import ReferralForm
 from tests.portal.conftest import portal_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
@@ -162,3 +164,22 @@ def test_a_form_sent_again_with_other_details_is_refused_in_words(member_a, prog
     assert response.status_code == 400
     assert "already sent with other details" in response.content.decode()
     assert Lead.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [_form(), _form(email="  casey@example.org ", preferred_contact="sms", age_range="26_35", client_consent=""),
+     _form(**{"referrer.phone": " 602-555-0101 ", "referrer.email": "planner@example.org", "message": " hi "}),
+     {}, _form(preferred_contact="fax"), _form(submission_key="k" * 65), _form(first_name="\x00"),
+     _form(urgency="now"), _form(submission_key="")],
+)  # fmt: skip
+def test_a_sent_form_is_cleaned_as_the_bound_form_cleans_it_without_binding_it(data):
+    # The portal's submissions read the text without building the bound form (ReferralForm.cleaned_without_binding):
+    # the same fields must accept and refuse exactly what the form does, and clean it to the same text.
+    posted = QueryDict(mutable=True)
+    posted.update(data)
+    form = ReferralForm(posted, programs=lambda: [("php", "PHP")])
+
+    cleaned = ReferralForm.cleaned_without_binding(posted)
+
+    assert cleaned == (form.cleaned_data if form.is_valid() else None)
