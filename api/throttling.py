@@ -46,13 +46,23 @@ def client_pseudonym(kind: str, value: str) -> str:
     return _pseudonym(settings.LEAD_LOOKUP_KEY, kind, value)
 
 
-def count_hit(key: str, timeout: int, *, also_get: str | None = None) -> tuple[int, Any]:
-    """Count one hit in a window counter that expires after `timeout` seconds; also read `also_get`."""
+def count_hits(counters: list[tuple[str, int]], *, also_get: str | None = None) -> tuple[list[int], Any]:
+    """Count one hit in each (key, timeout) window counter, which expires after `timeout` seconds; also read
+    `also_get`. On Redis, one round trip whatever the number of counters."""
     backend = caches["default"]  # the backend itself: `django.core.cache.cache` is a proxy
     if isinstance(backend, RedisCache):
-        return backend.incr_with_expiry(key, timeout, also_get=also_get)
-    backend.add(key, 0, timeout)  # local-memory cache of `make run`
-    return backend.incr(key), backend.get(also_get) if also_get else None
+        return backend.incr_with_expiry(counters, also_get=also_get)
+    hits = []
+    for key, timeout in counters:  # local-memory cache of `make run`
+        backend.add(key, 0, timeout)
+        hits.append(backend.incr(key))
+    return hits, backend.get(also_get) if also_get else None
+
+
+def count_hit(key: str, timeout: int, *, also_get: str | None = None) -> tuple[int, Any]:
+    """Count one hit in a window counter that expires after `timeout` seconds; also read `also_get`."""
+    (hits,), value = count_hits([(key, timeout)], also_get=also_get)
+    return hits, value
 
 
 class AnonymousIPThrottle(AnonRateThrottle):
@@ -65,22 +75,31 @@ class AnonymousIPThrottle(AnonRateThrottle):
     def identity(self, request: Request) -> str:
         return "ip:" + client_pseudonym("throttle-ip", client_ip(request))
 
+    def windows(self, request: Request) -> list[tuple[str, str]]:
+        """(scope, identity) of each counter a request adds to: its scope's rate applies to each."""
+        return [(self.scope or "", self.identity(request))]
+
     def get_rate(self) -> str | None:
         # Read at call time (DRF binds the rates at import), so a changed setting applies at once.
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return self._rate_of(self.scope or "")
+
+    @staticmethod
+    def _rate_of(scope: str) -> str | None:
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
         return str(rate) if rate else None
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        if self.rate is None:
-            return True
-        num_requests, duration = self.parse_rate(self.rate)
-        if num_requests is None or duration is None:
-            return True
         now = time.time()
-        window = int(now // duration)
-        key = f"throttle:{self.scope}:{self.identity(request)}:{window}"
+        limits = []  # (counter key, seconds, requests allowed, window number)
+        for scope, identity in self.windows(request):
+            num_requests, duration = self.parse_rate(self._rate_of(scope))
+            if num_requests is not None and duration is not None:
+                window = int(now // duration)
+                limits.append((f"throttle:{scope}:{identity}:{window}", duration, num_requests, window))
+        if not limits:
+            return True
         try:
-            hits, value = count_hit(key, duration, also_get=self.also_read)
+            hits, value = count_hits([(key, duration) for key, duration, _, _ in limits], also_get=self.also_read)
         except Exception:
             logger.warning("throttle cache unavailable; request allowed")
             if self.also_read is not None:
@@ -88,9 +107,14 @@ class AnonymousIPThrottle(AnonRateThrottle):
             return True
         if self.also_read is not None:
             request.prefetched_cache_value = value  # type: ignore[attr-defined]
-        if hits <= num_requests:
+        waits = [
+            (window + 1) * duration - now
+            for (_, duration, allowed, window), count in zip(limits, hits, strict=True)
+            if count > allowed
+        ]
+        if not waits:
             return True
-        self.retry_after = (window + 1) * duration - now
+        self.retry_after = max(waits)
         return False
 
     def wait(self) -> float | None:
@@ -132,16 +156,14 @@ class PartnerThrottle(AnonymousIPThrottle):
         return super().identity(request)
 
 
-class EmbedKeyThrottle(PartnerThrottle):
-    """Referrals per publishable key (THROTTLE_EMBED_KEY_RATE): a key in a web page is anybody's to copy."""
+class EmbedThrottle(PartnerThrottle):
+    """Referrals with a publishable key: per key (THROTTLE_EMBED_KEY_RATE: a key in a web page is anybody's to
+    copy) and per client IP (THROTTLE_EMBED_IP_RATE, whichever key it uses), both counted in one round trip."""
 
     scope = "embed_key"
 
-
-class EmbedIPThrottle(AnonymousIPThrottle):
-    """Referrals with a publishable key per client IP (THROTTLE_EMBED_IP_RATE), whichever key it uses."""
-
-    scope = "embed_ip"
+    def windows(self, request: Request) -> list[tuple[str, str]]:
+        return [("embed_key", self.identity(request)), ("embed_ip", AnonymousIPThrottle.identity(self, request))]
 
 
 class SubmissionThrottled(Throttled):

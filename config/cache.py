@@ -15,6 +15,7 @@ again for `RETRY_AFTER_SECONDS`: operations fail at once, and the next one after
 import hashlib
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -98,11 +99,17 @@ class _ReusingClient(RedisCacheClient):
         return client
 
 
-# INCR a counter, set its expiry on the first hit, and GET another key, atomically and in one round trip.
+# INCR each counter of KEYS but the last, set its expiry (the same place in ARGV) on its first hit, and GET the
+# last key, atomically and in one round trip.
 _INCR_EXPIRE_GET = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return {count, redis.call('GET', KEYS[2])}
+local result = {}
+for i = 1, #KEYS - 1 do
+  local count = redis.call('INCR', KEYS[i])
+  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i]) end
+  result[i] = count
+end
+result[#KEYS] = redis.call('GET', KEYS[#KEYS])
+return result
 """
 
 
@@ -116,23 +123,26 @@ class RedisCache(DjangoRedisCache):
             self._options = {**options, "connection_class": _PausingSSLConnection if secure else _PausingConnection}
         self._script_sha = hashlib.sha1(_INCR_EXPIRE_GET.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
 
-    def incr_with_expiry(self, key: str, timeout: int, *, also_get: str | None = None) -> tuple[int, Any]:
-        """Add one to a counter that expires `timeout` seconds after its first hit, and read `also_get`
-        (None if absent): one command, one round trip (a pipeline costs three times the client CPU).
+    def incr_with_expiry(
+        self, counters: Sequence[tuple[str, int]], *, also_get: str | None = None
+    ) -> tuple[list[int], Any]:
+        """Add one to each (key, timeout) counter, which expires `timeout` seconds after its first hit, and read
+        `also_get` (None if absent): one command, one round trip (a pipeline costs three times the client CPU).
 
         On the hot path of every content read, so it sends EVALSHA itself: redis-py's `Script` wrapper and
         Django's key validation (a memcached concern) cost as much client CPU as the command."""
-        made_key = self.make_key(key)
-        read_key = self.make_key(also_get) if also_get is not None else made_key
+        made_keys = [self.make_key(key) for key, _ in counters]
+        read_key = self.make_key(also_get) if also_get is not None else made_keys[0]
         client: Any = self._cache  # type: ignore[attr-defined]
-        redis_client = client.get_client(made_key, write=True)
+        redis_client = client.get_client(made_keys[0], write=True)
+        args = [len(made_keys) + 1, *made_keys, read_key, *(timeout for _, timeout in counters)]
         try:
-            count, read = self._evalsha(redis_client, made_key, read_key, timeout)
+            *counts, read = self._evalsha(redis_client, *args)
         except NoScriptError:  # a new or flushed server: load the script once, then as before
             redis_client.script_load(_INCR_EXPIRE_GET)
-            count, read = self._evalsha(redis_client, made_key, read_key, timeout)
+            *counts, read = self._evalsha(redis_client, *args)
         value = client._serializer.loads(read) if also_get is not None and read is not None else None
-        return int(count), value
+        return [int(count) for count in counts], value
 
     def _evalsha(self, redis_client: Any, *args: Any) -> Any:
         # A connection of the client's pool, used directly: half the client CPU of `execute_command`. Without
@@ -141,7 +151,7 @@ class RedisCache(DjangoRedisCache):
         pool = redis_client.connection_pool
         connection = pool.get_connection()
         try:
-            connection.send_command("EVALSHA", self._script_sha, 2, *args)
+            connection.send_command("EVALSHA", self._script_sha, *args)
             return connection.read_response()
         except ResponseError:
             raise  # an error reply (NOSCRIPT): the connection itself is fine

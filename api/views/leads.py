@@ -18,13 +18,7 @@ from api.language import SubmissionLanguageMixin, requested_language
 from api.permissions import HasActionScope
 from api.schema import lead_create_schema, lead_form_token_schema, referral_schema
 from api.serializers.leads import LeadRequestSerializer, ReferralRequestSerializer, ReferralSerializer
-from api.throttling import (
-    AnonymousIPThrottle,
-    EmbedIPThrottle,
-    EmbedKeyThrottle,
-    LeadSubmissionThrottle,
-    PartnerThrottle,
-)
+from api.throttling import AnonymousIPThrottle, EmbedThrottle, LeadSubmissionThrottle, PartnerThrottle
 from content.crisis import CRISIS_NOTICE, CRISIS_RESOURCES, crisis_lines
 from leads import services
 from leads.abuse import check_human, is_honeypot_filled
@@ -175,9 +169,9 @@ class ReferralViewSet(SubmissionLanguageMixin, mixins.CreateModelMixin, viewsets
 
     def get_throttles(self) -> list[Any]:
         # A publishable key (the embeddable form's) is held to its own, lower rates per key and per IP instead
-        # of the partner's rate (which it could never reach first): one counter fewer per request.
+        # of the partner's rate (which it could never reach first): two counters, one round trip.
         if isinstance(self.request.user, APIClient) and self.request.user.publishable:
-            return [EmbedKeyThrottle(), EmbedIPThrottle()]
+            return [EmbedThrottle()]
         return super().get_throttles()
 
     def _partner(self) -> Partner:

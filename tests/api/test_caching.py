@@ -155,3 +155,23 @@ def test_the_throttle_counter_reloads_its_script_after_redis_lost_it():
     cache._cache.get_client(write=True).script_flush()  # a restarted or flushed Redis forgets loaded scripts
     second, _ = count_hit("throttle:test:script", 60)
     assert (first, second) == (1, 2)
+
+
+def test_several_throttle_counters_and_a_read_take_one_script_call():
+    # The embedded form's referral counts its key and its IP (api.throttling.EmbedThrottle) in one round trip.
+    from django.core.cache import cache
+
+    from api.throttling import count_hits
+
+    cache.set("throttle:test:read", {"token": "v1"})
+    client = cache._cache.get_client(write=True)
+    calls_before = client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
+
+    first = count_hits([("throttle:test:key", 60), ("throttle:test:ip", 3600)], also_get="throttle:test:read")
+    second = count_hits([("throttle:test:key", 60), ("throttle:test:ip", 3600)], also_get="throttle:test:read")
+
+    assert first == ([1, 1], {"token": "v1"})
+    assert second == ([2, 2], {"token": "v1"})
+    assert client.info("commandstats")["cmdstat_evalsha"]["calls"] == calls_before + 2
+    assert 0 < client.ttl(cache.make_key("throttle:test:key")) <= 60
+    assert 60 < client.ttl(cache.make_key("throttle:test:ip")) <= 3600

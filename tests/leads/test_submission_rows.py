@@ -25,8 +25,9 @@ def test_a_submission_writes_its_step_event_and_idempotency_record_with_the_orms
     )  # fmt: skip
     event = LeadEvent.objects.get(lead=lead)
     assert event.kind == LeadEvent.Kind.CREATED
-    assert event.payload["reference"] == lead.reference and event.payload["status"] == LeadStatus.RECEIVED
-    assert event.routed_at is None and event.created_at is not None
+    assert (event.payload["reference"], event.payload["status"]) == (lead.reference, LeadStatus.RECEIVED)
+    assert event.routed_at is None
+    assert event.created_at is not None
     record = IdempotencyRecord.objects.get(lead=lead)
     assert (record.key, record.response_status, record.response_body) == ("rows-1", 201, response.json())
 
@@ -50,7 +51,9 @@ def test_rows_insert_sets_the_ids_and_sends_one_statement_on_postgresql(programs
         rows_insert(step, event)
 
     assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
-    assert step.pk and event.pk and not step._state.adding
+    assert step.pk is not None
+    assert event.pk is not None
+    assert not step._state.adding
     assert LeadEvent.objects.get(pk=event.pk).payload == {"nested": {"list": [1, "two"]}}
     assert LeadStatusChange.objects.get(pk=step.pk).lead_id == lead.pk
 
@@ -58,8 +61,12 @@ def test_rows_insert_sets_the_ids_and_sends_one_statement_on_postgresql(programs
 def test_rows_insert_writes_nothing_when_its_transaction_rolls_back(programs):
     lead = Lead.objects.create(reference="L-ROWS02", kind="contact_request")
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        rows_insert(LeadEvent(lead=lead, kind=LeadEvent.Kind.CREATED))
-        raise RuntimeError("the submission failed after its rows")
+    def submission_failing_after_its_rows():
+        with transaction.atomic():
+            rows_insert(LeadEvent(lead=lead, kind=LeadEvent.Kind.CREATED))
+            raise RuntimeError("the submission failed after its rows")
+
+    with pytest.raises(RuntimeError):
+        submission_failing_after_its_rows()
 
     assert not LeadEvent.objects.filter(lead=lead).exists()
