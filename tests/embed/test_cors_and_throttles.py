@@ -132,3 +132,19 @@ def test_a_publishable_key_is_held_to_its_own_rates_not_the_partners(api_client,
     statuses = [send(api_client, publishable).status_code for _ in range(3)]
 
     assert statuses == [201, 201, 201]
+
+
+@pytest.mark.parametrize(("key_rate", "expected_wait"), [("100/hour", 30), ("1/hour", 1770)])
+def test_the_wait_is_that_of_the_window_over_its_rate_the_longer_when_both_are(
+    api_client, programs, publishable, settings, steady_throttle_window, key_rate, expected_wait
+):
+    # The key's and the IP's counters are counted together (api.throttling.EmbedThrottle); the clock is held
+    # 30 s before the minute's end and 1,770 s before the hour's.
+    rates(settings, embed_key=key_rate, embed_ip="1/min")
+
+    send(api_client, publishable)
+    refused = send(api_client, publishable)
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) == expected_wait
+    assert Lead.objects.count() == 1
