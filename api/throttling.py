@@ -59,12 +59,6 @@ def count_hits(counters: list[tuple[str, int]], *, also_get: str | None = None) 
     return hits, backend.get(also_get) if also_get else None
 
 
-def count_hit(key: str, timeout: int, *, also_get: str | None = None) -> tuple[int, Any]:
-    """Count one hit in a window counter that expires after `timeout` seconds; also read `also_get`."""
-    (hits,), value = count_hits([(key, timeout)], also_get=also_get)
-    return hits, value
-
-
 class AnonymousIPThrottle(AnonRateThrottle):
     """Anonymous clients, keyed on the client IP (behind NUM_PROXIES trusted proxies, config.client_ip)."""
 

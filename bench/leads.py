@@ -26,7 +26,7 @@ What it does, every run:
       CSRF cookie and token and a new form key -> 302 to the confirmation page of a new referral.
 4. Prints a table (req/s, p50/p99 latency, errors, the gunicorn workers' CPU per request, which a noisy
    machine disturbs less than throughput, and the CPU of the workers' PostgreSQL backends), the target
-   (p99 under 100 ms for lead submissions, a, c and e) and whether it is met, and writes everything to
+   (p99 under 100 ms for lead submissions, a, c, e and f) and whether it is met, and writes everything to
    bench/results/leads-<timestamp>.json.
 5. Stops the server, then checks the database: as many leads as 201 responses that were not replays (every
    reference returned exists once; nothing else exists), each with one idempotency record, one status change

@@ -1,8 +1,8 @@
 """Several new rows of different tables written in one round trip: what a lead's submission writes beside the lead.
 
 Every submission writes, with its lead, its first status step, its outbox event and its idempotency record. As
-three `objects.create()` calls they cost three round trips and three times the ORM's query building, about a
-fifth of a submission's CPU (bench/leads.py). Here the rows are built as model instances (defaults and
+three `objects.create()` calls they cost three round trips and the ORM's query building three times (the
+benchmark's figures before and after: README, "Lead intake"). Here the rows are built as model instances (defaults and
 `auto_now_add` filled in, each value adapted for the database exactly as the ORM adapts it) and sent as one
 statement on PostgreSQL (data-modifying CTEs, which all run whatever the final SELECT reads), one INSERT each
 on SQLite (`make run`), which has no such statement.

@@ -149,12 +149,12 @@ def test_unusual_requests_take_the_ordinary_path_even_when_a_response_is_stored(
 def test_the_throttle_counter_reloads_its_script_after_redis_lost_it():
     from django.core.cache import cache
 
-    from api.throttling import count_hit
+    from api.throttling import count_hits
 
-    first, _ = count_hit("throttle:test:script", 60)
+    first, _ = count_hits([("throttle:test:script", 60)])
     cache._cache.get_client(write=True).script_flush()  # a restarted or flushed Redis forgets loaded scripts
-    second, _ = count_hit("throttle:test:script", 60)
-    assert (first, second) == (1, 2)
+    second, _ = count_hits([("throttle:test:script", 60)])
+    assert (first, second) == ([1], [2])
 
 
 def test_several_throttle_counters_and_a_read_take_one_script_call():
