@@ -94,7 +94,7 @@ def test_an_editor_writes_checks_translates_and_schedules_an_article(
     assert picker.input_value() == str(asset.pk)
     thumbnail = image_block.locator("[data-image-thumbnail]")
     assert thumbnail.is_visible()
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+    _wait_until_loaded(page, thumbnail)
     image_block.get_by_label("Caption (optional: else the library's)").fill("Our garden in spring")
     page.screenshot(path=str(artifacts / "body-editor.png"), full_page=True)
     assert_accessible(page)
@@ -185,6 +185,12 @@ def test_an_editor_sets_the_hours_and_adds_a_crisis_line(admin_page, live_server
     assert [line["phone"] for line in site["crisis_resources"]] == ["988", "911", "6022221444"]
 
 
+def _wait_until_loaded(page, image) -> None:
+    """A thumbnail's picture loads after its `src` is set: waited for (up to Playwright's 30 s, then the test
+    fails), not read at once, which raced the load on a busy machine (a clean clone's CI saw it not yet loaded)."""
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+
+
 def test_the_spanish_body_is_beside_the_english_on_a_wide_screen_and_below_on_a_phone(
     admin_page, live_server, artifacts, tmp_path, settings
 ):
@@ -202,7 +208,7 @@ def test_the_spanish_body_is_beside_the_english_on_a_wide_screen_and_below_on_a_
     page.locator("#id_hero_image").select_option(str(asset.pk))
     thumbnail = page.locator("[data-image-thumbnail].hero-image-thumbnail")
     assert thumbnail.is_visible()
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+    _wait_until_loaded(page, thumbnail)
     page.screenshot(path=str(artifacts / "body-editor-wide.png"), full_page=True)
     assert_accessible(page)
 
