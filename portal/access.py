@@ -25,7 +25,8 @@ def portal_page(*, signed_in: bool = True, admin_only: bool = False) -> Callable
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            with translation.override(translation.get_language_from_request(request)):
+            language = translation.get_language_from_request(request)
+            with translation.override(language):
                 request.partner_user = session.partner_user_of(request)  # type: ignore[attr-defined]
                 if signed_in and request.partner_user is None:  # type: ignore[attr-defined]
                     query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
@@ -38,7 +39,7 @@ def portal_page(*, signed_in: bool = True, admin_only: bool = False) -> Callable
                 if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                     response.render()
             response["Cache-Control"] = "private, no-store"
-            response.setdefault("Content-Language", translation.get_language_from_request(request))
+            response.setdefault("Content-Language", language)
             return response
 
         return wrapper

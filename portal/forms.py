@@ -160,9 +160,6 @@ class ReferralForm(PortalForm):
     def referrer_fields(self) -> list[forms.BoundField]:
         return [self[f"referrer.{part}"] for part in self.REFERRER]
 
-    def api_body(self, *, organization: str) -> dict[str, Any]:
-        return self.api_body_of(self.cleaned_data, organization=organization)
-
     @classmethod
     def api_body_of(cls, data: dict[str, Any], *, organization: str) -> dict[str, Any]:
         """What the API would have received, for its serializer: empty optional fields left out, as a client
